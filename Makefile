@@ -1,0 +1,29 @@
+# fileemu: the two commands a newcomer needs are `make run` and `make test`.
+GO ?= go
+ADDR ?= 127.0.0.1:8080
+VERSION ?= $(shell git describe --tags --always --dirty 2>/dev/null || echo dev)
+LDFLAGS := -s -w -X main.version=$(VERSION)
+
+.PHONY: run test build bench fmt vet
+
+## run: serve the emulator on $(ADDR) with in-memory state
+run:
+	$(GO) run -ldflags "$(LDFLAGS)" ./cmd/fileemu serve --addr $(ADDR)
+
+## test: vet, then every test with the race detector
+test: vet
+	$(GO) test -race -count=1 ./...
+
+## build: a static binary in bin/
+build:
+	CGO_ENABLED=0 $(GO) build -ldflags "$(LDFLAGS)" -o bin/fileemu ./cmd/fileemu
+
+## bench: the benchmarks, with allocations
+bench:
+	$(GO) test -run '^$$' -bench . -benchmem ./...
+
+vet:
+	$(GO) vet ./...
+
+fmt:
+	gofmt -w $$(git ls-files '*.go')

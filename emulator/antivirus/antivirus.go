@@ -1,0 +1,21 @@
+// Package antivirus is the emulator's virus scanner: content holding the EICAR anti-virus test
+// string is infected, in every API, as real scanners treat it.
+package antivirus
+
+import (
+	"fmt"
+
+	"github.com/fileemu/fileemu/emulator/blobstore"
+)
+
+// EICAR is the standard anti-virus test string. Scanners flag any file that contains it.
+const EICAR = `X5O!P%@AP[4\PZX54(P^)7CC)7}$EICAR-STANDARD-ANTIVIRUS-TEST-FILE!$H+H*`
+
+// Scan reports whether the stored object name is infected.
+func Scan(store *blobstore.Store, name string) (bool, error) {
+	infected, err := store.Contains(name, []byte(EICAR))
+	if err != nil {
+		return false, fmt.Errorf("scan %s: %w", name, err)
+	}
+	return infected, nil
+}

@@ -1,0 +1,159 @@
+// Package api defines the shape every emulated API plugs into: a spec, handlers by operationId,
+// an authentication function and a renderer of the API's own error envelope. The server routes
+// and validates requests against the spec and calls the handlers with a Request.
+package api
+
+import (
+	"bytes"
+	"encoding/json"
+	"net/http"
+	"time"
+
+	"github.com/labstack/echo/v5"
+
+	"github.com/fileemu/fileemu/emulator/session"
+	"github.com/fileemu/fileemu/emulator/validate"
+)
+
+// Request is what a handler gets: the HTTP request and everything the server resolved for it.
+type Request struct {
+	*echo.Context
+	API       *API
+	Session   *session.Session
+	Route     *validate.Route
+	RequestID string
+	// BaseURL is the public URL of this session, e.g. http://127.0.0.1:8080/_s/t1: URLs handed
+	// out to clients are built on it so that they reach the same emulator and session.
+	BaseURL string
+	// OriginalPath is the escaped path as the client sent it, before the session prefix was
+	// stripped. Signatures (SigV4) cover this path.
+	OriginalPath string
+	// Start is when the request arrived, on the emulator clock.
+	Start time.Time
+
+	bodySHA256 string
+	errorCode  string
+}
+
+// SetErrorCode records the API's error code of an error response for the journal.
+func (r *Request) SetErrorCode(code string) { r.errorCode = code }
+
+// ErrorCode returns what SetErrorCode recorded.
+func (r *Request) ErrorCode() string { return r.errorCode }
+
+// Param returns a decoded path parameter of the matched operation.
+func (r *Request) Param(name string) string { return r.Route.PathParams[name] }
+
+// SetUploadSHA256 records the SHA-256 of an uploaded body for the journal.
+func (r *Request) SetUploadSHA256(sum string) { r.bodySHA256 = sum }
+
+// UploadSHA256 returns what SetUploadSHA256 recorded.
+func (r *Request) UploadSHA256() string { return r.bodySHA256 }
+
+// WriteJSON writes v as a JSON response with the given content type (application/json when empty).
+// Unlike echo's JSON it lets APIs answer application/problem+json and keeps HTML unescaped.
+func (r *Request) WriteJSON(status int, contentType string, v any) error {
+	if contentType == "" {
+		contentType = "application/json"
+	}
+	var b bytes.Buffer
+	enc := json.NewEncoder(&b)
+	enc.SetEscapeHTML(false) // handed-out URLs must read as they are: & not \u0026
+	if err := enc.Encode(v); err != nil {
+		return err
+	}
+	return r.Blob(status, contentType, bytes.TrimSuffix(b.Bytes(), []byte("\n")))
+}
+
+// Handler serves one operation.
+type Handler func(r *Request) error
+
+// Kind says what went wrong, so each API can render it in its own envelope.
+type Kind int
+
+// The kinds of problem the server itself detects; API handlers render their domain errors.
+const (
+	// NotFound: no operation matches the path.
+	NotFound Kind = iota
+	// MethodNotAllowed: the path exists, the method does not.
+	MethodNotAllowed
+	// Unauthorized: a security requirement failed.
+	Unauthorized
+	// Invalid: the request does not match the spec.
+	Invalid
+	// Internal: a handler failed or panicked.
+	Internal
+	// Status: an error with a given status and the API's default body for it (scenarios).
+	Status
+)
+
+// Problem is an error the server asks an API to render.
+type Problem struct {
+	Kind       Kind
+	Status     int // for Kind Status; others imply their status (the API may choose, e.g. 400 or 422 for Invalid)
+	Detail     string
+	Violations []validate.Violation
+	Allowed    []string // for MethodNotAllowed
+}
+
+// API is one emulated API mounted on the server.
+type API struct {
+	// Name is the spec name and the journal's api field, e.g. "haufe".
+	Name string
+	// Prefixes are the path prefixes the API owns, e.g. "/v1/".
+	Prefixes []string
+	Spec     *validate.Spec
+	Handlers map[string]Handler
+	// Auth checks security schemes; nil accepts everything.
+	Auth validate.AuthFunc
+	// WriteProblem renders p in the API's own error format.
+	WriteProblem func(r *Request, p Problem) error
+	// RoutingPath optionally rewrites the path used to match the spec (the fake S3 escapes the
+	// slashes of object keys so that one {key} parameter holds them).
+	RoutingPath func(path string) string
+}
+
+// Operations lists the operationIds the API implements.
+func (a *API) Operations() []string {
+	ops := make([]string, 0, len(a.Handlers))
+	for op := range a.Handlers {
+		ops = append(ops, op)
+	}
+	return ops
+}
+
+// Owns reports whether path belongs to the API.
+func (a *API) Owns(path string) bool {
+	for _, p := range a.Prefixes {
+		if len(path) >= len(p) && path[:len(p)] == p || path+"/" == p {
+			return true
+		}
+	}
+	return false
+}
+
+// StreamsBody reports whether the operation's body is streamed by its handler rather than
+// validated (and so buffered) by kin: operations marked x-fileemu-stream-body in the spec.
+func StreamsBody(rt *validate.Route) bool {
+	v, ok := rt.Operation.Extensions["x-fileemu-stream-body"]
+	if !ok {
+		return false
+	}
+	b, ok := v.(bool)
+	return ok && b
+}
+
+// Violations header: every validation problem as JSON, whatever the API's envelope shows.
+const ViolationsHeader = "X-Fileemu-Violations"
+
+// SetViolationsHeader puts vs on the response as the X-Fileemu-Violations header.
+func SetViolationsHeader(h http.Header, vs []validate.Violation) {
+	if len(vs) == 0 {
+		return
+	}
+	b, err := json.Marshal(vs)
+	if err != nil {
+		return
+	}
+	h.Set(ViolationsHeader, string(b))
+}

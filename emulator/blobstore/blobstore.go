@@ -1,0 +1,406 @@
+// Package blobstore holds the contents of uploaded objects in memory for one
+// emulator session.
+//
+// Uploads can be large, so content is streamed into fixed-size chunks instead
+// of one growing buffer: the memory held for an object is its size plus at
+// most one partly filled chunk, and an upload is never copied while it is
+// read. Size, MD5 and SHA-256 are computed in the same single pass.
+//
+// Stored chunks are never modified after a Put completes, which is what lets
+// an open Reader keep a consistent snapshot without copying: a later Put or
+// Delete only swaps the map entry.
+package blobstore
+
+import (
+	"bytes"
+	"context"
+	"crypto/md5"
+	"crypto/sha256"
+	"encoding/base64"
+	"encoding/hex"
+	"errors"
+	"fmt"
+	"io"
+	"maps"
+	"slices"
+	"strings"
+	"sync"
+	"time"
+)
+
+// chunkSize is the size of every stored chunk except the last one of an
+// object. It is large enough that per-chunk overhead is negligible and small
+// enough that the unused tail of the last chunk does not matter.
+const chunkSize = 256 << 10
+
+// Sentinel errors. They are returned wrapped with context; test for them with
+// errors.Is.
+var (
+	// ErrNotFound is returned when no object is stored under a name.
+	ErrNotFound = errors.New("blobstore: object not found")
+	// ErrBadDigest is returned by Put when PutOptions.ContentMD5 does not
+	// match the MD5 of the content that was read.
+	ErrBadDigest = errors.New("blobstore: Content-MD5 does not match the content")
+	// ErrInvalidDigest is returned by Put when PutOptions.ContentMD5 is not
+	// the base64 encoding of 16 bytes.
+	ErrInvalidDigest = errors.New("blobstore: Content-MD5 is not a valid base64 MD5")
+)
+
+// TooLargeError is returned (wrapped; use errors.As) by Put when the content
+// is longer than PutOptions.MaxSize.
+type TooLargeError struct {
+	Max  int64 // the configured PutOptions.MaxSize
+	Read int64 // bytes read before giving up; always > Max
+}
+
+// Error implements error.
+func (e *TooLargeError) Error() string {
+	return fmt.Sprintf("blobstore: content exceeds maximum size of %d bytes (read %d)", e.Max, e.Read)
+}
+
+// Object describes one stored object. It carries no content; use
+// Store.Open to read it.
+type Object struct {
+	Name        string            // store key, e.g. "bucket/dir/key.txt"
+	Size        int64             // content length in bytes
+	MD5         string            // lower-case hex
+	SHA256      string            // lower-case hex
+	ContentType string            // as given to Put
+	Metadata    map[string]string // user metadata as given to Put; may be nil
+	Created     time.Time         // time the Put started, see PutOptions.Now
+}
+
+// ETag returns the S3-style entity tag: the quoted hex MD5 of the content.
+func (o Object) ETag() string {
+	return `"` + o.MD5 + `"`
+}
+
+// clone returns a copy of o that shares no mutable state with it, so callers
+// may modify the Metadata they get back without racing with the store.
+func (o Object) clone() Object {
+	o.Metadata = maps.Clone(o.Metadata)
+	return o
+}
+
+// PutOptions configures Store.Put.
+type PutOptions struct {
+	ContentType string
+	Metadata    map[string]string
+	// MaxSize is the largest accepted content length; 0 means unlimited.
+	// Put reads at most MaxSize+1 bytes and then fails with *TooLargeError.
+	MaxSize int64
+	// SizeHint is the expected content length (e.g. Content-Length), or -1
+	// or 0 if unknown. It is only used to size the chunks and is never
+	// trusted for limits or correctness.
+	SizeHint int64
+	// ContentMD5 is an optional base64 Content-MD5 header value. If set, the
+	// content must match it (else ErrBadDigest); if it is malformed, Put
+	// fails with ErrInvalidDigest without reading the body.
+	ContentMD5 string
+	// Now is the creation time recorded in Object.Created; zero means
+	// time.Now().
+	Now time.Time
+}
+
+// entry is one stored object: its description plus immutable content chunks.
+type entry struct {
+	obj    Object
+	chunks [][]byte
+}
+
+// Store is an in-memory object store. The zero value is not usable; call New.
+// All methods are safe for concurrent use.
+type Store struct {
+	mu      sync.Mutex
+	objects map[string]*entry
+	bytes   int64 // sum of the sizes of all objects
+}
+
+// New returns an empty Store.
+func New() *Store {
+	return &Store{objects: make(map[string]*entry)}
+}
+
+// Put streams r into the store under name.
+//
+// Nothing is stored unless the whole body was read successfully: if the
+// content is too large, reading fails, ctx is cancelled or the Content-MD5
+// does not match, Put returns an error and any previous object under name is
+// left untouched. On success it atomically replaces the previous object.
+//
+// Cancellation is checked between reads; a Read that blocks is not
+// interrupted (for HTTP request bodies the server does that by closing the
+// body).
+func (s *Store) Put(ctx context.Context, name string, r io.Reader, opts PutOptions) (Object, error) {
+	var wantMD5 []byte
+	if opts.ContentMD5 != "" {
+		b, err := base64.StdEncoding.DecodeString(opts.ContentMD5)
+		if err != nil || len(b) != md5.Size {
+			return Object{}, fmt.Errorf("put %q: %w", name, ErrInvalidDigest)
+		}
+		wantMD5 = b
+	}
+
+	c, err := readChunks(ctx, r, opts.MaxSize, opts.SizeHint)
+	if err != nil {
+		return Object{}, fmt.Errorf("put %q: %w", name, err)
+	}
+	if wantMD5 != nil && !bytes.Equal(wantMD5, c.md5) {
+		return Object{}, fmt.Errorf("put %q: %w", name, ErrBadDigest)
+	}
+
+	created := opts.Now
+	if created.IsZero() {
+		created = time.Now()
+	}
+	e := &entry{
+		obj: Object{
+			Name:        name,
+			Size:        c.size,
+			MD5:         hex.EncodeToString(c.md5),
+			SHA256:      hex.EncodeToString(c.sha256),
+			ContentType: opts.ContentType,
+			Metadata:    maps.Clone(opts.Metadata), // the caller may reuse its map
+			Created:     created,
+		},
+		chunks: c.chunks,
+	}
+
+	s.mu.Lock()
+	if old, ok := s.objects[name]; ok {
+		s.bytes -= old.obj.Size
+	}
+	s.objects[name] = e
+	s.bytes += e.obj.Size
+	s.mu.Unlock()
+	return e.obj.clone(), nil
+}
+
+// content is the result of reading one upload.
+type content struct {
+	chunks [][]byte
+	size   int64
+	md5    []byte
+	sha256 []byte
+}
+
+// readChunks reads r to EOF into chunks, hashing as it goes. maxSize 0 means
+// unlimited; otherwise at most maxSize+1 bytes are read.
+func readChunks(ctx context.Context, r io.Reader, maxSize, hint int64) (content, error) {
+	md5h, shah := md5.New(), sha256.New()
+	var (
+		chunks [][]byte
+		cur    []byte // chunk being filled; appended to chunks once full
+		read   int64
+	)
+	for {
+		if err := ctx.Err(); err != nil {
+			return content{}, err
+		}
+		if len(cur) == cap(cur) {
+			if len(cur) == chunkSize {
+				chunks = append(chunks, cur)
+				cur = nil
+			}
+			cur = growChunk(cur, nextCap(len(cur), read, hint, maxSize))
+		}
+
+		n, err := r.Read(cur[len(cur):cap(cur)])
+		if n > 0 {
+			p := cur[len(cur) : len(cur)+n]
+			md5h.Write(p) // hash.Hash writes never fail
+			shah.Write(p)
+			cur = cur[:len(cur)+n]
+			read += int64(n)
+		}
+		if maxSize > 0 && read > maxSize {
+			return content{}, &TooLargeError{Max: maxSize, Read: read}
+		}
+		if err == io.EOF {
+			break
+		}
+		if err != nil {
+			return content{}, fmt.Errorf("read body: %w", err)
+		}
+	}
+	if len(cur) > 0 {
+		chunks = append(chunks, trim(cur))
+	}
+	return content{chunks: chunks, size: read, md5: md5h.Sum(nil), sha256: shah.Sum(nil)}, nil
+}
+
+// nextCap returns the capacity for the chunk being filled, which already
+// holds used bytes, after read bytes of the body.
+func nextCap(used int, read, hint, maxSize int64) int {
+	c := int64(chunkSize)
+	// Size a fresh chunk to the expected rest of the body. The +1 leaves
+	// room to observe EOF without allocating another chunk. Once the hint
+	// has proven wrong (a partly filled chunk is full) it is ignored.
+	if used == 0 && hint > 0 && hint >= read {
+		c = min(c, hint-read+1)
+	}
+	// Never allocate room for more than MaxSize+1 bytes in total.
+	if maxSize > 0 {
+		c = min(c, int64(used)+maxSize+1-read)
+	}
+	return int(c)
+}
+
+// growChunk returns cur copied into a chunk of capacity newCap. Copying is
+// bounded by one chunk, so it never doubles the memory of the whole object.
+func growChunk(cur []byte, newCap int) []byte {
+	if cur == nil {
+		return make([]byte, 0, newCap)
+	}
+	grown := make([]byte, len(cur), newCap)
+	copy(grown, cur)
+	return grown
+}
+
+// trim copies the last chunk down to its length when more than half of it
+// is unused, i.e. when the copy saves more memory than it costs.
+func trim(last []byte) []byte {
+	if cap(last)-len(last) <= len(last) {
+		return last
+	}
+	return bytes.Clone(last)
+}
+
+// Stat returns the description of the object stored under name.
+func (s *Store) Stat(name string) (Object, bool) {
+	s.mu.Lock()
+	e, ok := s.objects[name]
+	s.mu.Unlock()
+	if !ok {
+		return Object{}, false
+	}
+	return e.obj.clone(), true
+}
+
+// Open returns the object stored under name and a Reader over a snapshot of
+// its content; a later Put or Delete of name does not affect the Reader.
+// It returns an error wrapping ErrNotFound if there is no such object.
+func (s *Store) Open(name string) (Object, *Reader, error) {
+	e, err := s.get(name)
+	if err != nil {
+		return Object{}, nil, fmt.Errorf("open: %w", err)
+	}
+	return e.obj.clone(), &Reader{chunks: e.chunks, size: e.obj.Size}, nil
+}
+
+// get returns the entry for name. The entry is immutable, so it may be used
+// after the lock is released.
+func (s *Store) get(name string) (*entry, error) {
+	s.mu.Lock()
+	e, ok := s.objects[name]
+	s.mu.Unlock()
+	if !ok {
+		return nil, fmt.Errorf("%q: %w", name, ErrNotFound)
+	}
+	return e, nil
+}
+
+// Delete removes the object stored under name and reports whether there was
+// one.
+func (s *Store) Delete(name string) bool {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	e, ok := s.objects[name]
+	if ok {
+		delete(s.objects, name)
+		s.bytes -= e.obj.Size
+	}
+	return ok
+}
+
+// List returns the objects whose names start with prefix, sorted by name.
+func (s *Store) List(prefix string) []Object {
+	s.mu.Lock()
+	var objs []Object
+	for name, e := range s.objects {
+		if strings.HasPrefix(name, prefix) {
+			objs = append(objs, e.obj.clone())
+		}
+	}
+	s.mu.Unlock()
+	slices.SortFunc(objs, func(a, b Object) int { return strings.Compare(a.Name, b.Name) })
+	return objs
+}
+
+// Len returns the number of stored objects.
+func (s *Store) Len() int {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return len(s.objects)
+}
+
+// Bytes returns the total size of all stored objects.
+func (s *Store) Bytes() int64 {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return s.bytes
+}
+
+// Reset drops all objects. Open Readers keep working on their snapshots.
+func (s *Store) Reset() {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	s.objects = make(map[string]*entry)
+	s.bytes = 0
+}
+
+// Contains reports whether the content stored under name contains needle,
+// including occurrences that span chunk boundaries. An empty needle is
+// always contained. It is used for virus (EICAR) detection.
+func (s *Store) Contains(name string, needle []byte) (bool, error) {
+	e, err := s.get(name)
+	if err != nil {
+		return false, fmt.Errorf("contains: %w", err)
+	}
+	return containsChunks(e.chunks, needle), nil
+}
+
+// containsChunks searches chunks without joining them. An occurrence that
+// ends in chunk c but does not fit in it starts at most k = len(needle)-1
+// bytes before c and ends within the first k bytes of c, so searching the
+// last k bytes seen before c followed by the first k bytes of c finds it.
+func containsChunks(chunks [][]byte, needle []byte) bool {
+	if len(needle) == 0 {
+		return true
+	}
+	k := len(needle) - 1
+	carry := make([]byte, 0, 2*k) // last k bytes before the current chunk
+	for _, c := range chunks {
+		if bytes.Contains(c, needle) {
+			return true
+		}
+		window := append(carry, c[:min(len(c), k)]...)
+		if bytes.Contains(window, needle) {
+			return true
+		}
+		if len(c) >= k {
+			carry = append(carry[:0], c[len(c)-k:]...)
+		} else {
+			// A chunk shorter than k: keep the tail of carry+c, which is
+			// exactly window here. append handles the overlapping copy.
+			carry = append(carry[:0], window[len(window)-min(k, len(window)):]...)
+		}
+	}
+	return false
+}
+
+// Head returns a copy of up to n first bytes of the content stored under name,
+// for content sniffing and image dimension decoding.
+func (s *Store) Head(name string, n int) ([]byte, error) {
+	e, err := s.get(name)
+	if err != nil {
+		return nil, fmt.Errorf("head: %w", err)
+	}
+	n = int(min(int64(max(n, 0)), e.obj.Size))
+	buf := make([]byte, n)
+	r := Reader{chunks: e.chunks, size: e.obj.Size}
+	if _, err := r.ReadAt(buf, 0); err != nil && err != io.EOF {
+		return nil, fmt.Errorf("head %q: %w", name, err)
+	}
+	return buf, nil
+}

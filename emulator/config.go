@@ -1,0 +1,71 @@
+package emulator
+
+import (
+	"log/slog"
+	"time"
+
+	"github.com/fileemu/fileemu/emulator/s3"
+)
+
+// Config configures an emulator. The zero value is usable: every field has a default.
+type Config struct {
+	// PublicURL is the base URL handed out in URLs (S3 targets, downloads). Empty: the URL the
+	// request came in on, honouring X-Forwarded-Host and X-Forwarded-Proto.
+	PublicURL string
+	// MaxObjectSize bounds any stored upload, in bytes (default 100 MiB).
+	MaxObjectSize int64
+	// Seed seeds generated data (fake extracted text, ids where they are derived): same seed, same data.
+	Seed int64
+	// AdminToken, when set, is required as a Bearer token on the admin API.
+	AdminToken string
+	// Tokens, when set, are the only API keys / bearer tokens the APIs accept; empty accepts any non-empty token.
+	Tokens []string
+	// JournalSize bounds the request journal (default 10000 entries).
+	JournalSize int
+	// S3 holds the fake S3 credentials (default fileemu / fileemu-secret / us-east-1).
+	S3 s3.Credentials
+	// S3Lenient logs S3 signature problems instead of refusing the request (local development).
+	S3Lenient bool
+	// Clock is the emulator clock (default time.Now). Tests move it to expire URLs and files.
+	Clock func() time.Time
+	// Logger receives the server's logs (default: discard).
+	Logger *slog.Logger
+	// Version is reported by the health endpoint.
+	Version string
+}
+
+// DefaultMaxObjectSize is the default bound of one upload.
+const DefaultMaxObjectSize = 100 << 20
+
+func (c Config) withDefaults() Config {
+	if c.MaxObjectSize <= 0 {
+		c.MaxObjectSize = DefaultMaxObjectSize
+	}
+	if c.JournalSize <= 0 {
+		c.JournalSize = 10000
+	}
+	if c.S3.AccessKey == "" {
+		c.S3.AccessKey = "fileemu"
+	}
+	if c.S3.SecretKey == "" {
+		c.S3.SecretKey = "fileemu-secret"
+	}
+	if c.S3.Region == "" {
+		c.S3.Region = "us-east-1"
+	}
+	if c.Clock == nil {
+		c.Clock = time.Now
+	}
+	if c.Logger == nil {
+		c.Logger = slog.New(slog.DiscardHandler)
+	}
+	if c.Version == "" {
+		c.Version = "dev"
+	}
+	return c
+}
+
+// S3Credentials builds the fake S3 credentials (a helper so callers need not import emulator/s3).
+func S3Credentials(accessKey, secretKey, region string) s3.Credentials {
+	return s3.Credentials{AccessKey: accessKey, SecretKey: secretKey, Region: region}
+}

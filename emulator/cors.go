@@ -1,0 +1,42 @@
+package emulator
+
+import (
+	"net/http"
+
+	"github.com/labstack/echo/v5"
+)
+
+// exposedHeaders are readable by browser code on every response: S3's ETag/Location (a browser
+// upload needs the ETag), request ids, fileemu's violations and the rate-limit headers.
+const exposedHeaders = "ETag, Location, Content-Length, Content-Range, X-Request-Id, x-amz-request-id, x-amz-id-2, " +
+	"x-amz-version-id, X-Fileemu-Violations, Retry-After, X-RateLimit-Limit, X-RateLimit-Remaining, X-RateLimit-Reset"
+
+const allowedMethods = "GET, HEAD, PUT, POST, PATCH, DELETE, OPTIONS"
+
+// cors applies one permissive policy to every route, before routing, so that preflights never
+// meet validation: any origin (echoed, so credentials work), any request header. It answers
+// preflights itself and reports whether it did.
+func cors(c *echo.Context) (preflight bool) {
+	r := c.Request()
+	origin := r.Header.Get("Origin")
+	if origin == "" {
+		return false
+	}
+	h := c.Response().Header()
+	h.Set("Access-Control-Allow-Origin", origin)
+	h.Set("Access-Control-Allow-Credentials", "true")
+	h.Add("Vary", "Origin")
+	if r.Method != http.MethodOptions || r.Header.Get("Access-Control-Request-Method") == "" {
+		h.Set("Access-Control-Expose-Headers", exposedHeaders)
+		return false
+	}
+	h.Add("Vary", "Access-Control-Request-Method")
+	h.Add("Vary", "Access-Control-Request-Headers")
+	h.Set("Access-Control-Allow-Methods", allowedMethods)
+	if rh := r.Header.Get("Access-Control-Request-Headers"); rh != "" {
+		h.Set("Access-Control-Allow-Headers", rh)
+	}
+	h.Set("Access-Control-Max-Age", "600")
+	_ = c.NoContent(http.StatusNoContent)
+	return true
+}

@@ -1,0 +1,93 @@
+package journal
+
+import (
+	"net/http"
+	"net/url"
+	"strings"
+)
+
+// Redacted replaces the value of every credential the journal would
+// otherwise store.
+const Redacted = "REDACTED"
+
+// sensitiveHeaders are the canonical names of headers carrying credentials.
+var sensitiveHeaders = map[string]bool{
+	"Authorization":         true,
+	"Proxy-Authorization":   true,
+	"Api-Key":               true,
+	"X-Api-Key":             true,
+	"Cookie":                true,
+	"Set-Cookie":            true,
+	"X-Amz-Security-Token":  true,
+	"X-Fileemu-Admin-Token": true,
+}
+
+// sensitiveParams are the lower-cased names of query parameters carrying
+// credentials (S3 presigned URLs and common API-key conventions). They are
+// compared case-insensitively so that a client's odd casing cannot leak a
+// secret.
+var sensitiveParams = map[string]bool{
+	"x-amz-signature":      true,
+	"x-amz-credential":     true,
+	"x-amz-security-token": true,
+	"api-key":              true,
+	"token":                true,
+	"access_token":         true,
+}
+
+// Redact returns a flat copy of h: canonical header name -> values joined
+// with ", ", with the values of credential headers (Authorization,
+// Proxy-Authorization, Api-Key, X-Api-Key, Cookie, Set-Cookie,
+// X-Amz-Security-Token, X-Fileemu-Admin-Token) replaced by Redacted. It
+// returns nil for an empty header.
+func Redact(h http.Header) map[string]string {
+	if len(h) == 0 {
+		return nil
+	}
+	flat := make(map[string]string, len(h))
+	for name, values := range h {
+		// h may hold non-canonical keys if it was filled as a plain map.
+		name = http.CanonicalHeaderKey(name)
+		v := strings.Join(values, ", ")
+		if prev, ok := flat[name]; ok {
+			v = prev + ", " + v
+		}
+		if sensitiveHeaders[name] {
+			v = Redacted
+		}
+		flat[name] = v
+	}
+	return flat
+}
+
+// RedactQuery returns rawQuery with the values of credential parameters
+// (X-Amz-Signature, X-Amz-Credential, X-Amz-Security-Token, api-key, token,
+// access_token) replaced by Redacted. Everything else, including parameter
+// order and encoding, is kept byte for byte. A query that does not parse is
+// returned unchanged.
+func RedactQuery(rawQuery string) string {
+	if rawQuery == "" {
+		return ""
+	}
+	if _, err := url.ParseQuery(rawQuery); err != nil {
+		return rawQuery
+	}
+	params := strings.Split(rawQuery, "&")
+	changed := false
+	for i, p := range params {
+		rawKey, _, hasValue := strings.Cut(p, "=")
+		if !hasValue {
+			continue // a bare "token" carries no secret
+		}
+		key, err := url.QueryUnescape(rawKey)
+		if err != nil || !sensitiveParams[strings.ToLower(key)] {
+			continue
+		}
+		params[i] = rawKey + "=" + Redacted
+		changed = true
+	}
+	if !changed {
+		return rawQuery
+	}
+	return strings.Join(params, "&")
+}

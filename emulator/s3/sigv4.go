@@ -1,0 +1,410 @@
+// Package s3 is the fake S3 target of fileemu: path-style buckets, presigned
+// PUT/GET/HEAD (SigV4 query auth) and, later, presigned POST with policy
+// checks.
+package s3
+
+import (
+	"crypto/hmac"
+	"crypto/sha256"
+	"crypto/subtle"
+	"encoding/hex"
+	"errors"
+	"fmt"
+	"net"
+	"net/http"
+	"net/url"
+	"sort"
+	"strconv"
+	"strings"
+	"time"
+)
+
+// SigV4 constants for S3 query-string authentication.
+const (
+	algorithm       = "AWS4-HMAC-SHA256"
+	amzDateFormat   = "20060102T150405Z"
+	scopeDateFormat = "20060102"
+	serviceName     = "s3"
+	terminator      = "aws4_request"
+	unsignedPayload = "UNSIGNED-PAYLOAD"
+
+	// MaxPresignExpires is the longest X-Amz-Expires S3 accepts: 7 days.
+	MaxPresignExpires = 7 * 24 * time.Hour
+	// maxClockSkew is how far in the future X-Amz-Date may be; S3 allows
+	// 15 minutes of clock difference.
+	maxClockSkew = 15 * time.Minute
+)
+
+// Query parameter names of SigV4 query authentication.
+const (
+	paramAlgorithm     = "X-Amz-Algorithm"
+	paramCredential    = "X-Amz-Credential"
+	paramDate          = "X-Amz-Date"
+	paramExpires       = "X-Amz-Expires"
+	paramSignedHeaders = "X-Amz-SignedHeaders"
+	paramSignature     = "X-Amz-Signature"
+)
+
+// Credentials are the one key pair and region the fake S3 target accepts.
+type Credentials struct{ AccessKey, SecretKey, Region string }
+
+// PresignOptions describes a presigned URL to mint.
+type PresignOptions struct {
+	Method string // "PUT", "GET", "HEAD"
+	// URL is the absolute, path-style URL of the object, e.g.
+	// http://127.0.0.1:8080/_s/t1/s3/bucket/dir/a b.txt. The path may be
+	// given unescaped or escaped; it is decoded once and canonicalised.
+	// Keys containing '%', '?' or '#' must therefore be given escaped.
+	URL     string
+	Expires time.Duration // 1s .. 7 days, whole seconds
+	Now     time.Time     // signing time; zero means time.Now()
+	// Headers are extra headers to sign (e.g. Content-Type); the client
+	// must send them with exactly these values. Host is always signed and
+	// taken from URL.
+	Headers http.Header
+}
+
+// Presign returns o.URL with the X-Amz-Algorithm, X-Amz-Credential,
+// X-Amz-Date, X-Amz-Expires, X-Amz-SignedHeaders and X-Amz-Signature query
+// parameters, signed like AWS SigV4 for service s3 with UNSIGNED-PAYLOAD, so
+// any AWS SDK's signer produces the same signature for the same inputs.
+// Query parameters already in o.URL are kept and signed.
+func Presign(creds Credentials, o PresignOptions) (string, error) {
+	if creds.AccessKey == "" || creds.SecretKey == "" || creds.Region == "" {
+		return "", errors.New("s3: presign: access key, secret key and region are required")
+	}
+	if o.Method == "" {
+		return "", errors.New("s3: presign: method is required")
+	}
+	if o.Expires < time.Second || o.Expires > MaxPresignExpires {
+		return "", fmt.Errorf("s3: presign: expires %v is outside 1s..%v", o.Expires, MaxPresignExpires)
+	}
+	u, err := url.Parse(o.URL)
+	if err != nil {
+		return "", fmt.Errorf("s3: presign: %w", err)
+	}
+	if u.Scheme == "" || u.Host == "" {
+		return "", fmt.Errorf("s3: presign: URL %q is not absolute", o.URL)
+	}
+	now := o.Now
+	if now.IsZero() {
+		now = time.Now()
+	}
+	amzDate := now.UTC().Format(amzDateFormat)
+	scope := amzDate[:8] + "/" + creds.Region + "/" + serviceName + "/" + terminator
+
+	// Host is signed the way the AWS SDKs sign it: without a port that is
+	// the scheme's default, as browsers and HTTP clients send it.
+	host := u.Host
+	if (u.Scheme == "http" && u.Port() == "80") || (u.Scheme == "https" && u.Port() == "443") {
+		host = u.Hostname()
+		if strings.Contains(host, ":") {
+			host = "[" + host + "]"
+		}
+	}
+	signed := map[string][]string{"host": {host}}
+	for name, values := range o.Headers {
+		lower := strings.ToLower(name)
+		if lower == "host" {
+			continue
+		}
+		signed[lower] = append(signed[lower], values...)
+	}
+	names := make([]string, 0, len(signed))
+	for name := range signed {
+		names = append(names, name)
+	}
+	sort.Strings(names)
+	signedHeaders := strings.Join(names, ";")
+
+	q := u.Query()
+	q.Del(paramSignature)
+	q.Set(paramAlgorithm, algorithm)
+	q.Set(paramCredential, creds.AccessKey+"/"+scope)
+	q.Set(paramDate, amzDate)
+	q.Set(paramExpires, strconv.FormatInt(int64(o.Expires/time.Second), 10))
+	q.Set(paramSignedHeaders, signedHeaders)
+
+	path := canonicalURI(u.EscapedPath())
+	query := canonicalQuery(q)
+	creq := canonicalRequest(o.Method, path, query, names, func(name string) string {
+		return canonicalHeaderValue(signed[name])
+	}, unsignedPayload)
+	sts := stringToSign(amzDate, scope, creq)
+	sig := signature(SigningKey(creds.SecretKey, amzDate[:8], creds.Region), sts)
+
+	// The URL carries the canonical path and query, so what the client
+	// sends back canonicalises to exactly what was signed.
+	return u.Scheme + "://" + u.Host + path + "?" + query + "&" + paramSignature + "=" + sig, nil
+}
+
+// SignedRequest is what Verify needs from an incoming request.
+type SignedRequest struct {
+	Method string
+	// Path is the original, still-escaped request path as the client sent
+	// it (r.URL.EscapedPath() before any rewriting). The emulator strips a
+	// session prefix (/_s/{id}) before routing, but the client signed the
+	// original path.
+	Path          string
+	Query         url.Values  // r.URL.Query()
+	Host          string      // r.Host
+	Header        http.Header // r.Header
+	ContentLength int64       // r.ContentLength (-1 unknown), used when content-length is signed
+}
+
+// IsPresigned reports whether the query carries SigV4 query authentication
+// (X-Amz-Signature or X-Amz-Algorithm present).
+func IsPresigned(q url.Values) bool {
+	return q.Has(paramSignature) || q.Has(paramAlgorithm)
+}
+
+// Verify checks the SigV4 query authentication of req against creds at time
+// now, in the order S3 checks it, so a broken URL gets the error real S3
+// would give: parameters present and well-formed, access key, region,
+// expiry window, host signed, then the signature itself. It returns nil when
+// the request is authentic.
+func Verify(req SignedRequest, creds Credentials, now time.Time) *Error {
+	q := req.Query
+	for _, name := range []string{paramAlgorithm, paramCredential, paramSignature, paramDate, paramSignedHeaders, paramExpires} {
+		if q.Get(name) == "" {
+			return ErrAuthorizationQueryParameters("Query-string authentication version 4 requires the X-Amz-Algorithm, X-Amz-Credential, X-Amz-Signature, X-Amz-Date, X-Amz-SignedHeaders, and X-Amz-Expires parameters.")
+		}
+	}
+	if q.Get(paramAlgorithm) != algorithm {
+		return ErrAuthorizationQueryParameters(`X-Amz-Algorithm only supports "AWS4-HMAC-SHA256"`)
+	}
+
+	// Credential: <access key>/<yyyymmdd>/<region>/s3/aws4_request.
+	cred := strings.Split(q.Get(paramCredential), "/")
+	if len(cred) != 5 {
+		return ErrAuthorizationQueryParameters(`Error parsing the X-Amz-Credential parameter; the Credential is mal-formed; expecting "<YOUR-AKID>/YYYYMMDD/REGION/SERVICE/aws4_request".`)
+	}
+	accessKey, scopeDate, region := cred[0], cred[1], cred[2]
+	if cred[4] != terminator {
+		return ErrAuthorizationQueryParameters(fmt.Sprintf(`Error parsing the X-Amz-Credential parameter; incorrect terminal %q. This endpoint uses "aws4_request".`, cred[4]))
+	}
+	if cred[3] != serviceName {
+		return ErrAuthorizationQueryParameters(fmt.Sprintf(`Error parsing the X-Amz-Credential parameter; incorrect service %q. This endpoint belongs to "s3".`, cred[3]))
+	}
+	if _, err := time.Parse(scopeDateFormat, scopeDate); err != nil || len(scopeDate) != 8 {
+		return ErrAuthorizationQueryParameters(fmt.Sprintf(`Error parsing the X-Amz-Credential parameter; incorrect date format %q. This date in the credential must be in the format "yyyyMMdd".`, scopeDate))
+	}
+	amzDate := q.Get(paramDate)
+	date, err := time.Parse(amzDateFormat, amzDate)
+	if err != nil || len(amzDate) != len(amzDateFormat) {
+		return ErrAuthorizationQueryParameters(`X-Amz-Date must be in the ISO8601 Long Format "yyyyMMdd'T'HHmmss'Z'"`)
+	}
+	if amzDate[:8] != scopeDate {
+		return ErrAuthorizationQueryParameters(fmt.Sprintf(`Invalid credential date %q. This date is not the same as X-Amz-Date: %q.`, scopeDate, amzDate[:8]))
+	}
+	if accessKey != creds.AccessKey {
+		return ErrInvalidAccessKeyID(accessKey)
+	}
+	if region != creds.Region {
+		e := ErrAuthorizationQueryParameters(fmt.Sprintf("Error parsing the X-Amz-Credential parameter; the region '%s' is wrong; expecting '%s'", region, creds.Region))
+		e.Extra = []Field{{"Region", creds.Region}}
+		return e
+	}
+
+	expires, err := strconv.Atoi(q.Get(paramExpires))
+	switch {
+	case err != nil:
+		return ErrAuthorizationQueryParameters("X-Amz-Expires should be a number")
+	case expires < 0:
+		return ErrAuthorizationQueryParameters("X-Amz-Expires must be non-negative")
+	case expires > int(MaxPresignExpires/time.Second):
+		return ErrAuthorizationQueryParameters("X-Amz-Expires must be less than a week (in seconds); that is, the given X-Amz-Expires must be less than 604800 seconds")
+	}
+	if date.Sub(now) > maxClockSkew {
+		return ErrRequestNotYetValid()
+	}
+	// X-Amz-Expires=0 parses, as on S3, but never authorises anything.
+	expiresAt := date.Add(time.Duration(expires) * time.Second)
+	if expires == 0 || now.After(expiresAt) {
+		return ErrRequestExpired(expires, expiresAt, now)
+	}
+
+	signedHeaders := q.Get(paramSignedHeaders)
+	names := strings.Split(signedHeaders, ";")
+	hostSigned := false
+	for _, name := range names {
+		hostSigned = hostSigned || name == "host"
+	}
+	if !hostSigned {
+		return ErrHeadersNotSigned("host")
+	}
+
+	payloadHash := unsignedPayload
+	for _, name := range names {
+		if name == "x-amz-content-sha256" && req.Header.Get(name) != "" {
+			payloadHash = req.Header.Get(name)
+		}
+	}
+	creq := canonicalRequest(req.Method, canonicalURI(req.Path), canonicalQuery(q), names,
+		func(name string) string { return requestHeaderValue(req, name) }, payloadHash)
+	scope := scopeDate + "/" + region + "/" + serviceName + "/" + terminator
+	sts := stringToSign(amzDate, scope, creq)
+	want := signature(SigningKey(creds.SecretKey, scopeDate, region), sts)
+	got := q.Get(paramSignature)
+	if subtle.ConstantTimeCompare([]byte(want), []byte(got)) != 1 {
+		return ErrSignatureDoesNotMatch(accessKey, sts, creq, got)
+	}
+	return nil
+}
+
+// requestHeaderValue returns the canonical value of the signed header name
+// in req.
+func requestHeaderValue(req SignedRequest, name string) string {
+	switch name {
+	case "host":
+		// net/http moves Host out of the header map into r.Host.
+		host := req.Host
+		if host == "" {
+			host = req.Header.Get("Host")
+		}
+		return canonicalHeaderValue([]string{stripDefaultPort(host)})
+	case "content-length":
+		if req.ContentLength >= 0 {
+			return strconv.FormatInt(req.ContentLength, 10)
+		}
+	}
+	return canonicalHeaderValue(req.Header.Values(name))
+}
+
+// stripDefaultPort removes :80 and :443 from host. The AWS SDKs sign the
+// host without the scheme's default port, but some HTTP clients send it; the
+// scheme is not known here, and a plain-HTTP server on 443 is not a case
+// worth failing valid signatures for.
+func stripDefaultPort(host string) string {
+	h, port, err := net.SplitHostPort(host)
+	if err != nil || (port != "80" && port != "443") {
+		return host
+	}
+	if strings.Contains(h, ":") {
+		return "[" + h + "]"
+	}
+	return h
+}
+
+// canonicalHeaderValue joins the values of one header with ',', each
+// trimmed and with inner runs of spaces collapsed, as SigV4 requires.
+func canonicalHeaderValue(values []string) string {
+	cleaned := make([]string, len(values))
+	for i, v := range values {
+		cleaned[i] = strings.Join(strings.FieldsFunc(v, func(r rune) bool { return r == ' ' }), " ")
+		cleaned[i] = strings.TrimSpace(cleaned[i])
+	}
+	return strings.Join(cleaned, ",")
+}
+
+// canonicalRequest assembles the SigV4 canonical request. names are the
+// signed header names in X-Amz-SignedHeaders order and value returns the
+// canonical value of each.
+func canonicalRequest(method, uri, query string, names []string, value func(string) string, payloadHash string) string {
+	var b strings.Builder
+	b.WriteString(method + "\n" + uri + "\n" + query + "\n")
+	for _, name := range names {
+		b.WriteString(name + ":" + value(name) + "\n")
+	}
+	b.WriteString("\n" + strings.Join(names, ";") + "\n" + payloadHash)
+	return b.String()
+}
+
+// stringToSign is "AWS4-HMAC-SHA256\n<amz date>\n<scope>\n<hex sha256 of
+// the canonical request>".
+func stringToSign(amzDate, scope, canonicalRequest string) string {
+	sum := sha256.Sum256([]byte(canonicalRequest))
+	return algorithm + "\n" + amzDate + "\n" + scope + "\n" + hex.EncodeToString(sum[:])
+}
+
+// signature is hex(HMAC-SHA256(signingKey, stringToSign)).
+func signature(signingKey []byte, stringToSign string) string {
+	return hex.EncodeToString(hmacSHA256(signingKey, stringToSign))
+}
+
+// SigningKey derives the SigV4 signing key for service s3:
+// HMAC(HMAC(HMAC(HMAC("AWS4"+secret, date), region), "s3"), "aws4_request").
+// date is yyyymmdd. Presigned POST policy checks reuse it.
+func SigningKey(secret, date, region string) []byte {
+	k := hmacSHA256([]byte("AWS4"+secret), date)
+	k = hmacSHA256(k, region)
+	k = hmacSHA256(k, serviceName)
+	return hmacSHA256(k, terminator)
+}
+
+func hmacSHA256(key []byte, data string) []byte {
+	m := hmac.New(sha256.New, key)
+	m.Write([]byte(data))
+	return m.Sum(nil)
+}
+
+// canonicalURI canonicalises an escaped path the way S3 does: S3 does not
+// double-encode, so the path is decoded once and each byte outside the RFC
+// 3986 unreserved set and '/' is re-encoded as upper-case %XX. A path that
+// does not decode is encoded as it stands; its signature then cannot match,
+// and the SignatureDoesNotMatch error shows what was used.
+func canonicalURI(escapedPath string) string {
+	if escapedPath == "" {
+		return "/"
+	}
+	path, err := url.PathUnescape(escapedPath)
+	if err != nil {
+		path = escapedPath
+	}
+	return uriEncode(path, false)
+}
+
+// canonicalQuery encodes every parameter except X-Amz-Signature, sorted by
+// encoded name then encoded value, as name=value pairs joined by '&'.
+func canonicalQuery(q url.Values) string {
+	type pair struct{ name, value string }
+	pairs := make([]pair, 0, len(q))
+	for name, values := range q {
+		if name == paramSignature {
+			continue
+		}
+		n := uriEncode(name, true)
+		for _, v := range values {
+			pairs = append(pairs, pair{n, uriEncode(v, true)})
+		}
+	}
+	sort.Slice(pairs, func(i, j int) bool {
+		if pairs[i].name != pairs[j].name {
+			return pairs[i].name < pairs[j].name
+		}
+		return pairs[i].value < pairs[j].value
+	})
+	var b strings.Builder
+	for i, p := range pairs {
+		if i > 0 {
+			b.WriteByte('&')
+		}
+		b.WriteString(p.name + "=" + p.value)
+	}
+	return b.String()
+}
+
+// uriEncode is SigV4's UriEncode: RFC 3986 unreserved characters
+// (A-Za-z0-9-_.~) stay, every other byte becomes upper-case %XX; '/' stays
+// too unless encodeSlash.
+func uriEncode(s string, encodeSlash bool) string {
+	const hexDigits = "0123456789ABCDEF"
+	var b strings.Builder
+	b.Grow(len(s))
+	for i := 0; i < len(s); i++ {
+		c := s[i]
+		if isUnreserved(c) || (c == '/' && !encodeSlash) {
+			b.WriteByte(c)
+			continue
+		}
+		b.WriteByte('%')
+		b.WriteByte(hexDigits[c>>4])
+		b.WriteByte(hexDigits[c&15])
+	}
+	return b.String()
+}
+
+func isUnreserved(c byte) bool {
+	return 'A' <= c && c <= 'Z' || 'a' <= c && c <= 'z' || '0' <= c && c <= '9' ||
+		c == '-' || c == '_' || c == '.' || c == '~'
+}

@@ -1,0 +1,395 @@
+// Package emulator assembles fileemu: it loads the embedded specs, mounts every emulated API and
+// serves them on one http.Handler with sessions, CORS, request journal and validation.
+//
+// Request path: request id → recover → CORS → session → API by path prefix → journal →
+// route (kin router) → auth + validation (kin; upload bodies are streamed, never buffered) →
+// handler (the API's model) → response.
+package emulator
+
+import (
+	"context"
+	"crypto/rand"
+	"encoding/hex"
+	"errors"
+	"fmt"
+	"io"
+	"log/slog"
+	"net/http"
+	"net/url"
+	"runtime/debug"
+	"strings"
+	"sync/atomic"
+	"time"
+
+	"github.com/labstack/echo/v5"
+
+	"github.com/fileemu/fileemu/emulator/admin"
+	"github.com/fileemu/fileemu/emulator/api"
+	"github.com/fileemu/fileemu/emulator/haufe"
+	"github.com/fileemu/fileemu/emulator/journal"
+	"github.com/fileemu/fileemu/emulator/s3"
+	"github.com/fileemu/fileemu/emulator/session"
+	"github.com/fileemu/fileemu/emulator/validate"
+	"github.com/fileemu/fileemu/openapi"
+)
+
+// Server is a running emulator's HTTP handler and state.
+type Server struct {
+	cfg      Config
+	echo     *echo.Echo
+	sessions *session.Registry
+	journal  *journal.Journal
+	specs    map[string]*validate.Spec
+	apis     []*api.API
+}
+
+// New loads the specs, mounts the APIs and returns the emulator. A broken spec, or an operation
+// without handler (or a handler without operation), is an error.
+func New(cfg Config) (*Server, error) {
+	cfg = cfg.withDefaults()
+	s := &Server{
+		cfg:      cfg,
+		sessions: session.NewRegistry(cfg.Clock),
+		journal:  journal.New(cfg.JournalSize),
+		specs:    map[string]*validate.Spec{},
+	}
+	ctx := context.Background()
+	for _, name := range openapi.Names() {
+		data, err := openapi.Spec(name)
+		if err != nil {
+			return nil, err
+		}
+		spec, err := validate.Load(ctx, name+".yaml", data)
+		if err != nil {
+			return nil, err
+		}
+		s.specs[name] = spec
+	}
+	tokens := api.TokenAuth(cfg.Tokens)
+	s.apis = []*api.API{
+		admin.New(s.specs["admin"], admin.Deps{
+			Sessions: s.sessions, Journal: s.journal, Specs: s.specs, Version: cfg.Version,
+			Started: cfg.Clock(), Clock: cfg.Clock, Token: cfg.AdminToken, APIs: s.APINames,
+		}),
+		s3.New(s.specs["s3"], s3.Options{
+			Credentials: cfg.S3, MaxObjectSize: cfg.MaxObjectSize, Lenient: cfg.S3Lenient,
+			Clock: cfg.Clock, Logger: cfg.Logger,
+		}),
+		haufe.New(s.specs["haufe"], haufe.Options{
+			S3: cfg.S3, Clock: cfg.Clock, Seed: cfg.Seed, Auth: tokens,
+		}),
+	}
+	for _, a := range s.apis {
+		if err := a.Spec.CheckHandlers(a.Operations()); err != nil {
+			return nil, fmt.Errorf("mount %s: %w", a.Name, err)
+		}
+	}
+	e := echo.New()
+	e.Logger = cfg.Logger
+	e.HTTPErrorHandler = s.lastResort
+	e.Any("/*", s.serve)
+	e.Any("/", s.serve)
+	s.echo = e
+	return s, nil
+}
+
+// ServeHTTP implements http.Handler.
+func (s *Server) ServeHTTP(w http.ResponseWriter, r *http.Request) { s.echo.ServeHTTP(w, r) }
+
+// APINames lists the mounted emulated APIs (without the admin API), in mount order.
+func (s *Server) APINames() []string {
+	var names []string
+	for _, a := range s.apis {
+		if a.Name != "admin" {
+			names = append(names, a.Name)
+		}
+	}
+	return names
+}
+
+// Sessions gives in-process users (the test kit) the session registry.
+func (s *Server) Sessions() *session.Registry { return s.sessions }
+
+// Journal gives in-process users (the test kit) the request journal.
+func (s *Server) Journal() *journal.Journal { return s.journal }
+
+// Spec returns the loaded spec of an API ("haufe", "s3", "admin").
+func (s *Server) Spec(name string) (*validate.Spec, bool) {
+	sp, ok := s.specs[name]
+	return sp, ok
+}
+
+var requestCounter atomic.Uint64 // only feeds request id uniqueness; carries no state
+
+func newRequestID() string {
+	var b [8]byte
+	_, _ = rand.Read(b[:])
+	return fmt.Sprintf("%s%06x", hex.EncodeToString(b[:]), requestCounter.Add(1)&0xffffff)
+}
+
+// serve runs one request through the whole path. It is the only echo route.
+func (s *Server) serve(c *echo.Context) (err error) {
+	r := c.Request()
+	req := &api.Request{
+		Context:      c,
+		RequestID:    newRequestID(),
+		Start:        s.cfg.Clock(),
+		OriginalPath: r.URL.EscapedPath(),
+	}
+	h := c.Response().Header()
+	h.Set("X-Request-Id", req.RequestID)
+	defer func() {
+		if v := recover(); v != nil {
+			s.cfg.Logger.Error("panic serving request", "method", r.Method, "path", r.URL.Path,
+				"request_id", req.RequestID, "panic", v, "stack", string(debug.Stack()))
+			err = s.problem(req, api.Problem{Kind: api.Internal, Detail: "internal error"})
+		}
+	}()
+
+	if preflight := cors(c); preflight {
+		return nil
+	}
+	sess, path, err := s.resolveSession(r)
+	if err != nil {
+		return writePlainError(c, http.StatusBadRequest, "invalid_session", err.Error())
+	}
+	if path != r.URL.Path {
+		stripSessionPrefix(r, path)
+	}
+	req.Session = sess
+	req.BaseURL = s.baseURL(r, sess.ID)
+
+	a := s.apiFor(r.URL.Path)
+	if a == nil {
+		return writePlainError(c, http.StatusNotFound, "not_found",
+			fmt.Sprintf("no emulated API serves %s %s", r.Method, r.URL.Path))
+	}
+	req.API = a
+	if a.Name != "admin" {
+		finish := s.record(req)
+		defer finish()
+	}
+
+	routeReq := r
+	if a.RoutingPath != nil {
+		routeReq = r.Clone(r.Context())
+		routeReq.URL.RawPath = a.RoutingPath(r.URL.Path)
+	}
+	rt, err := a.Spec.FindRoute(routeReq)
+	if err != nil {
+		var mna *validate.MethodNotAllowedError
+		if errors.As(err, &mna) {
+			h.Set("Allow", strings.Join(mna.Allowed, ", "))
+			return s.problem(req, api.Problem{Kind: api.MethodNotAllowed, Allowed: mna.Allowed,
+				Detail: fmt.Sprintf("method %s is not allowed on %s", r.Method, r.URL.Path)})
+		}
+		return s.problem(req, api.Problem{Kind: api.NotFound, Detail: fmt.Sprintf("no operation %s %s", r.Method, r.URL.Path)})
+	}
+	req.Route = rt
+	if vs := a.Spec.ValidateRequest(r.Context(), r, rt, validate.RequestOptions{Auth: a.Auth, SkipBody: api.StreamsBody(rt)}); len(vs) > 0 {
+		kind := api.Invalid
+		if security(vs) {
+			kind = api.Unauthorized
+		}
+		api.SetViolationsHeader(h, vs)
+		return s.problem(req, api.Problem{Kind: kind, Violations: vs, Detail: validate.Summary(vs)})
+	}
+	if err := a.Handlers[rt.OperationID](req); err != nil {
+		if resp, _ := echo.UnwrapResponse(c.Response()); resp != nil && resp.Committed {
+			s.cfg.Logger.Warn("handler failed after responding", "operation", rt.OperationID, "error", err)
+			return nil
+		}
+		s.cfg.Logger.Error("handler failed", "operation", rt.OperationID, "request_id", req.RequestID, "error", err)
+		return s.problem(req, api.Problem{Kind: api.Internal, Detail: "internal error"})
+	}
+	return nil
+}
+
+// security reports whether every violation is an authentication failure.
+func security(vs []validate.Violation) bool {
+	for _, v := range vs {
+		if v.In != "security" {
+			return false
+		}
+	}
+	return true
+}
+
+// problem renders p in the API's envelope, or as plain JSON outside any API.
+func (s *Server) problem(req *api.Request, p api.Problem) error {
+	if req.API != nil && req.API.WriteProblem != nil {
+		return req.API.WriteProblem(req, p)
+	}
+	status := map[api.Kind]int{api.NotFound: 404, api.MethodNotAllowed: 405, api.Unauthorized: 401,
+		api.Invalid: 422, api.Internal: 500}[p.Kind]
+	if p.Kind == api.Status {
+		status = p.Status
+	}
+	return writePlainError(req.Context, status, strings.ToLower(strings.ReplaceAll(http.StatusText(status), " ", "_")), p.Detail)
+}
+
+// lastResort answers errors that escaped serve (it never returns one it could render itself).
+func (s *Server) lastResort(c *echo.Context, err error) {
+	if resp, _ := echo.UnwrapResponse(c.Response()); resp != nil && resp.Committed {
+		return
+	}
+	s.cfg.Logger.Error("unhandled error", "error", err)
+	_ = writePlainError(c, http.StatusInternalServerError, "internal_error", "internal error")
+}
+
+// writePlainError writes the admin API's plain JSON error, used outside any emulated API.
+func writePlainError(c *echo.Context, status int, code, msg string) error {
+	return c.JSON(status, map[string]string{"error": code, "message": msg})
+}
+
+func (s *Server) apiFor(path string) *api.API {
+	for _, a := range s.apis {
+		if a.Owns(path) {
+			return a
+		}
+	}
+	return nil
+}
+
+// resolveSession picks the session from the path prefix or the header and returns the path
+// without prefix.
+func (s *Server) resolveSession(r *http.Request) (*session.Session, string, error) {
+	id, path, prefixed := session.SplitPrefix(r.URL.Path)
+	if !prefixed {
+		id = r.Header.Get(session.Header)
+	}
+	if id == "" {
+		id = session.Default
+	}
+	sess, _, err := s.sessions.Ensure(id)
+	return sess, path, err
+}
+
+// stripSessionPrefix rewrites r's URL to path, keeping the escaped form consistent.
+func stripSessionPrefix(r *http.Request, path string) {
+	raw := r.URL.EscapedPath()
+	r.URL.Path = path
+	r.URL.RawPath = ""
+	if _, rest, ok := session.SplitPrefix(raw); ok && rest != path {
+		r.URL.RawPath = rest // keeps escapes such as %2F that Path cannot show
+	}
+}
+
+// baseURL is the public URL of the session, on which handed-out URLs are built.
+func (s *Server) baseURL(r *http.Request, sessionID string) string {
+	base := strings.TrimRight(s.cfg.PublicURL, "/")
+	if base == "" {
+		scheme := "http"
+		if r.TLS != nil {
+			scheme = "https"
+		}
+		if p := r.Header.Get("X-Forwarded-Proto"); p == "http" || p == "https" {
+			scheme = p
+		}
+		host := r.Host
+		if fh := r.Header.Get("X-Forwarded-Host"); fh != "" {
+			host = strings.TrimSpace(strings.Split(fh, ",")[0])
+		}
+		base = scheme + "://" + host
+	}
+	if sessionID != session.Default {
+		base += session.PathPrefix + url.PathEscape(sessionID)
+	}
+	return base
+}
+
+// record adds the request to the journal as soon as its status is known (so a test that got
+// the response finds the entry without waiting) and completes it when the request ends.
+func (s *Server) record(req *api.Request) (finish func()) {
+	r := req.Request()
+	body := &countingReader{r: r.Body}
+	r.Body = body
+	entry := journal.Entry{
+		Time:      req.Start,
+		Session:   req.Session.ID,
+		API:       req.API.Name,
+		Method:    r.Method,
+		Path:      r.URL.Path,
+		Query:     journal.RedactQuery(r.URL.RawQuery),
+		RequestID: req.RequestID,
+		Headers:   journal.Redact(r.Header),
+	}
+	var seq uint64
+	add := func(status int) {
+		if seq != 0 {
+			return
+		}
+		e := entry
+		if req.Route != nil {
+			e.Operation = req.Route.OperationID
+		}
+		e.Status = status
+		e.BodySize = body.n.Load()
+		e.Error = req.ErrorCode()
+		seq = s.journal.Add(e)
+	}
+	resp, _ := echo.UnwrapResponse(req.Response())
+	if resp != nil {
+		resp.Before(func() { add(resp.Status) })
+	}
+	return func() {
+		status := http.StatusOK
+		if resp != nil && resp.Status != 0 {
+			status = resp.Status
+		}
+		add(status)
+		end := s.cfg.Clock()
+		s.journal.Update(seq, func(e *journal.Entry) {
+			e.DurationMS = float64(end.Sub(req.Start).Microseconds()) / 1000
+			e.BodySize = body.n.Load()
+			e.BodySHA256 = req.UploadSHA256()
+		})
+	}
+}
+
+type countingReader struct {
+	r io.ReadCloser
+	n atomic.Int64
+}
+
+func (c *countingReader) Read(p []byte) (int, error) {
+	n, err := c.r.Read(p)
+	c.n.Add(int64(n))
+	return n, err
+}
+
+func (c *countingReader) Close() error { return c.r.Close() }
+
+// ShutdownTimeout bounds how long in-flight uploads may take to finish on shutdown.
+const ShutdownTimeout = 30 * time.Second
+
+// Logger returns the configured logger.
+func (s *Server) Logger() *slog.Logger { return s.cfg.Logger }
+
+// ValidateResponse checks a response the emulator gave to req against the spec of the API that
+// served it: status documented, headers and body matching. The session prefix is taken off
+// first. Tests run every response through it (see testkit).
+func (s *Server) ValidateResponse(ctx context.Context, req *http.Request, status int, header http.Header, body []byte) error {
+	r := req.Clone(ctx)
+	if _, rest, ok := session.SplitPrefix(r.URL.Path); ok {
+		stripSessionPrefix(r, rest)
+	}
+	a := s.apiFor(r.URL.Path)
+	if a == nil {
+		return fmt.Errorf("%s %s: no API serves this path", r.Method, r.URL.Path)
+	}
+	if a.RoutingPath != nil {
+		r.URL.RawPath = a.RoutingPath(r.URL.Path)
+	}
+	rt, err := a.Spec.FindRoute(r)
+	if err != nil {
+		if status == http.StatusNotFound || status == http.StatusMethodNotAllowed {
+			return nil // unknown routes have no operation to check against
+		}
+		return fmt.Errorf("%s %s: %w", req.Method, req.URL.Path, err)
+	}
+	if err := a.Spec.ValidateResponse(ctx, r, rt, status, header, body); err != nil {
+		return fmt.Errorf("%s %s (%s) -> %d: %w", req.Method, req.URL.Path, rt.OperationID, status, err)
+	}
+	return nil
+}

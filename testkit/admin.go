@@ -1,0 +1,174 @@
+package testkit
+
+import (
+	"bytes"
+	"context"
+	"encoding/json"
+	"fmt"
+	"io"
+	"net/http"
+	"net/url"
+	"strconv"
+	"strings"
+
+	"github.com/fileemu/fileemu/emulator/journal"
+)
+
+// Request is one journal entry: a request the emulator served.
+type Request = journal.Entry
+
+// State is the admin state dump of a session.
+type State struct {
+	Session string `json:"session"`
+	// APIs holds each API's model dump, by API name.
+	APIs map[string]json.RawMessage `json:"apis"`
+	// Objects lists the stored uploads.
+	Objects []Object `json:"objects"`
+}
+
+// Object is one stored upload.
+type Object struct {
+	Name        string `json:"name"`
+	Size        int64  `json:"size"`
+	MD5         string `json:"md5"`
+	SHA256      string `json:"sha256"`
+	ContentType string `json:"content_type"`
+}
+
+// Filter narrows journal queries.
+type Filter func(q url.Values)
+
+// Operation keeps requests to one operationId.
+func Operation(id string) Filter { return func(q url.Values) { q.Set("operation", id) } }
+
+// API keeps requests to one API ("haufe", "s3", ...).
+func API(name string) Filter { return func(q url.Values) { q.Set("api", name) } }
+
+// Method keeps requests with one HTTP method.
+func Method(m string) Filter { return func(q url.Values) { q.Set("method", m) } }
+
+// Status keeps requests answered with one status.
+func Status(code int) Filter { return func(q url.Values) { q.Set("status", strconv.Itoa(code)) } }
+
+// Path keeps requests whose API path matches a glob, e.g. "/v1/files/*".
+func Path(glob string) Filter { return func(q url.Values) { q.Set("path", glob) } }
+
+// Admin is a client of the admin API over HTTP.
+type Admin struct {
+	base  string
+	token string
+	http  *http.Client
+}
+
+// NewAdmin returns a client of the admin API of the emulator at baseURL; token may be empty.
+func NewAdmin(baseURL, token string) *Admin {
+	return &Admin{base: strings.TrimRight(baseURL, "/") + "/__admin", token: token, http: &http.Client{}}
+}
+
+// call sends one admin request and decodes a JSON answer into out (when non-nil).
+func (a *Admin) call(ctx context.Context, method, path string, q url.Values, body any, want []int, out any) error {
+	u := a.base + path
+	if len(q) > 0 {
+		u += "?" + q.Encode()
+	}
+	var rd io.Reader
+	if body != nil {
+		b, err := json.Marshal(body)
+		if err != nil {
+			return fmt.Errorf("admin %s %s: %w", method, path, err)
+		}
+		rd = bytes.NewReader(b)
+	}
+	req, err := http.NewRequestWithContext(ctx, method, u, rd)
+	if err != nil {
+		return fmt.Errorf("admin %s %s: %w", method, path, err)
+	}
+	if body != nil {
+		req.Header.Set("Content-Type", "application/json")
+	}
+	if a.token != "" {
+		req.Header.Set("Authorization", "Bearer "+a.token)
+	}
+	resp, err := a.http.Do(req)
+	if err != nil {
+		return fmt.Errorf("admin %s %s: %w", method, path, err)
+	}
+	defer resp.Body.Close()
+	b, err := io.ReadAll(resp.Body)
+	if err != nil {
+		return fmt.Errorf("admin %s %s: read: %w", method, path, err)
+	}
+	ok := false
+	for _, w := range want {
+		ok = ok || resp.StatusCode == w
+	}
+	if !ok {
+		return fmt.Errorf("admin %s %s: status %d: %s", method, path, resp.StatusCode, bytes.TrimSpace(b))
+	}
+	if out != nil {
+		if err := json.Unmarshal(b, out); err != nil {
+			return fmt.Errorf("admin %s %s: decode: %w", method, path, err)
+		}
+	}
+	return nil
+}
+
+// Health checks that the emulator answers.
+func (a *Admin) Health(ctx context.Context) error {
+	return a.call(ctx, http.MethodGet, "/health", nil, nil, []int{200}, nil)
+}
+
+// CreateSession creates (or keeps) the session id.
+func (a *Admin) CreateSession(ctx context.Context, id string) error {
+	return a.call(ctx, http.MethodPost, "/sessions", nil, map[string]string{"id": id}, []int{200, 201}, nil)
+}
+
+// DeleteSession drops a session with its state.
+func (a *Admin) DeleteSession(ctx context.Context, id string) error {
+	return a.call(ctx, http.MethodDelete, "/sessions/"+url.PathEscape(id), nil, nil, []int{204}, nil)
+}
+
+// Reset resets one session, or all when id is empty.
+func (a *Admin) Reset(ctx context.Context, id string) error {
+	q := url.Values{}
+	if id != "" {
+		q.Set("session", id)
+	}
+	return a.call(ctx, http.MethodPost, "/reset", q, nil, []int{200}, nil)
+}
+
+func journalQuery(session string, filters []Filter) url.Values {
+	q := url.Values{}
+	if session != "" {
+		q.Set("session", session)
+	}
+	for _, f := range filters {
+		f(q)
+	}
+	return q
+}
+
+// Requests lists the journal entries of a session (all sessions when empty) matching filters.
+func (a *Admin) Requests(ctx context.Context, session string, filters ...Filter) ([]Request, error) {
+	var out struct {
+		Requests []Request `json:"requests"`
+	}
+	err := a.call(ctx, http.MethodGet, "/requests", journalQuery(session, filters), nil, []int{200}, &out)
+	return out.Requests, err
+}
+
+// Count counts the journal entries of a session matching filters.
+func (a *Admin) Count(ctx context.Context, session string, filters ...Filter) (int, error) {
+	var out struct {
+		Count int `json:"count"`
+	}
+	err := a.call(ctx, http.MethodGet, "/requests/count", journalQuery(session, filters), nil, []int{200}, &out)
+	return out.Count, err
+}
+
+// State returns the state dump of a session.
+func (a *Admin) State(ctx context.Context, session string) (State, error) {
+	var st State
+	err := a.call(ctx, http.MethodGet, "/state", url.Values{"session": {session}}, nil, []int{200}, &st)
+	return st, err
+}

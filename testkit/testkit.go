@@ -1,0 +1,216 @@
+// Package testkit runs fileemu inside Go tests: an in-process emulator on an httptest server,
+// isolated sessions, journal queries and assertions, and an HTTP client that validates every
+// response against the emulator's OpenAPI specs.
+//
+//	emu := testkit.Start(t)
+//	s := emu.Session(t)
+//	client := emu.Client(t)               // fails t on any response that breaks the spec
+//	resp, _ := client.Get(s.URL("haufe") + "/v1/files?...")
+//	s.AssertCalled(t, "listFiles", 1)
+//
+// The admin client speaks HTTP only, so the same Session API works against a container.
+package testkit
+
+import (
+	"context"
+	"crypto/rand"
+	"encoding/hex"
+	"net/http"
+	"net/http/httptest"
+	"regexp"
+	"strings"
+	"sync"
+	"testing"
+	"time"
+
+	"github.com/fileemu/fileemu/emulator"
+)
+
+// Emulator is a running emulator.
+type Emulator struct {
+	// URL is the emulator's base URL, e.g. http://127.0.0.1:41234.
+	URL string
+	// Admin talks to the admin API.
+	Admin *Admin
+
+	server *emulator.Server
+}
+
+type options struct{ cfg emulator.Config }
+
+// Option configures Start.
+type Option func(*options)
+
+// WithClock sets the emulator clock (see Clock).
+func WithClock(now func() time.Time) Option { return func(o *options) { o.cfg.Clock = now } }
+
+// WithSeed sets the seed of generated data.
+func WithSeed(seed int64) Option { return func(o *options) { o.cfg.Seed = seed } }
+
+// WithMaxObjectSize bounds uploads.
+func WithMaxObjectSize(n int64) Option { return func(o *options) { o.cfg.MaxObjectSize = n } }
+
+// WithAdminToken protects the admin API with a bearer token (the kit's Admin client sends it).
+func WithAdminToken(token string) Option { return func(o *options) { o.cfg.AdminToken = token } }
+
+// WithTokens restricts the API keys and bearer tokens the APIs accept.
+func WithTokens(tokens ...string) Option { return func(o *options) { o.cfg.Tokens = tokens } }
+
+// WithPublicURL sets the base URL the emulator hands out.
+func WithPublicURL(u string) Option { return func(o *options) { o.cfg.PublicURL = u } }
+
+// Start runs an emulator in-process for the duration of t.
+func Start(t testing.TB, opts ...Option) *Emulator {
+	t.Helper()
+	var o options
+	for _, opt := range opts {
+		opt(&o)
+	}
+	srv, err := emulator.New(o.cfg)
+	if err != nil {
+		t.Fatalf("testkit: start emulator: %v", err)
+	}
+	hs := httptest.NewServer(srv)
+	t.Cleanup(hs.Close)
+	return &Emulator{URL: hs.URL, Admin: NewAdmin(hs.URL, o.cfg.AdminToken), server: srv}
+}
+
+// Session creates an isolated session that is dropped when t ends.
+func (e *Emulator) Session(t testing.TB) *Session {
+	t.Helper()
+	return NewSession(t, e.URL, e.Admin)
+}
+
+// Client returns an HTTP client that fails t whenever a response does not match the spec of
+// the API that answered (undocumented status, wrong body or headers).
+func (e *Emulator) Client(t testing.TB) *http.Client {
+	return &http.Client{Transport: &validatingTransport{t: t, base: http.DefaultTransport, v: e.server}}
+}
+
+// Session is one isolated namespace of an emulator.
+type Session struct {
+	// ID is the session id.
+	ID    string
+	base  string
+	admin *Admin
+}
+
+var unsafeID = regexp.MustCompile(`[^A-Za-z0-9._-]+`)
+
+// NewSession creates a session named after t on the emulator at baseURL and drops it when t
+// ends. Emulator.Session calls it; the container module does too.
+func NewSession(t testing.TB, baseURL string, admin *Admin) *Session {
+	t.Helper()
+	var b [4]byte
+	_, _ = rand.Read(b[:])
+	name := unsafeID.ReplaceAllString(t.Name(), "_")
+	if len(name) > 40 {
+		name = name[len(name)-40:]
+	}
+	id := strings.Trim(name, "._-") + "-" + hex.EncodeToString(b[:])
+	ctx := context.Background()
+	if err := admin.CreateSession(ctx, id); err != nil {
+		t.Fatalf("testkit: create session: %v", err)
+	}
+	t.Cleanup(func() {
+		if err := admin.DeleteSession(context.Background(), id); err != nil {
+			t.Errorf("testkit: drop session %s: %v", id, err)
+		}
+	})
+	return &Session{ID: id, base: strings.TrimRight(baseURL, "/"), admin: admin}
+}
+
+// apiBases maps an API name to the path its clients use as base URL.
+var apiBases = map[string]string{
+	"haufe":   "",
+	"s3":      "/s3",
+	"desk":    "/desk/api/v2",
+	"weavy":   "",
+	"filesro": "",
+	"admin":   "/__admin",
+}
+
+// URL returns the base URL a client of api should be configured with to use this session,
+// e.g. URL("haufe") + "/v1/files/signed-url". The admin API has no session: URL("admin") is
+// the emulator's admin base.
+func (s *Session) URL(api string) string {
+	if api == "admin" {
+		return s.base + apiBases[api]
+	}
+	return s.base + "/_s/" + s.ID + apiBases[api]
+}
+
+// Requests returns the journal entries of this session matching the filters, oldest first.
+// The journal is written before the response is sent, so no waiting is needed.
+func (s *Session) Requests(t testing.TB, filters ...Filter) []Request {
+	t.Helper()
+	rs, err := s.admin.Requests(context.Background(), s.ID, filters...)
+	if err != nil {
+		t.Fatalf("testkit: journal: %v", err)
+	}
+	return rs
+}
+
+// Count returns how many journal entries of this session match the filters.
+func (s *Session) Count(t testing.TB, filters ...Filter) int {
+	t.Helper()
+	n, err := s.admin.Count(context.Background(), s.ID, filters...)
+	if err != nil {
+		t.Fatalf("testkit: journal count: %v", err)
+	}
+	return n
+}
+
+// AssertCalled fails t unless the operation was called exactly n times in this session.
+func (s *Session) AssertCalled(t testing.TB, operationID string, n int) {
+	t.Helper()
+	if got := s.Count(t, Operation(operationID)); got != n {
+		var seen []string
+		for _, r := range s.Requests(t) {
+			seen = append(seen, r.Method+" "+r.Path+" ("+r.Operation+")")
+		}
+		t.Errorf("operation %s called %d times, want %d; session %s saw: %s", operationID, got, n, s.ID, strings.Join(seen, ", "))
+	}
+}
+
+// Reset drops the session's state and journal, keeping the session.
+func (s *Session) Reset(t testing.TB) {
+	t.Helper()
+	if err := s.admin.Reset(context.Background(), s.ID); err != nil {
+		t.Fatalf("testkit: reset: %v", err)
+	}
+}
+
+// State returns the admin state dump of this session.
+func (s *Session) State(t testing.TB) State {
+	t.Helper()
+	st, err := s.admin.State(context.Background(), s.ID)
+	if err != nil {
+		t.Fatalf("testkit: state: %v", err)
+	}
+	return st
+}
+
+// Clock is a settable emulator clock for tests: pass clock.Now to WithClock, then Advance it to
+// expire presigned URLs or temporary files.
+type Clock struct {
+	mu  sync.Mutex
+	now time.Time
+}
+
+// NewClock returns a clock standing at start.
+func NewClock(start time.Time) *Clock { return &Clock{now: start} }
+
+// Now returns the clock's time.
+func (c *Clock) Now() time.Time {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	return c.now
+}
+
+// Advance moves the clock forward by d.
+func (c *Clock) Advance(d time.Duration) {
+	c.mu.Lock()
+	c.now = c.now.Add(d)
+	c.mu.Unlock()
+}
