@@ -26,7 +26,7 @@ func cors(c *echo.Context) (preflight bool) {
 	h.Set("Access-Control-Allow-Origin", origin)
 	h.Set("Access-Control-Allow-Credentials", "true")
 	h.Add("Vary", "Origin")
-	if r.Method != http.MethodOptions || r.Header.Get("Access-Control-Request-Method") == "" {
+	if !isPreflight(r) {
 		h.Set("Access-Control-Expose-Headers", exposedHeaders)
 		return false
 	}
@@ -39,4 +39,9 @@ func cors(c *echo.Context) (preflight bool) {
 	h.Set("Access-Control-Max-Age", "600")
 	_ = c.NoContent(http.StatusNoContent)
 	return true
+}
+
+// isPreflight reports whether r is a CORS preflight request.
+func isPreflight(r *http.Request) bool {
+	return r.Method == http.MethodOptions && r.Header.Get("Origin") != "" && r.Header.Get("Access-Control-Request-Method") != ""
 }

@@ -15,6 +15,7 @@ import (
 	"context"
 	"crypto/rand"
 	"encoding/hex"
+	"fmt"
 	"net/http"
 	"net/http/httptest"
 	"regexp"
@@ -34,6 +35,7 @@ type Emulator struct {
 	Admin *Admin
 
 	server *emulator.Server
+	close  func()
 }
 
 type options struct{ cfg emulator.Config }
@@ -56,24 +58,40 @@ func WithAdminToken(token string) Option { return func(o *options) { o.cfg.Admin
 // WithTokens restricts the API keys and bearer tokens the APIs accept.
 func WithTokens(tokens ...string) Option { return func(o *options) { o.cfg.Tokens = tokens } }
 
+// WithS3Lenient makes the fake S3 accept requests that fail authentication (logging them).
+func WithS3Lenient() Option { return func(o *options) { o.cfg.S3Lenient = true } }
+
 // WithPublicURL sets the base URL the emulator hands out.
 func WithPublicURL(u string) Option { return func(o *options) { o.cfg.PublicURL = u } }
 
 // Start runs an emulator in-process for the duration of t.
 func Start(t testing.TB, opts ...Option) *Emulator {
 	t.Helper()
+	e, err := New(opts...)
+	if err != nil {
+		t.Fatalf("testkit: %v", err)
+	}
+	t.Cleanup(e.Close)
+	return e
+}
+
+// New runs an emulator in-process on a loopback port until Close. Start is the shorter form
+// for tests; New serves programs and examples that have no testing.TB.
+func New(opts ...Option) (*Emulator, error) {
 	var o options
 	for _, opt := range opts {
 		opt(&o)
 	}
 	srv, err := emulator.New(o.cfg)
 	if err != nil {
-		t.Fatalf("testkit: start emulator: %v", err)
+		return nil, fmt.Errorf("start emulator: %w", err)
 	}
 	hs := httptest.NewServer(srv)
-	t.Cleanup(hs.Close)
-	return &Emulator{URL: hs.URL, Admin: NewAdmin(hs.URL, o.cfg.AdminToken), server: srv}
+	return &Emulator{URL: hs.URL, Admin: NewAdmin(hs.URL, o.cfg.AdminToken), server: srv, close: hs.Close}, nil
 }
+
+// Close stops the emulator.
+func (e *Emulator) Close() { e.close() }
 
 // Session creates an isolated session that is dropped when t ends.
 func (e *Emulator) Session(t testing.TB) *Session {

@@ -160,9 +160,22 @@ func IsPresigned(q url.Values) bool {
 
 // Verify checks the SigV4 query authentication of req against creds at time
 // now, in the order S3 checks it, so a broken URL gets the error real S3
-// would give: parameters present and well-formed, access key, region,
-// expiry window, host signed, then the signature itself. It returns nil when
-// the request is authentic.
+// would give:
+//
+//   - the six X-Amz-* parameters are present and well-formed, the algorithm
+//     is AWS4-HMAC-SHA256, the credential is <key>/<yyyymmdd>/<region>/s3/aws4_request
+//     and its date is X-Amz-Date's (400 AuthorizationQueryParametersError);
+//   - the access key is known (403 InvalidAccessKeyId);
+//   - the region is creds.Region (400 AuthorizationQueryParametersError);
+//   - X-Amz-Expires is 0..604800 (400); X-Amz-Date is at most 15 minutes
+//     ahead of now (403 "Request is not valid yet") and now is not after
+//     X-Amz-Date + X-Amz-Expires (403 "Request has expired");
+//   - host is a signed header (403 AccessDenied, HeadersNotSigned);
+//   - the signature matches (403 SignatureDoesNotMatch, carrying the string
+//     to sign and canonical request computed here).
+//
+// It returns nil when the request is authentic, otherwise the *Error to
+// send. Unsigned x-amz-* request headers are not refused (S3 would).
 func Verify(req SignedRequest, creds Credentials, now time.Time) *Error {
 	q := req.Query
 	for _, name := range []string{paramAlgorithm, paramCredential, paramSignature, paramDate, paramSignedHeaders, paramExpires} {
