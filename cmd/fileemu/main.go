@@ -50,7 +50,9 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer) int {
 	fs := flag.NewFlagSet("fileemu "+cmd, flag.ContinueOnError)
 	fs.SetOutput(stderr)
 	var s settings
-	str := func(p *string, name, def, usage string) { fs.StringVar(p, name, envString(name, def), usage+" ("+envName(name)+")") }
+	str := func(p *string, name, def, usage string) {
+		fs.StringVar(p, name, envString(name, def), usage+" ("+envName(name)+")")
+	}
 	str(&s.addr, "addr", "127.0.0.1:8080", "listen address")
 	str(&s.publicURL, "public-url", "", "base URL handed out in URLs; empty: the host each request came in on")
 	str(&s.logFormat, "log-format", "text", "log format: text or json")

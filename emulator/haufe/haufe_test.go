@@ -286,7 +286,7 @@ func TestBadInputGetsHaufeErrors(t *testing.T) {
 
 	cases := []struct {
 		name, method, path, user, body, ct string
-		wantLoc                              []string
+		wantLoc                            []string
 	}{
 		{"missing user-id", "GET", "/v1/files/signed-url?filename=a.txt", "", "", "", []string{"header", "user-id"}},
 		{"missing filename", "GET", "/v1/files/signed-url", user, "", "", []string{"query", "filename"}},

@@ -398,7 +398,9 @@ func (m *Model) Snapshot() any {
 	for _, f := range m.files {
 		files = append(files, *f)
 	}
-	sort.Slice(files, func(i, j int) bool { return files[i].Created.Before(files[j].Created) || files[i].Created.Equal(files[j].Created) && files[i].ID < files[j].ID })
+	sort.Slice(files, func(i, j int) bool {
+		return files[i].Created.Before(files[j].Created) || files[i].Created.Equal(files[j].Created) && files[i].ID < files[j].ID
+	})
 	threads := make([]Thread, 0, len(m.threads))
 	for _, t := range m.threads {
 		threads = append(threads, *t)
