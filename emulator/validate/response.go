@@ -6,6 +6,7 @@ import (
 	"encoding/json"
 	"fmt"
 	"net/http"
+	"strings"
 
 	"github.com/getkin/kin-openapi/openapi3"
 	"github.com/getkin/kin-openapi/openapi3filter"
@@ -39,18 +40,25 @@ func (s *Spec) ValidateResponse(ctx context.Context, req *http.Request, rt *Rout
 	if ref == nil || ref.Value == nil {
 		vs = append(vs, Violation{In: "status", Keyword: "status", Message: fmt.Sprintf("status %d is not documented", status)})
 	} else {
-		// kin checks the documented headers; the body is left to validateResponseBody.
+		// kin checks the documented headers and JSON bodies (its decoder registry knows JSON); other
+		// bodies (S3's XML, text/plain, binary) are left to validateResponseBody.
+		kinBody := hasBody(req, status) && isJSON(header.Get("Content-Type"))
 		in := &openapi3filter.ResponseValidationInput{
 			RequestValidationInput: &openapi3filter.RequestValidationInput{Request: req, PathParams: rt.PathParams, Route: rt.kin},
 			Status:                 status,
 			Header:                 header,
-			Options:                &openapi3filter.Options{ExcludeResponseBody: true, MultiError: true},
+			Options:                &openapi3filter.Options{ExcludeResponseBody: !kinBody, MultiError: true},
 		}
-		if err := openapi3filter.ValidateResponse(ctx, in); err != nil {
+		in.SetBodyBytes(body)
+		err := openapi3filter.ValidateResponse(ctx, in)
+		var bodyVs []Violation
+		if hasBody(req, status) && (err != nil || !kinBody) {
+			// Same schemas, walked here for messages with JSON pointers (kin's name only the schema).
+			bodyVs = validateResponseBody(ref.Value, header, body)
+		}
+		vs = append(vs, bodyVs...)
+		if err != nil && len(bodyVs) == 0 {
 			vs = append(vs, responseViolations(err)...)
-		}
-		if hasBody(req, status) {
-			vs = append(vs, validateResponseBody(ref.Value, header, body)...)
 		}
 	}
 	if len(vs) == 0 {
@@ -74,13 +82,17 @@ func responseViolations(err error) []Violation {
 	if !ok {
 		return []Violation{{In: "header", Message: err.Error()}}
 	}
+	in := "header"
+	if strings.Contains(re.Reason, "body") {
+		in = "body"
+	}
 	var vs []Violation
-	for _, v := range schemaViolations(nil, Violation{In: "header"}, re.Err, false) {
+	for _, v := range schemaViolations(nil, Violation{In: in}, re.Err, false) {
 		v.Message = re.Reason + ": " + v.Message
 		vs = append(vs, v)
 	}
 	if re.Err == nil {
-		vs = append(vs, Violation{In: "header", Message: re.Reason})
+		vs = append(vs, Violation{In: in, Message: re.Reason})
 	}
 	return vs
 }
