@@ -41,6 +41,7 @@ type Server struct {
 	journal  *journal.Journal
 	specs    map[string]*validate.Spec
 	apis     []*api.API
+	requests atomic.Uint64 // count of requests served, for request ids
 }
 
 // New loads the specs, mounts the APIs and returns the emulator. A broken spec, or an operation
@@ -119,12 +120,12 @@ func (s *Server) Spec(name string) (*validate.Spec, bool) {
 	return sp, ok
 }
 
-var requestCounter atomic.Uint64 // only feeds request id uniqueness; carries no state
-
-func newRequestID() string {
+// newRequestID returns a random id with the server's request count appended, so ids never
+// collide and sort roughly by arrival within one server.
+func (s *Server) newRequestID() string {
 	var b [8]byte
 	_, _ = rand.Read(b[:])
-	return fmt.Sprintf("%s%06x", hex.EncodeToString(b[:]), requestCounter.Add(1)&0xffffff)
+	return fmt.Sprintf("%s%06x", hex.EncodeToString(b[:]), s.requests.Add(1)&0xffffff)
 }
 
 // serve runs one request through the whole path. It is the only echo route.
@@ -132,7 +133,7 @@ func (s *Server) serve(c *echo.Context) (err error) {
 	r := c.Request()
 	req := &api.Request{
 		Context:      c,
-		RequestID:    newRequestID(),
+		RequestID:    s.newRequestID(),
 		Start:        s.cfg.Clock(),
 		OriginalPath: r.URL.EscapedPath(),
 	}

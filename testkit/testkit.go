@@ -138,14 +138,17 @@ func NewSession(t testing.TB, baseURL string, admin *Admin) *Session {
 	return &Session{ID: id, base: strings.TrimRight(baseURL, "/"), admin: admin}
 }
 
-// apiBases maps an API name to the path its clients use as base URL.
-var apiBases = map[string]string{
-	"haufe":   "",
-	"s3":      "/s3",
-	"desk":    "/desk/api/v2",
-	"weavy":   "",
-	"filesro": "",
-	"admin":   "/__admin",
+// apiBase is the path a client of api uses as its base URL, after the session prefix.
+func apiBase(api string) string {
+	switch api {
+	case "s3":
+		return "/s3"
+	case "desk":
+		return "/desk/api/v2"
+	case "admin":
+		return "/__admin"
+	}
+	return "" // haufe, weavy, filesro: their clients append /v1/..., /api/...
 }
 
 // URL returns the base URL a client of api should be configured with to use this session,
@@ -153,9 +156,9 @@ var apiBases = map[string]string{
 // the emulator's admin base.
 func (s *Session) URL(api string) string {
 	if api == "admin" {
-		return s.base + apiBases[api]
+		return s.base + apiBase(api)
 	}
-	return s.base + "/_s/" + s.ID + apiBases[api]
+	return s.base + "/_s/" + s.ID + apiBase(api)
 }
 
 // Requests returns the journal entries of this session matching the filters, oldest first.

@@ -169,9 +169,11 @@ func (s *service) createThread(r *api.Request) error {
 		return writeError(r, errRaised())
 	}
 	t := s.model(r).CreateThread(userID(r), in.Title)
-	return r.WriteJSON(http.StatusCreated, "", map[string]any{
-		"thread_id": t.ID, "user_id": t.UserID, "title": t.Title, "created_at": t.Created,
-	})
+	out := map[string]any{"thread_id": t.ID, "user_id": t.UserID, "created_at": t.Created}
+	if t.Title != "" {
+		out["title"] = t.Title
+	}
+	return r.WriteJSON(http.StatusCreated, "", out)
 }
 
 func (s *service) createMessage(r *api.Request) error {
