@@ -25,6 +25,7 @@ import (
 
 	"github.com/fileemu/fileemu/emulator/admin"
 	"github.com/fileemu/fileemu/emulator/api"
+	"github.com/fileemu/fileemu/emulator/desk"
 	"github.com/fileemu/fileemu/emulator/haufe"
 	"github.com/fileemu/fileemu/emulator/journal"
 	"github.com/fileemu/fileemu/emulator/s3"
@@ -79,6 +80,9 @@ func New(cfg Config) (*Server, error) {
 		haufe.New(s.specs["haufe"], haufe.Options{
 			S3: cfg.S3, Clock: cfg.Clock, Seed: cfg.Seed, Auth: tokens,
 		}),
+		desk.New(s.specs["desk"], desk.Options{
+			S3: cfg.S3, Clock: cfg.Clock, MaxObjectSize: cfg.MaxObjectSize, Seed: cfg.Seed, Auth: tokens,
+		}),
 	}
 	for _, a := range s.apis {
 		if err := a.Spec.CheckHandlers(a.Operations()); err != nil {
@@ -101,7 +105,7 @@ func (s *Server) ServeHTTP(w http.ResponseWriter, r *http.Request) { s.echo.Serv
 func (s *Server) APINames() []string {
 	var names []string
 	for _, a := range s.apis {
-		if a.Name != "admin" {
+		if !a.Sessionless {
 			names = append(names, a.Name)
 		}
 	}
@@ -139,42 +143,64 @@ func (s *Server) serve(c *echo.Context) (err error) {
 	}
 	h := c.Response().Header()
 	h.Set("X-Request-Id", req.RequestID)
-	defer func() {
-		if v := recover(); v != nil {
-			s.cfg.Logger.Error("panic serving request", "method", r.Method, "path", r.URL.Path,
-				"request_id", req.RequestID, "panic", v, "stack", string(debug.Stack()))
-			err = s.problem(req, api.Problem{Kind: api.Internal, Detail: "internal error"})
-		}
-	}()
+	defer s.recoverPanic(req, &err)
 
 	if preflight := cors(c); preflight {
 		return nil
 	}
-	sess, path, err := s.resolveSession(r)
-	if err != nil {
-		return writePlainError(c, http.StatusBadRequest, "invalid_session", err.Error())
-	}
+	id, where, path := sessionID(r)
 	if path != r.URL.Path {
 		stripSessionPrefix(r, path)
 	}
-	req.Session = sess
-	req.BaseURL = s.baseURL(r, sess.ID)
-
 	a := s.apiFor(r.URL.Path)
-	if a == nil {
+	req.API = a
+	if a != nil && a.Sessionless {
+		id = session.Default // the admin API is not scoped by session
+	}
+	sess, _, err := s.sessions.Ensure(id)
+	switch {
+	case err != nil && a == nil:
+		return writePlainError(c, http.StatusBadRequest, "invalid_session", err.Error())
+	case err != nil:
+		// Bad input on an API path: the API's own validation envelope names the session.
+		v := validate.Violation{In: where, Name: "session", Keyword: "pattern", Message: err.Error()}
+		if where == "header" {
+			v.Name = session.Header
+		}
+		return s.problem(req, api.Problem{Kind: api.Invalid, Violations: []validate.Violation{v}, Detail: err.Error()})
+	case a == nil:
 		return writePlainError(c, http.StatusNotFound, "not_found",
 			fmt.Sprintf("no emulated API serves %s %s", r.Method, r.URL.Path))
 	}
-	req.API = a
-	if a.Name != "admin" {
+	req.Session = sess
+	req.BaseURL = s.baseURL(r, sess.ID)
+	if !a.Sessionless {
 		finish := s.record(req)
 		defer finish()
 	}
+	return s.dispatch(req)
+}
 
+// recoverPanic turns a panic into the API's 500 envelope and a logged stack. It runs before
+// the journal entry is completed, so the journal records the 500.
+func (s *Server) recoverPanic(req *api.Request, err *error) {
+	if v := recover(); v != nil {
+		r := req.Request()
+		s.cfg.Logger.Error("panic serving request", "method", r.Method, "path", r.URL.Path,
+			"request_id", req.RequestID, "panic", v, "stack", string(debug.Stack()))
+		*err = s.problem(req, api.Problem{Kind: api.Internal, Detail: "internal error"})
+	}
+}
+
+// dispatch routes, authenticates and validates the request, then runs the operation's handler.
+func (s *Server) dispatch(req *api.Request) (err error) {
+	defer s.recoverPanic(req, &err)
+	r, a, h := req.Request(), req.API, req.Response().Header()
 	routeReq := r
 	if a.RoutingPath != nil {
 		routeReq = r.Clone(r.Context())
 		routeReq.URL.RawPath = a.RoutingPath(r.URL.Path)
+		routeReq.URL.Path, _ = url.PathUnescape(routeReq.URL.RawPath) // Go ignores a RawPath that does not decode to Path
 	}
 	rt, err := a.Spec.FindRoute(routeReq)
 	if err != nil {
@@ -189,14 +215,15 @@ func (s *Server) serve(c *echo.Context) (err error) {
 	req.Route = rt
 	if vs := a.Spec.ValidateRequest(r.Context(), r, rt, validate.RequestOptions{Auth: a.Auth, SkipBody: api.StreamsBody(rt)}); len(vs) > 0 {
 		kind := api.Invalid
-		if security(vs) {
-			kind = api.Unauthorized
+		// Authentication comes first, as in the real services: no validation detail for strangers.
+		if sec := securityOnly(vs); len(sec) > 0 {
+			kind, vs = api.Unauthorized, sec
 		}
 		api.SetViolationsHeader(h, vs)
 		return s.problem(req, api.Problem{Kind: kind, Violations: vs, Detail: validate.Summary(vs)})
 	}
 	if err := a.Handlers[rt.OperationID](req); err != nil {
-		if resp, _ := echo.UnwrapResponse(c.Response()); resp != nil && resp.Committed {
+		if resp, _ := echo.UnwrapResponse(req.Response()); resp != nil && resp.Committed {
 			s.cfg.Logger.Warn("handler failed after responding", "operation", rt.OperationID, "error", err)
 			return nil
 		}
@@ -206,14 +233,15 @@ func (s *Server) serve(c *echo.Context) (err error) {
 	return nil
 }
 
-// security reports whether every violation is an authentication failure.
-func security(vs []validate.Violation) bool {
+// securityOnly returns the authentication failures among vs.
+func securityOnly(vs []validate.Violation) []validate.Violation {
+	var sec []validate.Violation
 	for _, v := range vs {
-		if v.In != "security" {
-			return false
+		if v.In == "security" {
+			sec = append(sec, v)
 		}
 	}
-	return true
+	return sec
 }
 
 // problem renders p in the API's envelope, or as plain JSON outside any API.
@@ -252,18 +280,17 @@ func (s *Server) apiFor(path string) *api.API {
 	return nil
 }
 
-// resolveSession picks the session from the path prefix or the header and returns the path
-// without prefix.
-func (s *Server) resolveSession(r *http.Request) (*session.Session, string, error) {
+// sessionID picks the session id from the path prefix ("path") or the header ("header"), and
+// returns the path without prefix. No prefix and no header is the default session.
+func sessionID(r *http.Request) (id, where, path string) {
 	id, path, prefixed := session.SplitPrefix(r.URL.Path)
-	if !prefixed {
-		id = r.Header.Get(session.Header)
+	if prefixed {
+		return id, "path", path
 	}
-	if id == "" {
-		id = session.Default
+	if id = r.Header.Get(session.Header); id != "" {
+		return id, "header", path
 	}
-	sess, _, err := s.sessions.Ensure(id)
-	return sess, path, err
+	return session.Default, "header", path
 }
 
 // stripSessionPrefix rewrites r's URL to path, keeping the escaped form consistent.
@@ -384,10 +411,11 @@ func (s *Server) ValidateResponse(ctx context.Context, req *http.Request, status
 	}
 	if a.RoutingPath != nil {
 		r.URL.RawPath = a.RoutingPath(r.URL.Path)
+		r.URL.Path, _ = url.PathUnescape(r.URL.RawPath)
 	}
 	rt, err := a.Spec.FindRoute(r)
 	if err != nil {
-		if status == http.StatusNotFound || status == http.StatusMethodNotAllowed {
+		if status < 500 || status == http.StatusNotImplemented {
 			return nil // unknown routes have no operation to check against
 		}
 		return fmt.Errorf("%s %s: %w", req.Method, req.URL.Path, err)

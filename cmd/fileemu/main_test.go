@@ -61,7 +61,7 @@ func start(t *testing.T, env []string, args ...string) *proc {
 		var line struct{ Msg, Addr, APIs string }
 		if json.Unmarshal(sc.Bytes(), &line) == nil && line.Msg == "fileemu listening" {
 			p.addr = line.Addr
-			if line.APIs != "s3,haufe" {
+			if line.APIs != "s3,haufe,desk" {
 				t.Errorf("startup line names APIs %q", line.APIs)
 			}
 			break
@@ -85,19 +85,27 @@ func start(t *testing.T, env []string, args ...string) *proc {
 
 func (p *proc) url() string { return "http://" + p.addr }
 
-// The README's curl walk-through, run as written against the binary.
-func TestWalkthroughWithCurl(t *testing.T) {
+// The README's curl walk-throughs, run as written against the binary.
+func TestWalkthroughsWithCurl(t *testing.T) {
 	p := start(t, nil)
-	cmd := exec.Command("bash", "../../examples/haufe-walkthrough.sh")
-	cmd.Env = append(os.Environ(), "FILEEMU_URL="+p.url())
-	out, err := cmd.CombinedOutput()
-	if err != nil {
-		t.Fatalf("walk-through failed: %v\n%s", err, out)
+	cases := map[string][]string{
+		"haufe-walkthrough.sh": {"status: PROCESSED", "attached", `"infected":true`, "attach eicar: 409"},
+		"desk-walkthrough.sh":  {"is temp", "<PostResponse>", `"state":"active"`, "tampered key: 403 Invalid according to Policy"},
 	}
-	for _, want := range []string{"status: PROCESSED", "attached", `"infected":true`, "attach eicar: 409"} {
-		if !strings.Contains(string(out), want) {
-			t.Errorf("walk-through output lacks %q:\n%s", want, out)
-		}
+	for script, wants := range cases {
+		t.Run(script, func(t *testing.T) {
+			cmd := exec.Command("bash", "../../examples/"+script)
+			cmd.Env = append(os.Environ(), "FILEEMU_URL="+p.url())
+			out, err := cmd.CombinedOutput()
+			if err != nil {
+				t.Fatalf("walk-through failed: %v\n%s", err, out)
+			}
+			for _, want := range wants {
+				if !strings.Contains(string(out), want) {
+					t.Errorf("output lacks %q:\n%s", want, out)
+				}
+			}
+		})
 	}
 }
 

@@ -45,10 +45,11 @@ type service struct{ d Deps }
 func New(spec *validate.Spec, d Deps) *api.API {
 	s := &service{d: d}
 	return &api.API{
-		Name:     "admin",
-		Prefixes: []string{Prefix},
-		Spec:     spec,
-		Auth:     s.auth,
+		Name:        "admin",
+		Prefixes:    []string{Prefix},
+		Spec:        spec,
+		Sessionless: true,
+		Auth:        s.auth,
 		Handlers: map[string]api.Handler{
 			"getHealth":     s.health,
 			"reset":         s.reset,
@@ -227,6 +228,7 @@ func (s *service) countRequests(r *api.Request) error {
 	if !ok {
 		return err
 	}
+	f.Limit = 0 // a count counts everything that matches
 	return r.WriteJSON(http.StatusOK, "", map[string]int{"count": s.d.Journal.Count(f)})
 }
 

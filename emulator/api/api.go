@@ -108,6 +108,8 @@ type API struct {
 	Auth validate.AuthFunc
 	// WriteProblem renders p in the API's own error format.
 	WriteProblem func(r *Request, p Problem) error
+	// Sessionless APIs (the admin API) ignore sessions and are not recorded in the journal.
+	Sessionless bool
 	// RoutingPath optionally rewrites the path used to match the spec (the fake S3 escapes the
 	// slashes of object keys so that one {key} parameter holds them).
 	RoutingPath func(path string) string

@@ -278,6 +278,9 @@ func TestBadInputGetsHaufeErrors(t *testing.T) {
 	if st, b := c.do("GET", "/v1/files/signed-url?filename=a.txt", user, nil, nil, nil); st != 401 || errorCode(t, b) != "unauthorized" {
 		t.Errorf("no api-key = %d %s", st, b)
 	}
+	if st, b := c.do("GET", "/v1/files/signed-url", "", nil, nil, nil); st != 401 || errorCode(t, b) != "unauthorized" {
+		t.Errorf("no api-key, no user-id, no filename = %d %s, want 401 before any validation", st, b)
+	}
 	c.key = "wrong"
 	if st, _ := c.do("GET", "/v1/files", user, nil, nil, nil); st != 401 {
 		t.Errorf("wrong api-key = %d, want 401", st)
@@ -364,8 +367,23 @@ func TestListPagesAndDelete(t *testing.T) {
 	if st, _ := c.status(user, ids[0]); st != 404 {
 		t.Errorf("status after delete = %d, want 404", st)
 	}
-	if n := len(c.s.State(t).Objects); n != 2 {
+	st := c.s.State(t)
+	if n := len(st.Objects); n != 2 {
 		t.Errorf("objects after delete = %d, want 2 (the upload is gone)", n)
+	}
+	var dump struct {
+		Files []struct {
+			ID   string `json:"file_id"`
+			Size int64  `json:"size"`
+		} `json:"files"`
+	}
+	if err := json.Unmarshal(st.APIs["haufe"], &dump); err != nil {
+		t.Fatal(err)
+	}
+	for _, f := range dump.Files {
+		if f.ID == ids[1] && f.Size != 1 {
+			t.Errorf("state dump shows size %d for an upload never polled, want 1", f.Size)
+		}
 	}
 }
 

@@ -396,6 +396,7 @@ func (m *Model) Snapshot() any {
 	defer m.mu.Unlock()
 	files := make([]File, 0, len(m.files))
 	for _, f := range m.files {
+		m.sync(f) // show uploads that landed since the last call
 		files = append(files, *f)
 	}
 	sort.Slice(files, func(i, j int) bool {

@@ -58,6 +58,7 @@ func New(spec *validate.Spec, opts Options) *api.API {
 			"putObject":  s.putObject,
 			"getObject":  s.getObject,
 			"headObject": s.getObject,
+			"postObject": s.postObject,
 		},
 		WriteProblem: s.writeProblem,
 		RoutingPath:  routingPath,
@@ -65,11 +66,12 @@ func New(spec *validate.Spec, opts Options) *api.API {
 }
 
 // routingPath escapes the slashes inside the object key so that the spec's single {key}
-// parameter matches all of it.
+// parameter matches all of it. /s3/{bucket}/ (an empty key) is the bucket itself, where
+// browser forms POST.
 func routingPath(path string) string {
 	rest := strings.TrimPrefix(path, Prefix)
 	bucket, key, ok := strings.Cut(rest, "/")
-	if !ok {
+	if !ok || key == "" {
 		return Prefix + url.PathEscape(bucket)
 	}
 	return Prefix + url.PathEscape(bucket) + "/" + url.PathEscape(key)

@@ -25,8 +25,9 @@ const PathPrefix = "/_s/"
 
 var validID = regexp.MustCompile(`^[A-Za-z0-9._-]{1,64}$`)
 
-// ValidID reports whether id may name a session.
-func ValidID(id string) bool { return validID.MatchString(id) }
+// ValidID reports whether id may name a session. Ids of dots only are refused: "/_s/../" in a
+// handed-out URL would be collapsed by clients into another path.
+func ValidID(id string) bool { return validID.MatchString(id) && strings.Trim(id, ".") != "" }
 
 // Snapshotter is implemented by API models that can dump their state for the admin API.
 type Snapshotter interface {
@@ -110,7 +111,7 @@ func (r *Registry) Get(id string) (*Session, bool) {
 // without any setup call.
 func (r *Registry) Ensure(id string) (s *Session, created bool, err error) {
 	if !ValidID(id) {
-		return nil, false, fmt.Errorf("invalid session id %q: want %s", id, validID)
+		return nil, false, fmt.Errorf("invalid session id %q: want %s, not only dots", id, validID)
 	}
 	if s, ok := r.Get(id); ok {
 		return s, false, nil

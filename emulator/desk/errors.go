@@ -1,0 +1,78 @@
+package desk
+
+import (
+	"net/http"
+	"strings"
+
+	"github.com/fileemu/fileemu/emulator/api"
+	"github.com/fileemu/fileemu/emulator/validate"
+)
+
+// envelope is Desk's error body: {"errors":[{"code","detail","source"}]}.
+type envelope struct {
+	Errors []errorItem `json:"errors"`
+}
+
+type errorItem struct {
+	Code   string  `json:"code"`
+	Detail string  `json:"detail"`
+	Source *source `json:"source,omitempty"`
+}
+
+type source struct {
+	Pointer   string `json:"pointer,omitempty"`
+	Parameter string `json:"parameter,omitempty"`
+}
+
+func writeErrors(r *api.Request, status int, items ...errorItem) error {
+	r.SetErrorCode(items[0].Code)
+	return r.WriteJSON(status, "", envelope{Errors: items})
+}
+
+func writeError(r *api.Request, e *Error) error {
+	return writeErrors(r, e.Status, errorItem{Code: e.Code, Detail: e.Detail})
+}
+
+// writeProblem renders the server's problems in Desk's envelope.
+func writeProblem(r *api.Request, p api.Problem) error {
+	switch p.Kind {
+	case api.NotFound:
+		return writeErrors(r, http.StatusNotFound, errorItem{Code: "not_found", Detail: p.Detail})
+	case api.MethodNotAllowed:
+		return writeErrors(r, http.StatusMethodNotAllowed, errorItem{Code: "method_not_allowed", Detail: p.Detail})
+	case api.Unauthorized:
+		return writeErrors(r, http.StatusUnauthorized, errorItem{Code: "unauthorized",
+			Detail: "missing or invalid token: send Authorization: Bearer <API key>"})
+	case api.Invalid:
+		items := make([]errorItem, 0, len(p.Violations))
+		for _, v := range p.Violations {
+			items = append(items, toErrorItem(v))
+		}
+		return writeErrors(r, http.StatusBadRequest, items...)
+	case api.Status:
+		code := strings.ToLower(strings.ReplaceAll(http.StatusText(p.Status), " ", "_"))
+		return writeErrors(r, p.Status, errorItem{Code: code, Detail: http.StatusText(p.Status)})
+	}
+	return writeErrors(r, http.StatusInternalServerError, errorItem{Code: "internal_error", Detail: "internal error"})
+}
+
+// toErrorItem names the field or parameter of one validation problem.
+func toErrorItem(v validate.Violation) errorItem {
+	it := errorItem{Code: v.Keyword, Detail: v.Message}
+	switch {
+	case v.In == "body" && v.Keyword == "anyOf" && (v.Pointer == "" || v.Pointer == "/"):
+		// The only anyOf of the spec: filename may be spelled filename or fileName.
+		it = errorItem{Code: "required", Detail: `property "filename" is missing (fileName is accepted too)`,
+			Source: &source{Pointer: "/filename"}}
+	case v.In == "body" && v.Pointer != "":
+		it.Source = &source{Pointer: v.Pointer}
+	case v.In == "body":
+		it.Source = &source{Pointer: "/"}
+	case v.Name != "":
+		it.Source = &source{Parameter: v.Name}
+	}
+	if it.Code == "" {
+		it.Code = "invalid"
+	}
+	return it
+}

@@ -1,0 +1,228 @@
+// Package desk emulates the Teamwork Desk v2 files API: an upload authorization that hands out a
+// presigned S3 POST form, activation once the object landed, and file metadata, listing and
+// deletion. model.go holds the rules; handlers.go maps HTTP to them.
+package desk
+
+import (
+	"fmt"
+	"image"
+	_ "image/gif" // image dimensions of uploads: GIF, JPEG and PNG
+	_ "image/jpeg"
+	_ "image/png"
+	"sort"
+	"sync"
+	"time"
+
+	"github.com/fileemu/fileemu/emulator/antivirus"
+	"github.com/fileemu/fileemu/emulator/blobstore"
+	"github.com/fileemu/fileemu/emulator/s3"
+)
+
+// Bucket is the fake S3 bucket the upload forms post into.
+const Bucket = "desk-uploads"
+
+// File states.
+const (
+	StateTemp    = "temp"
+	StateActive  = "active"
+	StateDeleted = "deleted"
+)
+
+// userID is the user the emulator acts as.
+const userID = 1
+
+// File is one Desk file.
+type File struct {
+	ID          int64
+	MimeType    string
+	FileName    string
+	Disposition string
+	Type        string
+	State       string
+	Size        int64
+	Key         string // S3 key of the upload
+	PixelWidth  int
+	PixelHeight int
+	CreatedAt   time.Time
+	UpdatedAt   time.Time
+	DeletedAt   time.Time
+	CreatedBy   int
+	UpdatedBy   int
+	DeletedBy   int
+}
+
+// S3Path is bucket/key of the upload.
+func (f File) S3Path() string { return s3.ObjectName(Bucket, f.Key) }
+
+// Error is a Desk error: one envelope entry with its status.
+type Error struct {
+	Status int
+	Code   string
+	Detail string
+}
+
+func (e *Error) Error() string { return e.Code + ": " + e.Detail }
+
+func errNotFound(id int64) *Error {
+	return &Error{404, "not_found", fmt.Sprintf("file %d not found", id)}
+}
+
+// Model is the Desk state of one session.
+type Model struct {
+	blobs *blobstore.Store
+	now   func() time.Time
+
+	mu     sync.Mutex
+	nextID int64
+	files  map[int64]*File
+}
+
+// NewModel returns an empty model over a session's blob store.
+func NewModel(blobs *blobstore.Store, now func() time.Time) *Model {
+	return &Model{blobs: blobs, now: now, files: map[int64]*File{}}
+}
+
+// stamp is the emulator time at the precision Desk shows (microseconds).
+func (m *Model) stamp() time.Time { return m.now().UTC().Truncate(time.Microsecond) }
+
+// RefIn is what an upload authorization asks for.
+type RefIn struct {
+	FileName, MimeType, Disposition, Type string
+}
+
+// CreateRef records a file in state temp, waiting for its upload.
+func (m *Model) CreateRef(in RefIn) File {
+	m.mu.Lock()
+	defer m.mu.Unlock()
+	m.nextID++
+	now := m.stamp()
+	f := &File{
+		ID: m.nextID, MimeType: in.MimeType, FileName: in.FileName, Disposition: in.Disposition, Type: in.Type,
+		State: StateTemp, Key: fmt.Sprintf("%d/%s", m.nextID, in.FileName),
+		CreatedAt: now, UpdatedAt: now, CreatedBy: userID, UpdatedBy: userID,
+	}
+	m.files[f.ID] = f
+	return *f
+}
+
+// Get returns a file, deleted ones included.
+func (m *Model) Get(id int64) (File, error) {
+	m.mu.Lock()
+	defer m.mu.Unlock()
+	f, ok := m.files[id]
+	if !ok {
+		return File{}, errNotFound(id)
+	}
+	return *f, nil
+}
+
+// live returns a file that may still change. Callers hold m.mu.
+func (m *Model) live(id int64) (*File, error) {
+	f, ok := m.files[id]
+	if !ok || f.State == StateDeleted {
+		return nil, errNotFound(id)
+	}
+	return f, nil
+}
+
+// Activate completes an upload: the object must exist and be clean.
+func (m *Model) Activate(id int64) (File, error) {
+	m.mu.Lock()
+	defer m.mu.Unlock()
+	f, err := m.live(id)
+	if err != nil {
+		return File{}, err
+	}
+	obj, ok := m.blobs.Stat(f.S3Path())
+	if !ok {
+		return File{}, &Error{400, "upload_missing", fmt.Sprintf("file %d has no upload: POST the file to the url with the params of files/ref.json first", id)}
+	}
+	infected, err := antivirus.Scan(m.blobs, f.S3Path())
+	if err != nil {
+		return File{}, err
+	}
+	if infected {
+		return File{}, &Error{400, "infected", fmt.Sprintf("file %d is infected with a virus (EICAR test signature) and was not activated", id)}
+	}
+	f.Size = obj.Size
+	f.PixelWidth, f.PixelHeight = m.dimensions(f.S3Path())
+	f.State, f.UpdatedAt, f.UpdatedBy = StateActive, m.stamp(), userID
+	return *f, nil
+}
+
+// dimensions decodes the image header of an upload; 0, 0 when it is no image.
+func (m *Model) dimensions(name string) (int, int) {
+	_, rd, err := m.blobs.Open(name)
+	if err != nil {
+		return 0, 0
+	}
+	cfg, _, err := image.DecodeConfig(rd)
+	if err != nil {
+		return 0, 0
+	}
+	return cfg.Width, cfg.Height
+}
+
+// Update changes the name and disposition of a file; empty values keep the current ones.
+func (m *Model) Update(id int64, fileName, disposition string) (File, error) {
+	m.mu.Lock()
+	defer m.mu.Unlock()
+	f, err := m.live(id)
+	if err != nil {
+		return File{}, err
+	}
+	if fileName != "" {
+		f.FileName = fileName
+	}
+	if disposition != "" {
+		f.Disposition = disposition
+	}
+	f.UpdatedAt, f.UpdatedBy = m.stamp(), userID
+	return *f, nil
+}
+
+// Delete marks a file deleted and drops its upload. Deleting twice is fine.
+func (m *Model) Delete(id int64) error {
+	m.mu.Lock()
+	defer m.mu.Unlock()
+	f, ok := m.files[id]
+	if !ok {
+		return errNotFound(id)
+	}
+	if f.State == StateDeleted {
+		return nil
+	}
+	now := m.stamp()
+	f.State, f.DeletedAt, f.DeletedBy, f.UpdatedAt, f.UpdatedBy = StateDeleted, now, userID, now, userID
+	m.blobs.Delete(f.S3Path())
+	return nil
+}
+
+// List returns one page of the files that are not deleted, newest first, and their total.
+// state, when set, keeps only files in that state.
+func (m *Model) List(page, pageSize int, state string) ([]File, int) {
+	m.mu.Lock()
+	all := make([]File, 0, len(m.files))
+	for _, f := range m.files {
+		if f.State != StateDeleted && (state == "" || f.State == state) {
+			all = append(all, *f)
+		}
+	}
+	m.mu.Unlock()
+	sort.Slice(all, func(i, j int) bool { return all[i].ID > all[j].ID })
+	start := min((page-1)*pageSize, len(all))
+	end := min(start+pageSize, len(all))
+	return all[start:end], len(all)
+}
+
+// Snapshot dumps the model for the admin state endpoint.
+func (m *Model) Snapshot() any {
+	m.mu.Lock()
+	defer m.mu.Unlock()
+	files := make([]File, 0, len(m.files))
+	for _, f := range m.files {
+		files = append(files, *f)
+	}
+	sort.Slice(files, func(i, j int) bool { return files[i].ID < files[j].ID })
+	return map[string]any{"files": files}
+}
