@@ -59,15 +59,7 @@ func (c *client) do(method, u string, body []byte, hdr ...string) response {
 	for i := 0; i+1 < len(hdr); i += 2 {
 		req.Header.Set(hdr[i], hdr[i+1])
 	}
-	resp, err := c.http.Do(req)
-	if err != nil {
-		c.t.Fatal(err)
-	}
-	defer resp.Body.Close()
-	b, err := io.ReadAll(resp.Body)
-	if err != nil {
-		c.t.Fatal(err)
-	}
+	resp, b := testkit.Do(c.t, c.http, req)
 	return response{resp.StatusCode, resp.Header, b}
 }
 

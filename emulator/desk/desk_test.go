@@ -55,12 +55,7 @@ func (c *client) do(method, path string, body string, v any) (int, []byte) {
 	if body != "" {
 		req.Header.Set("Content-Type", "application/json")
 	}
-	resp, err := c.http.Do(req)
-	if err != nil {
-		c.t.Fatal(err)
-	}
-	defer resp.Body.Close()
-	b, _ := io.ReadAll(resp.Body)
+	resp, b := testkit.Do(c.t, c.http, req)
 	if v != nil && resp.StatusCode < 300 {
 		if err := json.Unmarshal(b, v); err != nil {
 			c.t.Fatalf("decode %s: %v", b, err)
@@ -116,13 +111,7 @@ func (c *client) post(url string, fields [][2]string, filename string, content [
 	mw.Close()
 	req, _ := http.NewRequest("POST", url, &buf)
 	req.Header.Set("Content-Type", mw.FormDataContentType())
-	resp, err := c.http.Do(req)
-	if err != nil {
-		c.t.Fatal(err)
-	}
-	defer resp.Body.Close()
-	b, _ := io.ReadAll(resp.Body)
-	return resp, b
+	return testkit.Do(c.t, c.http, req)
 }
 
 // seedOrder is the field order of the Desk docs' curl: bucket comes after file.

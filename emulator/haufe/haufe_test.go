@@ -45,12 +45,7 @@ func (c *client) do(method, path, user string, body io.Reader, hdr map[string]st
 	for k, val := range hdr {
 		req.Header.Set(k, val)
 	}
-	resp, err := c.http.Do(req)
-	if err != nil {
-		c.t.Fatal(err)
-	}
-	defer resp.Body.Close()
-	b, _ := io.ReadAll(resp.Body)
+	resp, b := testkit.Do(c.t, c.http, req)
 	if v != nil && resp.StatusCode < 300 {
 		if err := json.Unmarshal(b, v); err != nil {
 			c.t.Fatalf("%s %s: decode %s: %v", method, path, b, err)
@@ -89,12 +84,7 @@ func (c *client) put(fileURL string, content []byte, contentType string) (int, [
 	if contentType != "" {
 		req.Header.Set("Content-Type", contentType)
 	}
-	resp, err := c.http.Do(req)
-	if err != nil {
-		c.t.Fatal(err)
-	}
-	defer resp.Body.Close()
-	b, _ := io.ReadAll(resp.Body)
+	resp, b := testkit.Do(c.t, c.http, req)
 	return resp.StatusCode, b
 }
 

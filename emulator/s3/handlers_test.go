@@ -58,13 +58,7 @@ func (f *fixture) do(method, u string, body io.Reader, hdr map[string]string) (*
 	for k, v := range hdr {
 		req.Header.Set(k, v)
 	}
-	resp, err := f.http.Do(req)
-	if err != nil {
-		f.t.Fatal(err)
-	}
-	defer resp.Body.Close()
-	b, _ := io.ReadAll(resp.Body)
-	return resp, b
+	return testkit.Do(f.t, f.http, req)
 }
 
 func (f *fixture) objects() int { return len(f.s.State(f.t).Objects) }

@@ -117,13 +117,7 @@ func (f *fixture) postRaw(u, contentType string, body []byte, hdr ...string) (*h
 	for i := 0; i+1 < len(hdr); i += 2 {
 		req.Header.Set(hdr[i], hdr[i+1])
 	}
-	resp, err := f.noRedirects().Do(req)
-	if err != nil {
-		f.t.Fatal(err)
-	}
-	defer resp.Body.Close()
-	b, _ := io.ReadAll(resp.Body)
-	return resp, b
+	return testkit.Do(f.t, f.noRedirects(), req)
 }
 
 // presignPost mints a form with the emulator's own PresignPost for key in bucket "bucket".
