@@ -84,6 +84,8 @@ func New(cfg Config) (*Server, error) {
 			S3: cfg.S3, Clock: cfg.Clock, MaxObjectSize: cfg.MaxObjectSize, Seed: cfg.Seed, Auth: tokens,
 		}),
 	}
+	s.apis = append(s.apis, s.mountWeavy(cfg, tokens)...)
+	s.apis = append(s.apis, s.mountFilesro(cfg, tokens)...)
 	for _, a := range s.apis {
 		if err := a.Spec.CheckHandlers(a.Operations()); err != nil {
 			return nil, fmt.Errorf("mount %s: %w", a.Name, err)

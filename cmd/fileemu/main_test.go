@@ -61,8 +61,10 @@ func start(t *testing.T, env []string, args ...string) *proc {
 		var line struct{ Msg, Addr, APIs string }
 		if json.Unmarshal(sc.Bytes(), &line) == nil && line.Msg == "fileemu listening" {
 			p.addr = line.Addr
-			if line.APIs != "s3,haufe,desk" {
-				t.Errorf("startup line names APIs %q", line.APIs)
+			for _, want := range []string{"s3", "haufe", "desk"} {
+				if !strings.Contains(","+line.APIs+",", ","+want+",") {
+					t.Errorf("startup line names APIs %q, without %s", line.APIs, want)
+				}
 			}
 			break
 		}
