@@ -32,6 +32,8 @@ type Config struct {
 	Logger *slog.Logger
 	// Version is reported by the health endpoint.
 	Version string
+	// Scenarios are scenario files or directories of them, loaded at start (see WatchScenarios).
+	Scenarios []string
 }
 
 // DefaultMaxObjectSize is the default bound of one upload.

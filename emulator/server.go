@@ -32,6 +32,7 @@ import (
 	"github.com/fileemu/fileemu/emulator/session"
 	"github.com/fileemu/fileemu/emulator/validate"
 	"github.com/fileemu/fileemu/openapi"
+	"github.com/fileemu/fileemu/scenarios"
 )
 
 // Server is a running emulator's HTTP handler and state.
@@ -42,7 +43,8 @@ type Server struct {
 	journal  *journal.Journal
 	specs    map[string]*validate.Spec
 	apis     []*api.API
-	requests atomic.Uint64 // count of requests served, for request ids
+	requests  atomic.Uint64 // count of requests served, for request ids
+	scenarios *scenarios.Engine
 }
 
 // New loads the specs, mounts the APIs and returns the emulator. A broken spec, or an operation
@@ -72,6 +74,7 @@ func New(cfg Config) (*Server, error) {
 		admin.New(s.specs["admin"], admin.Deps{
 			Sessions: s.sessions, Journal: s.journal, Specs: s.specs, Version: cfg.Version,
 			Started: cfg.Clock(), Clock: cfg.Clock, Token: cfg.AdminToken, APIs: s.APINames,
+			Scenarios: s.Scenarios,
 		}),
 		s3.New(s.specs["s3"], s3.Options{
 			Credentials: cfg.S3, MaxObjectSize: cfg.MaxObjectSize, Lenient: cfg.S3Lenient,
@@ -89,6 +92,12 @@ func New(cfg Config) (*Server, error) {
 	for _, a := range s.apis {
 		if err := a.Spec.CheckHandlers(a.Operations()); err != nil {
 			return nil, fmt.Errorf("mount %s: %w", a.Name, err)
+		}
+	}
+	s.scenarios = scenarios.NewEngine(s.catalog(), cfg.Clock)
+	if len(cfg.Scenarios) > 0 {
+		if err := s.ReloadScenarios(); err != nil {
+			return nil, fmt.Errorf("load scenarios:\n%w", err)
 		}
 	}
 	e := echo.New()
@@ -215,6 +224,10 @@ func (s *Server) dispatch(req *api.Request) (err error) {
 		return s.problem(req, api.Problem{Kind: api.NotFound, Detail: fmt.Sprintf("no operation %s %s", r.Method, r.URL.Path)})
 	}
 	req.Route = rt
+	// Scenarios act before authentication and validation, as a gateway or an outage would.
+	if done, err := s.applyScenarios(req); done {
+		return err
+	}
 	if vs := a.Spec.ValidateRequest(r.Context(), r, rt, validate.RequestOptions{Auth: a.Auth, SkipBody: api.StreamsBody(rt)}); len(vs) > 0 {
 		kind := api.Invalid
 		// Authentication comes first, as in the real services: no validation detail for strangers.
@@ -356,6 +369,7 @@ func (s *Server) record(req *api.Request) (finish func()) {
 		e.Status = status
 		e.BodySize = body.n.Load()
 		e.Error = req.ErrorCode()
+		e.Scenario, e.Rule = scenarioHits(req.Scenario)
 		seq = s.journal.Add(e)
 	}
 	resp, _ := echo.UnwrapResponse(req.Response())
@@ -367,12 +381,16 @@ func (s *Server) record(req *api.Request) (finish func()) {
 		if resp != nil && resp.Status != 0 {
 			status = resp.Status
 		}
+		if strings.HasPrefix(req.ErrorCode(), "fault:") {
+			status = 0 // the connection was broken: no response
+		}
 		add(status)
 		end := s.cfg.Clock()
 		s.journal.Update(seq, func(e *journal.Entry) {
 			e.DurationMS = float64(end.Sub(req.Start).Microseconds()) / 1000
 			e.BodySize = body.n.Load()
 			e.BodySHA256 = req.UploadSHA256()
+			e.Scenario, e.Rule = scenarioHits(req.Scenario) // upload handlers may add infect hits
 		})
 	}
 }

@@ -172,3 +172,46 @@ func (a *Admin) State(ctx context.Context, session string) (State, error) {
 	err := a.call(ctx, http.MethodGet, "/state", url.Values{"session": {session}}, nil, []int{200}, &st)
 	return st, err
 }
+
+// PutScenarios adds scenarios from a scenario document (YAML or JSON); with a session they
+// apply to that session only. It returns the names added.
+func (a *Admin) PutScenarios(ctx context.Context, session string, doc []byte) ([]string, error) {
+	q := url.Values{}
+	if session != "" {
+		q.Set("session", session)
+	}
+	u := a.base + "/scenarios"
+	if len(q) > 0 {
+		u += "?" + q.Encode()
+	}
+	req, err := http.NewRequestWithContext(ctx, http.MethodPut, u, bytes.NewReader(doc))
+	if err != nil {
+		return nil, fmt.Errorf("admin PUT /scenarios: %w", err)
+	}
+	req.Header.Set("Content-Type", "application/yaml")
+	if a.token != "" {
+		req.Header.Set("Authorization", "Bearer "+a.token)
+	}
+	resp, err := a.http.Do(req)
+	if err != nil {
+		return nil, fmt.Errorf("admin PUT /scenarios: %w", err)
+	}
+	defer resp.Body.Close()
+	b, _ := io.ReadAll(resp.Body)
+	if resp.StatusCode != http.StatusOK {
+		return nil, fmt.Errorf("admin PUT /scenarios: status %d: %s", resp.StatusCode, bytes.TrimSpace(b))
+	}
+	var out struct {
+		Scenarios []string `json:"scenarios"`
+	}
+	if err := json.Unmarshal(b, &out); err != nil {
+		return nil, fmt.Errorf("admin PUT /scenarios: decode: %w", err)
+	}
+	return out.Scenarios, nil
+}
+
+// ActivateScenarios turns loaded scenarios on for a session.
+func (a *Admin) ActivateScenarios(ctx context.Context, session string, names ...string) error {
+	return a.call(ctx, http.MethodPost, "/sessions/"+url.PathEscape(session)+"/scenarios", nil,
+		map[string][]string{"names": names}, []int{200}, nil)
+}

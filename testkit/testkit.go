@@ -19,6 +19,7 @@ import (
 	"io"
 	"net/http"
 	"net/http/httptest"
+	"os"
 	"regexp"
 	"strings"
 	"sync"
@@ -61,6 +62,11 @@ func WithTokens(tokens ...string) Option { return func(o *options) { o.cfg.Token
 
 // WithS3Lenient makes the fake S3 accept requests that fail authentication (logging them).
 func WithS3Lenient() Option { return func(o *options) { o.cfg.S3Lenient = true } }
+
+// WithScenarioFiles loads scenario files or directories at start (the --scenarios flag).
+func WithScenarioFiles(paths ...string) Option {
+	return func(o *options) { o.cfg.Scenarios = append(o.cfg.Scenarios, paths...) }
+}
 
 // WithPublicURL sets the base URL the emulator hands out.
 func WithPublicURL(u string) Option { return func(o *options) { o.cfg.PublicURL = u } }
@@ -192,6 +198,36 @@ func (s *Session) AssertCalled(t testing.TB, operationID string, n int) {
 			seen = append(seen, r.Method+" "+r.Path+" ("+r.Operation+")")
 		}
 		t.Errorf("operation %s called %d times, want %d; session %s saw: %s", operationID, got, n, s.ID, strings.Join(seen, ", "))
+	}
+}
+
+// LoadScenario loads the scenarios of a file for this session only: parallel tests can load
+// the same file. Scenarios marked active apply at once; others wait for ActivateScenarios or
+// the X-Fileemu-Scenario header.
+func (s *Session) LoadScenario(t testing.TB, file string) []string {
+	t.Helper()
+	doc, err := os.ReadFile(file)
+	if err != nil {
+		t.Fatalf("testkit: %v", err)
+	}
+	return s.LoadScenarioText(t, string(doc))
+}
+
+// LoadScenarioText is LoadScenario for a document in a string.
+func (s *Session) LoadScenarioText(t testing.TB, doc string) []string {
+	t.Helper()
+	names, err := s.admin.PutScenarios(context.Background(), s.ID, []byte(doc))
+	if err != nil {
+		t.Fatalf("testkit: load scenario: %v", err)
+	}
+	return names
+}
+
+// ActivateScenarios turns loaded scenarios on for this session.
+func (s *Session) ActivateScenarios(t testing.TB, names ...string) {
+	t.Helper()
+	if err := s.admin.ActivateScenarios(context.Background(), s.ID, names...); err != nil {
+		t.Fatalf("testkit: activate scenarios: %v", err)
 	}
 }
 

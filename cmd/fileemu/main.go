@@ -1,6 +1,7 @@
 // Command fileemu serves the file-upload API emulator.
 //
 //	fileemu [serve] [flags]   serve the emulator (default)
+//	fileemu lint FILE...      check scenario files; errors as file:line:column
 //	fileemu healthcheck       exit 0 when the emulator at --addr answers GET /__admin/health
 //	fileemu version           print the version
 //
@@ -24,6 +25,7 @@ import (
 	"time"
 
 	"github.com/fileemu/fileemu/emulator"
+	"github.com/fileemu/fileemu/scenarios"
 )
 
 // version is set at build time with -ldflags "-X main.version=...".
@@ -35,11 +37,11 @@ func main() {
 
 // settings are the parsed flags.
 type settings struct {
-	addr, publicURL, logFormat, logLevel, adminToken, tokens string
-	s3AccessKey, s3SecretKey, s3Region                       string
-	seed, maxObjectSize                                      int64
-	journalSize                                              int
-	s3Lenient                                                bool
+	addr, publicURL, logFormat, logLevel, adminToken, tokens, scenarios string
+	s3AccessKey, s3SecretKey, s3Region                                  string
+	seed, maxObjectSize                                                 int64
+	journalSize                                                         int
+	s3Lenient                                                           bool
 }
 
 func run(ctx context.Context, args []string, stdout, stderr io.Writer) int {
@@ -62,6 +64,7 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer) int {
 	str(&s.s3AccessKey, "s3-access-key", "fileemu", "fake S3 access key")
 	str(&s.s3SecretKey, "s3-secret-key", "fileemu-secret", "fake S3 secret key")
 	str(&s.s3Region, "s3-region", "us-east-1", "fake S3 region")
+	str(&s.scenarios, "scenarios", "", "comma-separated scenario files or directories, reloaded when they change")
 	fs.Int64Var(&s.seed, "seed", envInt("seed", 1), "seed of generated data ("+envName("seed")+")")
 	fs.Int64Var(&s.maxObjectSize, "max-object-size", envInt("max-object-size", emulator.DefaultMaxObjectSize),
 		"largest upload in bytes ("+envName("max-object-size")+")")
@@ -76,6 +79,8 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer) int {
 		return 0
 	case "healthcheck":
 		return healthcheck(ctx, s.addr, s.adminToken, stderr)
+	case "lint":
+		return lint(fs.Args(), stdout, stderr)
 	case "serve":
 		if err := serve(ctx, s, stderr); err != nil {
 			fmt.Fprintln(stderr, "fileemu:", err)
@@ -83,7 +88,7 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer) int {
 		}
 		return 0
 	}
-	fmt.Fprintf(stderr, "fileemu: unknown command %q (serve, healthcheck, version)\n", cmd)
+	fmt.Fprintf(stderr, "fileemu: unknown command %q (serve, lint, healthcheck, version)\n", cmd)
 	return 2
 }
 
@@ -125,16 +130,11 @@ func serve(ctx context.Context, s settings, logOut io.Writer) error {
 	if err != nil {
 		return err
 	}
-	var tokens []string
-	for _, t := range strings.Split(s.tokens, ",") {
-		if t = strings.TrimSpace(t); t != "" {
-			tokens = append(tokens, t)
-		}
-	}
+	tokens := splitList(s.tokens)
 	emu, err := emulator.New(emulator.Config{
 		PublicURL: s.publicURL, MaxObjectSize: s.maxObjectSize, Seed: s.seed, AdminToken: s.adminToken,
 		Tokens: tokens, JournalSize: s.journalSize, S3Lenient: s.s3Lenient, Logger: logger, Version: version,
-		S3: emulator.S3Credentials(s.s3AccessKey, s.s3SecretKey, s.s3Region),
+		S3: emulator.S3Credentials(s.s3AccessKey, s.s3SecretKey, s.s3Region), Scenarios: splitList(s.scenarios),
 	})
 	if err != nil {
 		return err
@@ -147,9 +147,13 @@ func serve(ctx context.Context, s settings, logOut io.Writer) error {
 	srv := &http.Server{Handler: emu, ReadHeaderTimeout: 10 * time.Second}
 	ctx, stop := signal.NotifyContext(ctx, os.Interrupt, syscall.SIGTERM)
 	defer stop()
+	if err := emu.WatchScenarios(ctx); err != nil {
+		return err
+	}
 	errc := make(chan error, 1)
 	go func() { errc <- srv.Serve(ln) }()
-	logger.Info("fileemu listening", "addr", ln.Addr().String(), "apis", strings.Join(emu.APINames(), ","), "version", version)
+	logger.Info("fileemu listening", "addr", ln.Addr().String(), "apis", strings.Join(emu.APINames(), ","), "version", version,
+		"scenarios", len(emu.Scenarios().List("")))
 	select {
 	case err := <-errc:
 		return fmt.Errorf("serve: %w", err)
@@ -195,6 +199,57 @@ func healthcheck(ctx context.Context, addr, token string, stderr io.Writer) int 
 	resp.Body.Close()
 	if resp.StatusCode != http.StatusOK {
 		fmt.Fprintln(stderr, "healthcheck: status", resp.StatusCode)
+		return 1
+	}
+	return 0
+}
+
+// splitList splits a comma-separated flag value, dropping empty items.
+func splitList(v string) []string {
+	var out []string
+	for _, t := range strings.Split(v, ",") {
+		if t = strings.TrimSpace(t); t != "" {
+			out = append(out, t)
+		}
+	}
+	return out
+}
+
+// lint checks scenario files against the mounted APIs and prints every problem as
+// file:line:column: message. It exits 1 on any problem, 2 without files.
+func lint(files []string, stdout, stderr io.Writer) int {
+	if len(files) == 0 {
+		fmt.Fprintln(stderr, "usage: fileemu lint FILE...")
+		return 2
+	}
+	emu, err := emulator.New(emulator.Config{})
+	if err != nil {
+		fmt.Fprintln(stderr, "fileemu:", err)
+		return 1
+	}
+	bad := 0
+	for _, f := range files {
+		data, err := os.ReadFile(f)
+		if err != nil {
+			fmt.Fprintln(stderr, err)
+			bad++
+			continue
+		}
+		scs, err := scenarios.Parse(f, data, emu.Scenarios().Catalog())
+		if err != nil {
+			var es scenarios.Errors
+			if errors.As(err, &es) {
+				for _, e := range es {
+					fmt.Fprintln(stderr, e)
+				}
+				bad += len(es)
+			}
+			continue
+		}
+		fmt.Fprintf(stdout, "%s: ok (%d scenarios)\n", f, len(scs))
+	}
+	if bad > 0 {
+		fmt.Fprintf(stderr, "%d problems\n", bad)
 		return 1
 	}
 	return 0

@@ -20,6 +20,7 @@ import (
 	"github.com/fileemu/fileemu/emulator/journal"
 	"github.com/fileemu/fileemu/emulator/session"
 	"github.com/fileemu/fileemu/emulator/validate"
+	"github.com/fileemu/fileemu/scenarios"
 )
 
 // Prefix is where the admin API is mounted.
@@ -37,6 +38,8 @@ type Deps struct {
 	Token string
 	// APIs lists the mounted emulated APIs.
 	APIs func() []string
+	// Scenarios is the scenario engine (a func: the server builds it after the APIs).
+	Scenarios func() *scenarios.Engine
 }
 
 type service struct{ d Deps }
@@ -62,6 +65,15 @@ func New(spec *validate.Spec, d Deps) *api.API {
 			"countRequests": s.countRequests,
 			"getState":      s.state,
 			"getSpec":       s.spec,
+
+			"listScenarios":              s.listScenarios,
+			"putScenarios":               s.putScenarios,
+			"clearScenarios":             s.clearScenarios,
+			"deleteScenario":             s.deleteScenario,
+			"getScenarioSchema":          s.scenarioSchema,
+			"listSessionScenarios":       s.sessionScenarios,
+			"activateSessionScenarios":   s.activateSessionScenarios,
+			"deactivateSessionScenarios": s.deactivateSessionScenarios,
 		},
 		WriteProblem: writeProblem,
 	}
@@ -135,10 +147,12 @@ func (s *service) reset(r *api.Request) error {
 		}
 		sess.Reset()
 		s.d.Journal.Remove(journal.Filter{Session: id})
+		s.d.Scenarios().DropSession(id)
 		reset = append(reset, id)
 	} else {
 		for _, sess := range s.d.Sessions.List() {
 			sess.Reset()
+			s.d.Scenarios().DropSession(sess.ID)
 			reset = append(reset, sess.ID)
 		}
 		s.d.Journal.Clear()
@@ -200,6 +214,7 @@ func (s *service) deleteSession(r *api.Request) error {
 		return writeError(r, Error{Status: 404, Code: "not_found", Message: "no session " + id})
 	}
 	s.d.Journal.Remove(journal.Filter{Session: id})
+	s.d.Scenarios().DropSession(id)
 	return r.NoContent(http.StatusNoContent)
 }
 

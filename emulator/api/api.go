@@ -12,6 +12,7 @@ import (
 	"github.com/labstack/echo/v5"
 
 	"github.com/fileemu/fileemu/emulator/session"
+	"github.com/fileemu/fileemu/scenarios"
 	"github.com/fileemu/fileemu/emulator/validate"
 )
 
@@ -31,8 +32,38 @@ type Request struct {
 	// Start is when the request arrived, on the emulator clock.
 	Start time.Time
 
+	// Scenario is what the active scenarios decided for this request (nil: nothing).
+	Scenario *scenarios.Decision
+
 	bodySHA256 string
 	errorCode  string
+}
+
+// Infects reports whether a scenario marks an upload of filename with contentType infected.
+// Upload handlers pass the answer to the blob store (PutOptions.Infected).
+func (r *Request) Infects(filename, contentType string) bool {
+	return r.Scenario.Infects(filename, contentType)
+}
+
+// Pacing is a scenario's override of asynchronous processing.
+type Pacing struct {
+	Set      bool          // Polls or Duration apply
+	Polls    int           // status polls answering PROCESSING before the final state
+	Duration time.Duration // or: PROCESSING until this long after the upload
+	Fail     bool          // processing ends FAILED
+}
+
+// Pacing returns what the active scenarios say about processing for this request.
+func (r *Request) Pacing() Pacing {
+	var p Pacing
+	if r.Scenario == nil {
+		return p
+	}
+	if a := r.Scenario.Processing; a != nil {
+		p.Set, p.Polls, p.Duration = true, a.Polls, a.Duration
+	}
+	p.Fail = r.Scenario.FailProcessing
+	return p
 }
 
 // SetErrorCode records the API's error code of an error response for the journal.

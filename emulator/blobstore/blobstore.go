@@ -68,6 +68,8 @@ type Object struct {
 	ContentType string            // as given to Put
 	Metadata    map[string]string // user metadata as given to Put; may be nil
 	Created     time.Time         // time the Put started, see PutOptions.Now
+	// Infected marks content a scenario declared infected, whatever its bytes.
+	Infected bool
 }
 
 // ETag returns the S3-style entity tag: the quoted hex MD5 of the content.
@@ -100,6 +102,8 @@ type PutOptions struct {
 	// Now is the creation time recorded in Object.Created; zero means
 	// time.Now().
 	Now time.Time
+	// Infected is recorded in Object.Infected.
+	Infected bool
 }
 
 // entry is one stored object: its description plus immutable content chunks.
@@ -162,6 +166,7 @@ func (s *Store) Put(ctx context.Context, name string, r io.Reader, opts PutOptio
 			ContentType: opts.ContentType,
 			Metadata:    maps.Clone(opts.Metadata), // the caller may reuse its map
 			Created:     created,
+			Infected:    opts.Infected,
 		},
 		chunks: c.chunks,
 	}

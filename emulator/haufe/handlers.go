@@ -109,7 +109,8 @@ type fileStatus struct {
 }
 
 func (s *service) getFileStatus(r *api.Request) error {
-	f, err := s.model(r).Poll(userID(r), r.Param("file_id"))
+	p := r.Pacing()
+	f, err := s.model(r).Poll(userID(r), r.Param("file_id"), Pacing{Set: p.Set, Polls: p.Polls, Duration: p.Duration, Fail: p.Fail})
 	return respond(r, http.StatusOK, fileStatus{f.Status, f.Steps, f.Warnings}, err)
 }
 

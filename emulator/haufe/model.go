@@ -198,8 +198,17 @@ func (m *Model) sync(f *File) bool {
 	return true
 }
 
+// Pacing overrides how processing advances (scenarios): a number of PROCESSING polls or a
+// duration after the upload, and whether it ends FAILED.
+type Pacing struct {
+	Set      bool
+	Polls    int
+	Duration time.Duration
+	Fail     bool
+}
+
 // Poll answers a status request and advances processing by one poll.
-func (m *Model) Poll(userID, id string) (File, error) {
+func (m *Model) Poll(userID, id string, p Pacing) (File, error) {
 	m.mu.Lock()
 	defer m.mu.Unlock()
 	f, e := m.lookup(userID, id)
@@ -214,23 +223,36 @@ func (m *Model) Poll(userID, id string) (File, error) {
 		return *f, nil
 	}
 	now := m.now()
-	if f.Polls <= m.ProcessingPolls {
+	polls := m.ProcessingPolls
+	if p.Set && p.Duration == 0 {
+		polls = p.Polls
+	}
+	processing := f.Polls <= polls
+	if p.Duration > 0 {
+		processing = now.Before(f.UploadedAt.Add(p.Duration))
+	}
+	if processing {
 		f.Status = StatusProcessing
 		f.Steps = []Step{{Status: StepAntivirus, CreatedAt: f.UploadedAt}}
-		if f.Polls > (m.ProcessingPolls+1)/2 {
+		halfway := f.Polls > (polls+1)/2
+		if p.Duration > 0 {
+			halfway = now.Sub(f.UploadedAt) >= p.Duration/2
+		}
+		if halfway {
 			f.Steps[0].EndedAt = &now
 			f.Steps = append(f.Steps, Step{Status: StepText, CreatedAt: now})
 		}
 		return *f, nil
 	}
-	if err := m.finish(f, now); err != nil {
+	if err := m.finish(f, now, p.Fail); err != nil {
 		return File{}, err
 	}
 	return *f, nil
 }
 
 // finish runs the scan and the extraction checks and sets the final state.
-func (m *Model) finish(f *File, now time.Time) error {
+// fail (a scenario's fail_processing) ends it FAILED without a warning.
+func (m *Model) finish(f *File, now time.Time, fail bool) error {
 	infected, err := antivirus.Scan(m.blobs, f.Object)
 	if err != nil {
 		return fmt.Errorf("process %s: %w", f.ID, err)
@@ -240,6 +262,8 @@ func (m *Model) finish(f *File, now time.Time) error {
 	switch {
 	case infected:
 		f.Status, f.Steps, f.Warnings.Infected = StatusFailed, []Step{av}, true
+	case fail:
+		f.Status, f.Steps = StatusFailed, []Step{av, text}
 	case f.Size > MaxSize:
 		f.Status, f.Steps, f.Warnings.Length = StatusFailed, []Step{av, text}, true
 	default:

@@ -37,6 +37,8 @@ type Entry struct {
 	BodySize   int64             `json:"body_size"`             // request body bytes
 	BodySHA256 string            `json:"body_sha256,omitempty"` // only set for uploads
 	Error      string            `json:"error,omitempty"`       // short error code/message for error responses
+	Scenario   string            `json:"scenario,omitempty"`    // scenarios that produced or altered the response
+	Rule       string            `json:"rule,omitempty"`        // their rules, as scenario#index
 }
 
 // sanitize makes e safe to store: it owns its Headers map and carries no

@@ -3,6 +3,7 @@ package s3
 import (
 	"errors"
 	"io"
+	"path"
 	"log/slog"
 	"net/http"
 	"net/url"
@@ -122,6 +123,7 @@ func (s *target) putObject(r *api.Request) error {
 		SizeHint:    hr.ContentLength,
 		ContentMD5:  hr.Header.Get("Content-MD5"),
 		Now:         s.opts.Clock(),
+		Infected:    r.Infects(path.Base(r.Param("key")), ct),
 	})
 	if err != nil {
 		var tooLarge *blobstore.TooLargeError

@@ -10,6 +10,7 @@ import (
 	"mime/multipart"
 	"net/http"
 	"net/url"
+	"path"
 	"strconv"
 	"strings"
 
@@ -239,6 +240,7 @@ func (s *target) postFile(r *api.Request, form *postForm, file *multipart.Part, 
 		Metadata:    formMetadata(form),
 		SizeHint:    -1,
 		Now:         s.opts.Clock(),
+		Infected:    r.Infects(path.Base(objectKey), ct),
 	}
 	if hi > 0 && hi < math.MaxInt64 {
 		opts.MaxSize = hi // 0 would mean unlimited; sized refuses the first byte then

@@ -1,0 +1,301 @@
+package emulator
+
+import (
+	"context"
+	"fmt"
+	"net"
+	"net/http"
+	"os"
+	"path/filepath"
+	"slices"
+	"strings"
+	"time"
+
+	"github.com/fsnotify/fsnotify"
+
+	"github.com/fileemu/fileemu/emulator/api"
+	"github.com/fileemu/fileemu/emulator/session"
+	"github.com/fileemu/fileemu/emulator/validate"
+	"github.com/fileemu/fileemu/scenarios"
+)
+
+// ScenarioHeader turns scenarios on for one request: "name[,name]".
+const ScenarioHeader = "X-Fileemu-Scenario"
+
+// hangLimit bounds a "hang" fault for clients that never give up.
+const hangLimit = 10 * time.Minute
+
+// catalog lists the operations of every mounted API, for scenario rules to name.
+func (s *Server) catalog() scenarios.Catalog {
+	cat := scenarios.Catalog{}
+	for _, a := range s.apis {
+		if !a.Sessionless {
+			cat[a.Name] = a.Spec.OperationIDs()
+		}
+	}
+	return cat
+}
+
+// Scenarios gives in-process users and the admin API the scenario engine.
+func (s *Server) Scenarios() *scenarios.Engine { return s.scenarios }
+
+// readScenarioFiles reads the scenario files at paths: files as given, directories' *.yaml,
+// *.yml and *.json files (not recursive).
+func readScenarioFiles(paths []string) (map[string][]byte, error) {
+	files := map[string][]byte{}
+	for _, p := range paths {
+		info, err := os.Stat(p)
+		if err != nil {
+			return nil, fmt.Errorf("scenarios: %w", err)
+		}
+		names := []string{p}
+		if info.IsDir() {
+			names = nil
+			entries, err := os.ReadDir(p)
+			if err != nil {
+				return nil, fmt.Errorf("scenarios: %w", err)
+			}
+			for _, e := range entries {
+				if ext := filepath.Ext(e.Name()); !e.IsDir() && (ext == ".yaml" || ext == ".yml" || ext == ".json") {
+					names = append(names, filepath.Join(p, e.Name()))
+				}
+			}
+		}
+		for _, n := range names {
+			b, err := os.ReadFile(n)
+			if err != nil {
+				return nil, fmt.Errorf("scenarios: %w", err)
+			}
+			files[n] = b
+		}
+	}
+	return files, nil
+}
+
+// ReloadScenarios reads the configured scenario files again. A bad set leaves the running one
+// in place and is returned as the error.
+func (s *Server) ReloadScenarios() error {
+	files, err := readScenarioFiles(s.cfg.Scenarios)
+	if err != nil {
+		return err
+	}
+	return s.scenarios.LoadFiles(files)
+}
+
+// WatchScenarios reloads the scenario files whenever they change, until ctx ends. Bad files
+// are logged and the running set stays; session state is never touched.
+func (s *Server) WatchScenarios(ctx context.Context) error {
+	if len(s.cfg.Scenarios) == 0 {
+		return nil
+	}
+	w, err := fsnotify.NewWatcher()
+	if err != nil {
+		return fmt.Errorf("watch scenarios: %w", err)
+	}
+	for _, p := range s.cfg.Scenarios {
+		// Watch the directory of a file too: editors replace files by renaming.
+		dir := p
+		if info, err := os.Stat(p); err == nil && !info.IsDir() {
+			dir = filepath.Dir(p)
+		}
+		if err := w.Add(dir); err != nil {
+			w.Close()
+			return fmt.Errorf("watch scenarios %s: %w", dir, err)
+		}
+	}
+	go func() {
+		defer w.Close()
+		var settle <-chan time.Time
+		for {
+			select {
+			case <-ctx.Done():
+				return
+			case ev, ok := <-w.Events:
+				if !ok {
+					return
+				}
+				if ev.Has(fsnotify.Chmod) {
+					continue
+				}
+				settle = time.After(100 * time.Millisecond) // one reload for a burst of events
+			case err, ok := <-w.Errors:
+				if !ok {
+					return
+				}
+				s.cfg.Logger.Warn("scenario watch", "error", err)
+			case <-settle:
+				if err := s.ReloadScenarios(); err != nil {
+					s.cfg.Logger.Error("scenario files changed but are invalid; keeping the running set", "error", err)
+					continue
+				}
+				s.cfg.Logger.Info("scenarios reloaded", "count", len(s.scenarios.List("")))
+			}
+		}
+	}()
+	return nil
+}
+
+// credential is the request's API key or Bearer token, for key matches and key-scoped limits.
+func credential(r *http.Request) string {
+	if k := r.Header.Get("api-key"); k != "" {
+		return k
+	}
+	if kind, tok, ok := strings.Cut(r.Header.Get("Authorization"), " "); ok && strings.EqualFold(kind, "Bearer") {
+		return strings.TrimSpace(tok)
+	}
+	return ""
+}
+
+// namedScenarios parses X-Fileemu-Scenario and returns the names, or a violation naming the
+// unknown ones.
+func (s *Server) namedScenarios(r *http.Request, sessionID string) ([]string, *validate.Violation) {
+	h := r.Header.Values(ScenarioHeader)
+	if len(h) == 0 {
+		return nil, nil
+	}
+	var names, unknown []string
+	for _, v := range h {
+		for _, n := range strings.Split(v, ",") {
+			if n = strings.TrimSpace(n); n == "" {
+				continue
+			}
+			if _, ok := s.scenarios.Get(sessionID, n); !ok {
+				unknown = append(unknown, n)
+			}
+			names = append(names, n)
+		}
+	}
+	if len(unknown) > 0 {
+		var loaded []string
+		for _, sc := range s.scenarios.List(sessionID) {
+			loaded = append(loaded, sc.Name)
+		}
+		return nil, &validate.Violation{In: "header", Name: ScenarioHeader, Keyword: "enum",
+			Message: fmt.Sprintf("unknown scenario %s; loaded: %s", strings.Join(unknown, ", "), strings.Join(loaded, ", "))}
+	}
+	return names, nil
+}
+
+// applyScenarios evaluates the active scenarios for a routed request and carries out what
+// they decide. It reports whether the request has been answered (or broken) already.
+func (s *Server) applyScenarios(req *api.Request) (done bool, err error) {
+	r := req.Request()
+	named, bad := s.namedScenarios(r, req.Session.ID)
+	if bad != nil {
+		api.SetViolationsHeader(req.Response().Header(), []validate.Violation{*bad})
+		return true, s.problem(req, api.Problem{Kind: api.Invalid, Violations: []validate.Violation{*bad}, Detail: bad.Message})
+	}
+	st := session.Model(req.Session, "scenarios", scenarios.NewSessionState)
+	d := s.scenarios.Evaluate(scenarios.Input{
+		Session: req.Session.ID, State: st, API: req.API.Name, Operation: req.Route.OperationID, Method: r.Method, Path: r.URL.Path,
+		Header: r.Header, Query: r.URL.Query(), Credential: credential(r), Named: named, Filename: urlFilename(r),
+	})
+	if d == nil {
+		return false, nil
+	}
+	req.Scenario = d
+	h := req.Response().Header()
+	for k, v := range d.RateHeaders {
+		h.Set(k, v)
+	}
+	if d.Delay > 0 {
+		t := time.NewTimer(d.Delay)
+		select {
+		case <-t.C:
+		case <-r.Context().Done():
+			t.Stop()
+			return true, nil
+		}
+	}
+	switch {
+	case d.Fault != "":
+		req.SetErrorCode("fault:" + d.Fault)
+		return true, fault(req, d.Fault)
+	case d.RateLimited:
+		return true, s.problem(req, api.Problem{Kind: api.Status, Status: http.StatusTooManyRequests, Detail: "rate limit exceeded"})
+	case d.Respond != nil:
+		return true, s.respond(req, d.Respond)
+	}
+	return false, nil
+}
+
+// urlFilename is the file name a request shows in its URL: a filename or name query
+// parameter, or the last segment of an S3 object key.
+func urlFilename(r *http.Request) string {
+	q := r.URL.Query()
+	for _, k := range []string{"filename", "name"} {
+		if v := q.Get(k); v != "" {
+			return v
+		}
+	}
+	if strings.HasPrefix(r.URL.Path, "/s3/") && strings.Count(r.URL.Path, "/") >= 3 {
+		return filepath.Base(r.URL.Path)
+	}
+	return ""
+}
+
+// respond answers with a scenario's status: the API's own envelope, or the given body.
+func (s *Server) respond(req *api.Request, a *scenarios.Action) error {
+	h := req.Response().Header()
+	for k, v := range a.Headers {
+		h.Set(k, v)
+	}
+	switch body := a.Body.(type) {
+	case nil:
+		return s.problem(req, api.Problem{Kind: api.Status, Status: a.Status, Detail: http.StatusText(a.Status)})
+	case string:
+		req.SetErrorCode(fmt.Sprintf("scenario_%d", a.Status))
+		ct := h.Get("Content-Type")
+		if ct == "" {
+			ct = "text/plain; charset=utf-8"
+		}
+		return req.Blob(a.Status, ct, []byte(body))
+	default:
+		req.SetErrorCode(fmt.Sprintf("scenario_%d", a.Status))
+		return req.WriteJSON(a.Status, h.Get("Content-Type"), body)
+	}
+}
+
+// fault breaks the connection the way a failing network or server would.
+func fault(req *api.Request, kind string) error {
+	if kind == scenarios.FaultHang {
+		select {
+		case <-req.Request().Context().Done():
+		case <-time.After(hangLimit):
+		}
+		return nil
+	}
+	conn, buf, err := http.NewResponseController(req.Response()).Hijack()
+	if err != nil {
+		return fmt.Errorf("fault %s: %w", kind, err)
+	}
+	defer conn.Close()
+	switch kind {
+	case scenarios.FaultReset:
+		if tc, ok := conn.(*net.TCPConn); ok {
+			_ = tc.SetLinger(0) // close with RST: the client sees "connection reset by peer"
+		}
+	case scenarios.FaultMalformed:
+		// A status line the client accepts, then a chunked body that is not valid chunking.
+		_, _ = buf.WriteString("HTTP/1.1 200 OK\r\nContent-Type: application/json\r\nTransfer-Encoding: chunked\r\n\r\nzz\r\n{\"broken\r\n")
+		_ = buf.Flush()
+	case scenarios.FaultEmpty:
+		// Nothing at all: the client reads EOF where a response should be.
+	}
+	return nil
+}
+
+// scenarioHits joins the scenarios and rules that acted on a request, for the journal.
+func scenarioHits(d *scenarios.Decision) (scenario, rule string) {
+	if d == nil || len(d.Hits) == 0 {
+		return "", ""
+	}
+	var names, rules []string
+	for _, h := range d.Hits {
+		if !slices.Contains(names, h.Scenario) {
+			names = append(names, h.Scenario)
+		}
+		rules = append(rules, h.Rule)
+	}
+	return strings.Join(names, ","), strings.Join(rules, ",")
+}
