@@ -3,6 +3,7 @@ package emulator
 import (
 	"context"
 	"fmt"
+	"io"
 	"net"
 	"net/http"
 	"os"
@@ -258,19 +259,18 @@ func (s *Server) respond(req *api.Request, a *scenarios.Action) error {
 
 // fault breaks the connection the way a failing network or server would.
 func fault(req *api.Request, kind string) error {
-	if kind == scenarios.FaultHang {
-		select {
-		case <-req.Request().Context().Done():
-		case <-time.After(hangLimit):
-		}
-		return nil
-	}
+	req.Abort()
 	conn, buf, err := http.NewResponseController(req.Response()).Hijack()
 	if err != nil {
 		return fmt.Errorf("fault %s: %w", kind, err)
 	}
 	defer conn.Close()
 	switch kind {
+	case scenarios.FaultHang:
+		// Answer nothing until the client gives up (its read of the connection ends) or the
+		// limit passes. The request context would not tell: the body may be unread.
+		_ = conn.SetReadDeadline(time.Now().Add(hangLimit))
+		_, _ = io.Copy(io.Discard, conn)
 	case scenarios.FaultReset:
 		if tc, ok := conn.(*net.TCPConn); ok {
 			_ = tc.SetLinger(0) // close with RST: the client sees "connection reset by peer"

@@ -37,12 +37,12 @@ import (
 
 // Server is a running emulator's HTTP handler and state.
 type Server struct {
-	cfg      Config
-	echo     *echo.Echo
-	sessions *session.Registry
-	journal  *journal.Journal
-	specs    map[string]*validate.Spec
-	apis     []*api.API
+	cfg       Config
+	echo      *echo.Echo
+	sessions  *session.Registry
+	journal   *journal.Journal
+	specs     map[string]*validate.Spec
+	apis      []*api.API
 	requests  atomic.Uint64 // count of requests served, for request ids
 	scenarios *scenarios.Engine
 }
@@ -376,6 +376,7 @@ func (s *Server) record(req *api.Request) (finish func()) {
 	if resp != nil {
 		resp.Before(func() { add(resp.Status) })
 	}
+	req.OnAbort(func() { add(0) }) // a broken connection has no status
 	return func() {
 		status := http.StatusOK
 		if resp != nil && resp.Status != 0 {

@@ -25,7 +25,14 @@ type Engine struct {
 	set atomic.Pointer[set]
 
 	mu      sync.Mutex
-	buckets map[string]*bucket // global and per-key token buckets
+	buckets map[bucketKey]*bucket // global and per-key token buckets
+}
+
+// bucketKey names a token bucket: the rule (this generation's: a reloaded rule starts full)
+// and, for key scope, the credential.
+type bucketKey struct {
+	rule *Rule
+	key  string
 }
 
 // set is one immutable generation of loaded scenarios with its match index.
@@ -41,7 +48,7 @@ type set struct {
 
 // NewEngine returns an engine with no scenarios. cat names the APIs and operations rules may use.
 func NewEngine(cat Catalog, clock func() time.Time) *Engine {
-	e := &Engine{cat: cat, clock: clock, buckets: map[string]*bucket{}}
+	e := &Engine{cat: cat, clock: clock, buckets: map[bucketKey]*bucket{}}
 	e.set.Store(buildSet(nil))
 	return e
 }
@@ -56,10 +63,13 @@ func buildSet(scs map[string]*Scenario) *set {
 		names = append(names, n)
 	}
 	sort.Strings(names) // a stable rule order across generations
+	seq := 0
 	for _, n := range names {
 		sc := scs[n]
 		s.byName[n] = sc // n is sc.key()
 		for _, r := range sc.Rules {
+			seq++
+			r.seq = seq
 			if r.Action.Kind == ActInfect {
 				s.uploadRules = append(s.uploadRules, r)
 				continue
@@ -69,6 +79,27 @@ func buildSet(scs map[string]*Scenario) *set {
 		}
 	}
 	return s
+}
+
+// candidates returns the rules that could match a request to api's operation, in file order
+// (scenarios by name, rules as written). It reads at most four short index lists, so its cost
+// does not grow with the rules of other operations.
+func (s *set) candidates(api, op string) []*Rule {
+	keys := [4]string{api + " " + op, " " + op, api + " ", " "}
+	var out []*Rule
+	for i, k := range keys {
+		if slices.Contains(keys[:i], k) {
+			continue // the same key twice when api or op is empty
+		}
+		out = append(out, s.index[k]...)
+	}
+	// Insertion sort by sequence: the lists are short and each already sorted.
+	for i := 1; i < len(out); i++ {
+		for j := i; j > 0 && out[j].seq < out[j-1].seq; j-- {
+			out[j], out[j-1] = out[j-1], out[j]
+		}
+	}
+	return out
 }
 
 // replace swaps in a new generation built by edit from a copy of the current scenarios.
@@ -81,7 +112,19 @@ func (e *Engine) replace(edit func(map[string]*Scenario)) {
 		next[n] = sc
 	}
 	edit(next)
-	e.set.Store(buildSet(next))
+	ns := buildSet(next)
+	e.set.Store(ns)
+	live := map[*Rule]bool{}
+	for _, sc := range ns.byName {
+		for _, r := range sc.Rules {
+			live[r] = true
+		}
+	}
+	for k := range e.buckets {
+		if !live[k.rule] {
+			delete(e.buckets, k) // rules that are gone take their buckets along
+		}
+	}
 }
 
 // LoadFiles replaces every scenario that came from a file with those of files (name → content).
@@ -274,17 +317,12 @@ func (e *Engine) Evaluate(in Input) *Decision {
 	}
 	now := e.clock()
 	d := &Decision{}
-	for _, key := range [3]string{in.API + " " + in.Operation, in.API + " ", " "} {
-		if key == in.API+" " && in.Operation == "" {
-			continue // already looked at as the first key
+	for _, r := range s.candidates(in.API, in.Operation) {
+		if !e.active(s, r, &in) || !e.matches(r, &in, in.Header.Get("Content-Type")) || !e.fires(r, &in, now) {
+			continue
 		}
-		for _, r := range s.index[key] {
-			if !e.active(s, r, &in) || !e.matches(r, &in, in.Header.Get("Content-Type")) || !e.fires(r, &in, now) {
-				continue
-			}
-			if e.apply(r, &in, d, now) {
-				return d
-			}
+		if e.apply(r, &in, d, now) {
+			return d
 		}
 	}
 	if len(s.uploadRules) > 0 {
@@ -398,20 +436,25 @@ func glob(pattern, s string) bool {
 	return ok
 }
 
-// fires counts a matching request and applies the rule's when.
+// fires counts a matching request and applies the rule's when: skip After, then every
+// Every-th, at most Times firings, each with the probability.
 func (e *Engine) fires(r *Rule, in *Input, now time.Time) bool {
 	if in.State == nil {
 		return r.When == When{Probability: 1}
 	}
-	n, since := in.State.count(r, now)
+	c, since := in.State.count(r, now)
 	w := &r.When
 	if w.Window && (since < w.From || w.Until > 0 && since >= w.Until) {
 		return false
 	}
-	if n <= w.After || w.Times > 0 && n > w.After+w.Times || w.Every > 1 && (n-w.After)%w.Every != 0 {
+	if c.matched <= w.After || w.Every > 1 && (c.matched-w.After)%w.Every != 0 || w.Times > 0 && c.fired >= w.Times {
 		return false
 	}
-	return w.Probability >= 1 || in.State.rand(r).Float64() < w.Probability
+	if w.Probability < 1 && in.State.rand(r).Float64() >= w.Probability {
+		return false
+	}
+	in.State.fired(c)
+	return true
 }
 
 // SessionState is what the scenarios remember per session: activations, counters, random
@@ -420,15 +463,18 @@ type SessionState struct {
 	mu        sync.Mutex
 	on        map[string]time.Time // session activations
 	firstSeen map[string]time.Time // when each scenario first applied in the session
-	counts    map[string]int
-	rngs      map[string]*rand.Rand
-	buckets   map[string]*bucket
+	counts    map[*Rule]*ruleCount // keyed by this generation's rules: a reload starts afresh
+	rngs      map[*Rule]*rand.Rand
+	buckets   map[bucketKey]*bucket
 }
+
+// ruleCount counts a rule's matching requests and firings in a session.
+type ruleCount struct{ matched, fired int }
 
 // NewSessionState returns an empty state.
 func NewSessionState() *SessionState {
-	return &SessionState{on: map[string]time.Time{}, firstSeen: map[string]time.Time{}, counts: map[string]int{},
-		rngs: map[string]*rand.Rand{}, buckets: map[string]*bucket{}}
+	return &SessionState{on: map[string]time.Time{}, firstSeen: map[string]time.Time{}, counts: map[*Rule]*ruleCount{},
+		rngs: map[*Rule]*rand.Rand{}, buckets: map[bucketKey]*bucket{}}
 }
 
 // Activate turns scenarios on for the session (their windows start now).
@@ -473,19 +519,30 @@ func (s *SessionState) activated(name string) bool {
 	return ok
 }
 
-// count records one matching request of r and returns its number and the time since the
+// count records one matching request of r and returns its counts and the time since the
 // scenario first applied in the session.
-func (s *SessionState) count(r *Rule, now time.Time) (int, time.Duration) {
+func (s *SessionState) count(r *Rule, now time.Time) (*ruleCount, time.Duration) {
 	s.mu.Lock()
 	defer s.mu.Unlock()
-	id := r.ID()
-	s.counts[id]++
+	c, ok := s.counts[r]
+	if !ok {
+		c = &ruleCount{}
+		s.counts[r] = c
+	}
+	c.matched++
 	first, ok := s.firstSeen[r.Scenario]
 	if !ok {
 		first = now
 		s.firstSeen[r.Scenario] = now
 	}
-	return s.counts[id], now.Sub(first)
+	return c, now.Sub(first)
+}
+
+// fired records that r acted on a request.
+func (s *SessionState) fired(c *ruleCount) {
+	s.mu.Lock()
+	c.fired++
+	s.mu.Unlock()
 }
 
 // rand is the rule's random source in this session, seeded by the rule's seed and identity:
@@ -493,13 +550,12 @@ func (s *SessionState) count(r *Rule, now time.Time) (int, time.Duration) {
 func (s *SessionState) rand(r *Rule) *lockedRand {
 	s.mu.Lock()
 	defer s.mu.Unlock()
-	id := r.ID()
-	rg, ok := s.rngs[id]
+	rg, ok := s.rngs[r]
 	if !ok {
 		h := fnv.New64a()
-		h.Write([]byte(id))
+		h.Write([]byte(r.ID()))
 		rg = rand.New(rand.NewPCG(r.When.Seed, h.Sum64()))
-		s.rngs[id] = rg
+		s.rngs[r] = rg
 	}
 	return &lockedRand{mu: &s.mu, r: rg}
 }
@@ -540,11 +596,11 @@ func (e *Engine) take(r *Rule, in *Input, now time.Time) (bool, map[string]strin
 		}
 		mu = &in.State.mu
 		mu.Lock()
-		b = getBucket(in.State.buckets, r.ID(), a, now)
+		b = getBucket(in.State.buckets, bucketKey{rule: r}, a, now)
 	default:
-		key := r.Session + "\x00" + r.ID()
+		key := bucketKey{rule: r}
 		if a.Scope == "key" {
-			key += "\x00" + in.Credential
+			key.key = in.Credential
 		}
 		mu = &e.mu
 		mu.Lock()
@@ -558,20 +614,20 @@ func (e *Engine) take(r *Rule, in *Input, now time.Time) (bool, map[string]strin
 		b.tokens--
 	}
 	// Reset: when the bucket is full again; Retry-After: when one token is back.
-	full := time.Duration((float64(a.Burst) - b.tokens) / a.Rate * float64(time.Second))
+	full := time.Duration((float64(a.Burst) - b.tokens) / a.Rate * float64(time.Second)).Round(time.Millisecond)
 	h := map[string]string{
 		"X-RateLimit-Limit":     strconv.Itoa(a.Limit),
 		"X-RateLimit-Remaining": strconv.Itoa(int(b.tokens)),
 		"X-RateLimit-Reset":     strconv.FormatInt(int64(math.Ceil(full.Seconds())), 10),
 	}
 	if !ok {
-		wait := (1 - b.tokens) / a.Rate
-		h["Retry-After"] = strconv.FormatInt(int64(math.Max(1, math.Ceil(wait))), 10)
+		wait := time.Duration((1 - b.tokens) / a.Rate * float64(time.Second)).Round(time.Millisecond)
+		h["Retry-After"] = strconv.FormatInt(int64(math.Max(1, math.Ceil(wait.Seconds()))), 10)
 	}
 	return ok, h
 }
 
-func getBucket(m map[string]*bucket, key string, a *Action, now time.Time) *bucket {
+func getBucket(m map[bucketKey]*bucket, key bucketKey, a *Action, now time.Time) *bucket {
 	b, ok := m[key]
 	if !ok {
 		b = &bucket{tokens: float64(a.Burst), last: now}

@@ -37,6 +37,7 @@ func scopedKey(session, name string) string {
 
 // Rule is one match → when → action triple.
 type Rule struct {
+	seq      int // position across the loaded set, for file order
 	Scenario string
 	Session  string // the scenario's session, if it is session-scoped
 	Index    int    // 0-based position in its scenario
@@ -238,7 +239,7 @@ func (p *parser) integer(n *yaml.Node, what string, min int) int {
 		return 0
 	}
 	v, err := strconv.Atoi(n.Value)
-	if n.Kind != yaml.ScalarNode || err != nil {
+	if n.Kind != yaml.ScalarNode || n.Tag != "!!int" || err != nil {
 		p.errorf(n, "%s must be an integer, not %q", what, n.Value)
 		return 0
 	}
@@ -428,7 +429,7 @@ func (p *parser) when(n *yaml.Node) When {
 		Every: p.integer(f["every"], "every", 1), Probability: 1}
 	if pn := f["probability"]; pn != nil {
 		v, err := strconv.ParseFloat(pn.Value, 64)
-		if err != nil || v <= 0 || v > 1 {
+		if err != nil || pn.Tag != "!!float" && pn.Tag != "!!int" || v <= 0 || v > 1 {
 			p.errorf(pn, "probability must be a number in (0, 1], not %q", pn.Value)
 		} else {
 			w.Probability = v
@@ -436,7 +437,7 @@ func (p *parser) when(n *yaml.Node) When {
 	}
 	if sn := f["seed"]; sn != nil {
 		v, err := strconv.ParseUint(sn.Value, 10, 64)
-		if err != nil {
+		if err != nil || sn.Tag != "!!int" {
 			p.errorf(sn, "seed must be a non-negative integer, not %q", sn.Value)
 		}
 		w.Seed = v

@@ -12,8 +12,8 @@ import (
 	"github.com/labstack/echo/v5"
 
 	"github.com/fileemu/fileemu/emulator/session"
-	"github.com/fileemu/fileemu/scenarios"
 	"github.com/fileemu/fileemu/emulator/validate"
+	"github.com/fileemu/fileemu/scenarios"
 )
 
 // Request is what a handler gets: the HTTP request and everything the server resolved for it.
@@ -37,6 +37,20 @@ type Request struct {
 
 	bodySHA256 string
 	errorCode  string
+	// beforeAbort lets the journal record a request whose connection is about to be broken,
+	// before the client can notice.
+	beforeAbort func()
+}
+
+// OnAbort registers f to run before the connection is broken (a fault); the server's
+// journal uses it.
+func (r *Request) OnAbort(f func()) { r.beforeAbort = f }
+
+// Abort runs what OnAbort registered.
+func (r *Request) Abort() {
+	if r.beforeAbort != nil {
+		r.beforeAbort()
+	}
 }
 
 // Infects reports whether a scenario marks an upload of filename with contentType infected.

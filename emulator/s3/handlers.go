@@ -3,10 +3,10 @@ package s3
 import (
 	"errors"
 	"io"
-	"path"
 	"log/slog"
 	"net/http"
 	"net/url"
+	"path"
 	"strings"
 	"time"
 
@@ -204,7 +204,13 @@ func (s *target) writeProblem(r *api.Request, p api.Problem) error {
 	case api.Invalid, api.Unauthorized:
 		e = &Error{Status: http.StatusBadRequest, Code: "InvalidArgument", Message: p.Detail}
 	case api.Status:
-		e = &Error{Status: p.Status, Code: strings.ReplaceAll(http.StatusText(p.Status), " ", ""), Message: http.StatusText(p.Status)}
+		switch p.Status {
+		case http.StatusTooManyRequests, http.StatusServiceUnavailable:
+			// S3 throttles with 503 SlowDown, never 429.
+			e = &Error{Status: http.StatusServiceUnavailable, Code: "SlowDown", Message: "Please reduce your request rate."}
+		default:
+			e = &Error{Status: p.Status, Code: strings.ReplaceAll(http.StatusText(p.Status), " ", ""), Message: http.StatusText(p.Status)}
+		}
 	default:
 		e = ErrInternal()
 	}

@@ -1,0 +1,381 @@
+package emulator_test
+
+import (
+	"bytes"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"io"
+	"mime/multipart"
+	"net/http"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/fileemu/fileemu/emulator/s3"
+	"github.com/fileemu/fileemu/testkit"
+)
+
+// apiCall is one request per API, built for a session, that the scenario tests aim at.
+type apiCall struct {
+	api, operation string
+	build          func(s *testkit.Session) *http.Request
+	// code extracts the API's own error code from an error body.
+	code func(t *testing.T, body []byte) string
+}
+
+func jsonField(t *testing.T, body []byte, get func(map[string]any) any) string {
+	t.Helper()
+	var v map[string]any
+	if err := json.Unmarshal(body, &v); err != nil {
+		t.Fatalf("not JSON: %s", body)
+	}
+	s, _ := get(v).(string)
+	return s
+}
+
+var s3Creds = s3.Credentials{AccessKey: "fileemu", SecretKey: "fileemu-secret", Region: "us-east-1"}
+
+// calls are the operations each API's scenario test drives.
+func calls() []apiCall {
+	return []apiCall{
+		{
+			api: "haufe", operation: "getSignedUrl",
+			build: func(s *testkit.Session) *http.Request {
+				r, _ := http.NewRequest("GET", s.URL("haufe")+"/v1/files/signed-url?filename=a.txt", nil)
+				r.Header.Set("api-key", "k")
+				r.Header.Set("user-id", "u1")
+				return r
+			},
+			code: func(t *testing.T, b []byte) string {
+				return jsonField(t, b, func(m map[string]any) any {
+					if m["error_code"] == nil {
+						return m["message"]
+					}
+					return m["error_code"]
+				})
+			},
+		},
+		{
+			api: "desk", operation: "createFileRef",
+			build: func(s *testkit.Session) *http.Request {
+				r, _ := http.NewRequest("POST", s.URL("desk")+"/files/ref.json",
+					strings.NewReader(`{"filename":"a.txt","mimeType":"text/plain"}`))
+				r.Header.Set("Authorization", "Bearer k")
+				r.Header.Set("Content-Type", "application/json")
+				return r
+			},
+			code: func(t *testing.T, b []byte) string {
+				return jsonField(t, b, func(m map[string]any) any {
+					errs, _ := m["errors"].([]any)
+					if len(errs) == 0 {
+						return nil
+					}
+					return errs[0].(map[string]any)["code"]
+				})
+			},
+		},
+		{
+			api: "s3", operation: "putObject",
+			build: func(s *testkit.Session) *http.Request {
+				u, _ := s3.Presign(s3Creds, s3.PresignOptions{Method: "PUT", URL: s3.ObjectURL(s.URL(""), "bucket", "k.txt"),
+					Expires: time.Hour, Now: time.Now()})
+				r, _ := http.NewRequest("PUT", u, strings.NewReader("content"))
+				return r
+			},
+			code: func(t *testing.T, b []byte) string {
+				_, rest, _ := strings.Cut(string(b), "<Code>")
+				code, _, _ := strings.Cut(rest, "</Code>")
+				return code
+			},
+		},
+	}
+}
+
+func scenarioDoc(c apiCall, action string) string {
+	return fmt.Sprintf("scenarios:\n  - name: under-test\n    rules:\n      - match: {api: %s, operation: %s}\n        %s\n",
+		c.api, c.operation, action)
+}
+
+// A scenario's respond answers with the API's own envelope for the status, and the journal
+// names the scenario and rule.
+func TestScenarioInjectsStatusInEachAPIsEnvelope(t *testing.T) {
+	emu := testkit.Start(t)
+	want := map[string]struct {
+		status int
+		code   string
+	}{
+		"haufe": {409, "conflict"},
+		"desk":  {409, "conflict"},
+		"s3":    {503, "SlowDown"},
+	}
+	for _, c := range calls() {
+		t.Run(c.api, func(t *testing.T) {
+			s := emu.Session(t)
+			w := want[c.api]
+			s.LoadScenarioText(t, scenarioDoc(c, fmt.Sprintf("respond: {status: %d}", w.status)))
+			resp, body := testkit.Do(t, emu.Client(t), c.build(s))
+			if resp.StatusCode != w.status || c.code(t, body) != w.code {
+				t.Fatalf("= %d %s, want %d %s", resp.StatusCode, body, w.status, w.code)
+			}
+			rs := s.Requests(t, testkit.Operation(c.operation))
+			if len(rs) != 1 || rs[0].Scenario != "under-test" || rs[0].Rule != "under-test#0" || rs[0].Status != w.status {
+				t.Errorf("journal = %+v, want the scenario and rule recorded", rs)
+			}
+		})
+	}
+}
+
+// A token bucket answers 429 (S3: 503 SlowDown) in the API's format with rate-limit headers,
+// and lets requests through again once the bucket refills.
+func TestScenarioRateLimitAndRecovery(t *testing.T) {
+	clock := testkit.NewClock(time.Now()) // the S3 URLs are presigned on the real clock
+	emu := testkit.Start(t, testkit.WithClock(clock.Now))
+	want := map[string]struct {
+		status int
+		code   string
+	}{
+		"haufe": {429, "Rate limit exceeded!"},
+		"desk":  {429, "too_many_requests"},
+		"s3":    {503, "SlowDown"},
+	}
+	for _, c := range calls() {
+		t.Run(c.api, func(t *testing.T) {
+			s := emu.Session(t)
+			s.LoadScenarioText(t, scenarioDoc(c, "rate_limit: {rate: 2/s, burst: 2}"))
+			client := emu.Client(t)
+			for i := range 2 {
+				resp, body := testkit.Do(t, client, c.build(s))
+				if resp.StatusCode >= 300 || resp.Header.Get("X-RateLimit-Limit") != "2" ||
+					resp.Header.Get("X-RateLimit-Remaining") != fmt.Sprint(1-i) {
+					t.Fatalf("request %d = %d %s %v", i+1, resp.StatusCode, body, resp.Header)
+				}
+			}
+			resp, body := testkit.Do(t, client, c.build(s))
+			w := want[c.api]
+			if resp.StatusCode != w.status || c.code(t, body) != w.code || resp.Header.Get("Retry-After") != "1" ||
+				resp.Header.Get("X-RateLimit-Remaining") != "0" || resp.Header.Get("X-RateLimit-Reset") == "" {
+				t.Fatalf("third request = %d %s %v, want %d %s with Retry-After", resp.StatusCode, body, resp.Header, w.status, w.code)
+			}
+			clock.Advance(time.Second)
+			if resp, body := testkit.Do(t, client, c.build(s)); resp.StatusCode >= 300 {
+				t.Errorf("after the refill = %d %s", resp.StatusCode, body)
+			}
+		})
+	}
+}
+
+// An infect rule marks matching uploads infected: every API's virus handling takes over.
+func TestScenarioInfectsUploads(t *testing.T) {
+	emu := testkit.Start(t)
+	s := emu.Session(t)
+	s.LoadScenarioText(t, "scenarios:\n  - name: exe\n    rules:\n      - match: {filename: '*.exe'}\n        infect: true\n")
+	client := emu.Client(t)
+
+	// Haufe: the upload of setup.exe ends FAILED, infected.
+	r, _ := http.NewRequest("GET", s.URL("haufe")+"/v1/files/signed-url?filename=setup.exe", nil)
+	r.Header.Set("api-key", "k")
+	r.Header.Set("user-id", "u1")
+	_, body := testkit.Do(t, client, r)
+	var su struct {
+		FileID  string `json:"file_id"`
+		FileURL string `json:"file_url"`
+	}
+	json.Unmarshal(body, &su)
+	put, _ := http.NewRequest("PUT", su.FileURL, strings.NewReader("MZ harmless bytes"))
+	if resp, b := testkit.Do(t, client, put); resp.StatusCode != 200 {
+		t.Fatalf("PUT = %d %s", resp.StatusCode, b)
+	}
+	var st struct {
+		ProcessingStatus string `json:"processing_status"`
+		Warnings         struct{ Infected bool }
+	}
+	for range 2 {
+		r, _ := http.NewRequest("GET", s.URL("haufe")+"/v1/files/"+su.FileID+"/status", nil)
+		r.Header.Set("api-key", "k")
+		r.Header.Set("user-id", "u1")
+		_, body = testkit.Do(t, client, r)
+		json.Unmarshal(body, &st)
+	}
+	if st.ProcessingStatus != "FAILED" || !st.Warnings.Infected {
+		t.Errorf("Haufe status of setup.exe = %s", body)
+	}
+	if rs := s.Requests(t, testkit.Operation("putObject")); len(rs) != 1 || rs[0].Scenario != "exe" {
+		t.Errorf("journal of the PUT = %+v, want scenario exe", rs)
+	}
+
+	// Desk: activation of setup.exe is refused as infected.
+	r, _ = http.NewRequest("POST", s.URL("desk")+"/files/ref.json", strings.NewReader(`{"filename":"setup.exe","mimeType":"application/octet-stream"}`))
+	r.Header.Set("Authorization", "Bearer k")
+	r.Header.Set("Content-Type", "application/json")
+	_, body = testkit.Do(t, client, r)
+	var ref struct {
+		URL    string            `json:"url"`
+		Params map[string]string `json:"params"`
+		File   struct{ ID int }  `json:"file"`
+	}
+	json.Unmarshal(body, &ref)
+	form, ct := multipartForm(ref.Params, "setup.exe", []byte("MZ"))
+	post, _ := http.NewRequest("POST", ref.URL, form)
+	post.Header.Set("Content-Type", ct)
+	if resp, b := testkit.Do(t, client, post); resp.StatusCode != 201 {
+		t.Fatalf("S3 POST = %d %s", resp.StatusCode, b)
+	}
+	patch, _ := http.NewRequest("PATCH", fmt.Sprintf("%s/files/%d.json", s.URL("desk"), ref.File.ID), nil)
+	patch.Header.Set("Authorization", "Bearer k")
+	if resp, b := testkit.Do(t, client, patch); resp.StatusCode != 400 || !bytes.Contains(b, []byte(`"infected"`)) {
+		t.Errorf("Desk PATCH of setup.exe = %d %s", resp.StatusCode, b)
+	}
+}
+
+// A delay holds the answer back at least that long; the journal names the rule.
+func TestScenarioDelay(t *testing.T) {
+	emu := testkit.Start(t)
+	for _, c := range calls() {
+		t.Run(c.api, func(t *testing.T) {
+			s := emu.Session(t)
+			s.LoadScenarioText(t, scenarioDoc(c, "delay: 40ms"))
+			start := time.Now()
+			resp, body := testkit.Do(t, emu.Client(t), c.build(s))
+			if resp.StatusCode >= 300 {
+				t.Fatalf("= %d %s", resp.StatusCode, body)
+			}
+			if took := time.Since(start); took < 40*time.Millisecond {
+				t.Errorf("answered after %s, before the 40ms delay", took)
+			}
+			if rs := s.Requests(t, testkit.Operation(c.operation)); len(rs) != 1 || rs[0].Rule != "under-test#0" {
+				t.Errorf("journal = %+v", rs)
+			}
+		})
+	}
+}
+
+// Each connection fault, as a Go HTTP client sees it.
+func TestScenarioFaultsAsAGoClientSeesThem(t *testing.T) {
+	emu := testkit.Start(t)
+	cases := []struct {
+		fault string
+		check func(err error, body []byte) bool
+	}{
+		{"reset", func(err error, _ []byte) bool { return err != nil && strings.Contains(err.Error(), "connection reset") }},
+		{"empty", func(err error, _ []byte) bool {
+			return errors.Is(err, io.EOF) || err != nil && strings.Contains(err.Error(), "EOF")
+		}},
+		{"malformed", func(err error, _ []byte) bool { return err != nil && strings.Contains(err.Error(), "chunk") }},
+		{"hang", func(err error, _ []byte) bool {
+			var ne interface{ Timeout() bool }
+			return errors.As(err, &ne) && ne.Timeout()
+		}},
+	}
+	for _, c := range calls() {
+		for _, tc := range cases {
+			t.Run(c.api+"/"+tc.fault, func(t *testing.T) {
+				s := emu.Session(t)
+				s.LoadScenarioText(t, scenarioDoc(c, "fault: "+tc.fault))
+				// A plain client: there is no response to validate.
+				client := &http.Client{Timeout: 300 * time.Millisecond, Transport: &http.Transport{DisableKeepAlives: true}}
+				resp, err := client.Do(c.build(s))
+				var body []byte
+				if err == nil {
+					body, err = io.ReadAll(resp.Body)
+					resp.Body.Close()
+				}
+				if !tc.check(err, body) {
+					t.Fatalf("fault %s: err = %v, body %q", tc.fault, err, body)
+				}
+				if tc.fault == "hang" {
+					return // the journal entry completes when the server notices the client left
+				}
+				rs := s.Requests(t, testkit.Operation(c.operation))
+				if len(rs) != 1 || rs[0].Status != 0 || rs[0].Error != "fault:"+tc.fault {
+					t.Errorf("journal = %+v, want status 0 and fault:%s", rs, tc.fault)
+				}
+			})
+		}
+	}
+}
+
+// Scenarios loaded for one session do not touch another; a header turns an inactive one on
+// for one request; an unknown name in the header is refused in the API's envelope.
+func TestScenarioScopes(t *testing.T) {
+	emu := testkit.Start(t)
+	c := calls()[0] // Haufe
+	a, b := emu.Session(t), emu.Session(t)
+	a.LoadScenarioText(t, scenarioDoc(c, "respond: 500"))
+	client := emu.Client(t)
+	if resp, _ := testkit.Do(t, client, c.build(a)); resp.StatusCode != 500 {
+		t.Errorf("session a = %d, want 500", resp.StatusCode)
+	}
+	if resp, _ := testkit.Do(t, client, c.build(b)); resp.StatusCode != 200 {
+		t.Errorf("session b = %d, want 200 (a's scenario is a's)", resp.StatusCode)
+	}
+
+	b.LoadScenarioText(t, "scenarios:\n  - name: sleepy\n    active: false\n    rules:\n      - match: {api: haufe}\n        respond: 502\n")
+	if resp, _ := testkit.Do(t, client, c.build(b)); resp.StatusCode != 200 {
+		t.Errorf("inactive scenario applied: %d", resp.StatusCode)
+	}
+	r := c.build(b)
+	r.Header.Set("X-Fileemu-Scenario", "sleepy")
+	if resp, body := testkit.Do(t, client, r); resp.StatusCode != 502 || c.code(t, body) != "attachment_document_not_reachable" {
+		t.Errorf("with the header = %d %s, want 502", resp.StatusCode, body)
+	}
+	r = c.build(b)
+	r.Header.Set("X-Fileemu-Scenario", "sleepy, nope")
+	resp, body := testkit.Do(t, client, r)
+	if resp.StatusCode != 422 || !bytes.Contains(body, []byte("unknown scenario nope")) || !bytes.Contains(body, []byte("X-Fileemu-Scenario")) {
+		t.Errorf("unknown scenario in the header = %d %s", resp.StatusCode, body)
+	}
+	b.ActivateScenarios(t, "sleepy")
+	if resp, _ := testkit.Do(t, client, c.build(b)); resp.StatusCode != 502 {
+		t.Errorf("after activation = %d, want 502", resp.StatusCode)
+	}
+}
+
+// Probability with a seed draws the same sequence in every fresh session, run after run.
+func TestScenarioProbabilityIsReproducible(t *testing.T) {
+	emu := testkit.Start(t)
+	c := calls()[0]
+	doc := scenarioDoc(c, "respond: 500\n        when: {probability: 0.5, seed: 42}")
+	run := func() string {
+		s := emu.Session(t)
+		s.LoadScenarioText(t, doc)
+		var seq strings.Builder
+		for range 24 {
+			resp, _ := testkit.Do(t, emu.Client(t), c.build(s))
+			if resp.StatusCode == 500 {
+				seq.WriteByte('x')
+			} else {
+				seq.WriteByte('.')
+			}
+		}
+		return seq.String()
+	}
+	first, second := run(), run()
+	if first != second || !strings.Contains(first, "x") || !strings.Contains(first, ".") {
+		t.Errorf("sequences %s and %s: want the same mix of failures and successes", first, second)
+	}
+	other := strings.Replace(doc, "seed: 42", "seed: 7", 1)
+	s := emu.Session(t)
+	s.LoadScenarioText(t, other)
+	var seq strings.Builder
+	for range 24 {
+		resp, _ := testkit.Do(t, emu.Client(t), c.build(s))
+		seq.WriteString(map[bool]string{true: "x", false: "."}[resp.StatusCode == 500])
+	}
+	if seq.String() == first {
+		t.Errorf("seed 7 drew the same sequence as seed 42: %s", first)
+	}
+}
+
+// multipartForm builds an S3 POST form: the fields, then the file.
+func multipartForm(fields map[string]string, filename string, content []byte) (io.Reader, string) {
+	var buf bytes.Buffer
+	mw := multipart.NewWriter(&buf)
+	for k, v := range fields {
+		mw.WriteField(k, v)
+	}
+	w, _ := mw.CreateFormFile("file", filename)
+	w.Write(content)
+	mw.Close()
+	return &buf, mw.FormDataContentType()
+}
