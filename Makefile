@@ -6,9 +6,9 @@ LDFLAGS := -s -w -X main.version=$(VERSION)
 
 .PHONY: run test build bench fmt vet
 
-## run: serve the emulator on $(ADDR) with in-memory state
+## run: serve the emulator on $(ADDR) with in-memory state; ARGS adds flags (ARGS="--scenarios scenarios/ready")
 run:
-	$(GO) run -ldflags "$(LDFLAGS)" ./cmd/fileemu serve --addr $(ADDR)
+	$(GO) run -ldflags "$(LDFLAGS)" ./cmd/fileemu serve --addr $(ADDR) $(ARGS)
 
 ## test: vet, then every test with the race detector
 test: vet
