@@ -379,3 +379,48 @@ func multipartForm(fields map[string]string, filename string, content []byte) (i
 	mw.Close()
 	return &buf, mw.FormDataContentType()
 }
+
+// The admin API lists, adds, refuses (with positions) and removes scenarios, and serves the
+// schema; a refused document leaves the running set as it was.
+func TestScenarioAdminAPI(t *testing.T) {
+	emu := testkit.Start(t)
+	client := emu.Client(t)
+	admin := emu.URL + "/__admin/scenarios"
+	put := func(doc string) (*http.Response, []byte) {
+		r, _ := http.NewRequest("PUT", admin, strings.NewReader(doc))
+		r.Header.Set("Content-Type", "application/yaml")
+		return testkit.Do(t, client, r)
+	}
+	if resp, b := put("scenarios:\n  - name: ok\n    rules:\n      - match: {api: haufe}\n        respond: 500\n"); resp.StatusCode != 200 {
+		t.Fatalf("PUT good = %d %s", resp.StatusCode, b)
+	}
+	resp, b := put("scenarios:\n  - name: ok\n    rules:\n      - match: {api: haufe, operation: getSignedURL}\n        respond: 999\n")
+	var bad struct {
+		Problems []struct {
+			Line, Column int
+			Message      string
+		}
+	}
+	json.Unmarshal(b, &bad)
+	if resp.StatusCode != 422 || len(bad.Problems) != 2 || bad.Problems[0].Line != 4 ||
+		!strings.Contains(bad.Problems[0].Message, "did you mean getSignedUrl") || !strings.Contains(bad.Problems[1].Message, "100-599") {
+		t.Errorf("PUT bad = %d %s", resp.StatusCode, b)
+	}
+	r, _ := http.NewRequest("GET", admin, nil)
+	_, b = testkit.Do(t, client, r)
+	if !bytes.Contains(b, []byte(`"name":"ok"`)) || !bytes.Contains(b, []byte(`"rules":1`)) {
+		t.Errorf("list after a refused PUT = %s, want the first version kept", b)
+	}
+	r, _ = http.NewRequest("GET", admin+"/schema", nil)
+	if resp, b := testkit.Do(t, client, r); resp.StatusCode != 200 || !bytes.Contains(b, []byte(`"fileemu scenario file"`)) {
+		t.Errorf("schema = %d %.100s", resp.StatusCode, b)
+	}
+	r, _ = http.NewRequest("DELETE", admin+"/ok", nil)
+	if resp, _ := testkit.Do(t, client, r); resp.StatusCode != 204 {
+		t.Errorf("DELETE = %d", resp.StatusCode)
+	}
+	r, _ = http.NewRequest("DELETE", admin+"/ok", nil)
+	if resp, _ := testkit.Do(t, client, r); resp.StatusCode != 404 {
+		t.Errorf("second DELETE = %d, want 404", resp.StatusCode)
+	}
+}
