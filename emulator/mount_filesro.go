@@ -2,10 +2,13 @@ package emulator
 
 import (
 	"github.com/fileemu/fileemu/emulator/api"
+	"github.com/fileemu/fileemu/emulator/filesro"
 	"github.com/fileemu/fileemu/emulator/validate"
 )
 
-// mountFilesro returns the filesro API to mount (none until it is built).
+// mountFilesro returns the files.ro share API.
 func (s *Server) mountFilesro(cfg Config, auth validate.AuthFunc) []*api.API {
-	return nil
+	return []*api.API{filesro.New(s.specs["filesro"], filesro.Options{
+		Clock: cfg.Clock, MaxObjectSize: cfg.MaxObjectSize, Seed: cfg.Seed, Auth: auth,
+	})}
 }

@@ -76,6 +76,37 @@ func calls() []apiCall {
 			},
 		},
 		{
+			api: "weavy", operation: "uploadBlob",
+			build: func(s *testkit.Session) *http.Request {
+				body, ct := multipartPart("blob", "hello.txt", []byte("hello"))
+				r, _ := http.NewRequest("POST", s.URL("weavy")+"/api/blobs", body)
+				r.Header.Set("Authorization", "Bearer k")
+				r.Header.Set("Content-Type", ct)
+				return r
+			},
+			code: func(t *testing.T, b []byte) string {
+				return jsonField(t, b, func(m map[string]any) any { return m["title"] })
+			},
+		},
+		{
+			api: "filesro", operation: "uploadToShare",
+			build: func(s *testkit.Session) *http.Request {
+				var buf bytes.Buffer
+				mw := multipart.NewWriter(&buf)
+				mw.WriteField("name", "hello")
+				w, _ := mw.CreateFormFile("file", "hello.txt")
+				w.Write([]byte("hello"))
+				mw.WriteField("extension", "txt")
+				mw.Close()
+				r, _ := http.NewRequest("POST", s.URL("filesro")+"/api/v1/shares/demo/uploads", &buf)
+				r.Header.Set("Content-Type", mw.FormDataContentType())
+				return r
+			},
+			code: func(t *testing.T, b []byte) string {
+				return jsonField(t, b, func(m map[string]any) any { return m["message"] })
+			},
+		},
+		{
 			api: "s3", operation: "putObject",
 			build: func(s *testkit.Session) *http.Request {
 				u, _ := s3.Presign(s3Creds, s3.PresignOptions{Method: "PUT", URL: s3.ObjectURL(s.URL(""), "bucket", "k.txt"),
@@ -105,9 +136,11 @@ func TestScenarioInjectsStatusInEachAPIsEnvelope(t *testing.T) {
 		status int
 		code   string
 	}{
-		"haufe": {409, "conflict"},
-		"desk":  {409, "conflict"},
-		"s3":    {503, "SlowDown"},
+		"haufe":   {409, "conflict"},
+		"desk":    {409, "conflict"},
+		"weavy":   {409, "Conflict"},
+		"filesro": {409, "Conflict"},
+		"s3":      {503, "SlowDown"},
 	}
 	for _, c := range calls() {
 		t.Run(c.api, func(t *testing.T) {
@@ -135,9 +168,11 @@ func TestScenarioRateLimitAndRecovery(t *testing.T) {
 		status int
 		code   string
 	}{
-		"haufe": {429, "Rate limit exceeded!"},
-		"desk":  {429, "too_many_requests"},
-		"s3":    {503, "SlowDown"},
+		"haufe":   {429, "Rate limit exceeded!"},
+		"desk":    {429, "too_many_requests"},
+		"weavy":   {429, "Too Many Requests"},
+		"filesro": {429, "Too Many Attempts."},
+		"s3":      {503, "SlowDown"},
 	}
 	for _, c := range calls() {
 		t.Run(c.api, func(t *testing.T) {
@@ -225,6 +260,30 @@ func TestScenarioInfectsUploads(t *testing.T) {
 	patch.Header.Set("Authorization", "Bearer k")
 	if resp, b := testkit.Do(t, client, patch); resp.StatusCode != 400 || !bytes.Contains(b, []byte(`"infected"`)) {
 		t.Errorf("Desk PATCH of setup.exe = %d %s", resp.StatusCode, b)
+	}
+
+	// Weavy: the blob upload is a 409 problem; files.ro: a 422.
+	form, ct = multipartPart("blob", "setup.exe", []byte("MZ"))
+	r, _ = http.NewRequest("POST", s.URL("weavy")+"/api/blobs", form)
+	r.Header.Set("Authorization", "Bearer k")
+	r.Header.Set("Content-Type", ct)
+	if resp, b := testkit.Do(t, client, r); resp.StatusCode != 409 {
+		t.Errorf("Weavy blob setup.exe = %d %s", resp.StatusCode, b)
+	}
+	var buf bytes.Buffer
+	mw := multipart.NewWriter(&buf)
+	mw.WriteField("name", "setup")
+	mw.WriteField("extension", "exe")
+	w, _ := mw.CreateFormFile("file", "setup.exe")
+	w.Write([]byte("MZ"))
+	mw.Close()
+	r, _ = http.NewRequest("POST", s.URL("filesro")+"/api/v1/shares/demo/uploads", &buf)
+	r.Header.Set("Content-Type", mw.FormDataContentType())
+	if resp, b := testkit.Do(t, client, r); resp.StatusCode != 422 || !bytes.Contains(b, []byte("infected")) {
+		t.Errorf("files.ro upload setup.exe = %d %s", resp.StatusCode, b)
+	}
+	if n := s.Count(t, testkit.Operation("uploadToShare")); n != 1 {
+		t.Errorf("files.ro uploads journaled = %d", n)
 	}
 }
 
@@ -423,4 +482,14 @@ func TestScenarioAdminAPI(t *testing.T) {
 	if resp, _ := testkit.Do(t, client, r); resp.StatusCode != 404 {
 		t.Errorf("second DELETE = %d, want 404", resp.StatusCode)
 	}
+}
+
+// multipartPart builds a form with one file part.
+func multipartPart(field, filename string, content []byte) (io.Reader, string) {
+	var buf bytes.Buffer
+	mw := multipart.NewWriter(&buf)
+	w, _ := mw.CreateFormFile(field, filename)
+	w.Write(content)
+	mw.Close()
+	return &buf, mw.FormDataContentType()
 }

@@ -346,7 +346,9 @@ func (s *Server) baseURL(r *http.Request, sessionID string) string {
 func (s *Server) record(req *api.Request) (finish func()) {
 	r := req.Request()
 	body := &countingReader{r: r.Body}
-	r.Body = body
+	if r.Body != nil && r.Body != http.NoBody {
+		r.Body = body // http.NoBody stays: validation tells "no body" from "empty body" by it
+	}
 	entry := journal.Entry{
 		Time:      req.Start,
 		Session:   req.Session.ID,

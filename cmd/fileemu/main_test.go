@@ -93,6 +93,11 @@ func TestWalkthroughsWithCurl(t *testing.T) {
 	cases := map[string][]string{
 		"haufe-walkthrough.sh": {"status: PROCESSED", "attached", `"infected":true`, "attach eicar: 409"},
 		"desk-walkthrough.sh":  {"is temp", "<PostResponse>", `"state":"active"`, "tampered key: 403 Invalid according to Policy"},
+		"weavy-walkthrough.sh": {"same name: 409", "replace: 200 rev 2", `revisions: [{"rev":3`, "after restore: rev 4, content: Quarterly report, draft 1",
+			`listed: {"count":0}`, `"ids":[1]`, "deleted: 404", `(message)"],"count":2}`, "bad list: 422", "no token: 401", "eicar blob: 409 Conflict"},
+		"filesro-walkthrough.sh": {`"name":"filesro-hero"`, "thumbnail: image/jpeg", "is_last_chunk=0): 200, 0 body bytes",
+			"is_last_chunk=1): 201", "sha256 matches", "folder Reports", "visitor: 403 Access Denied",
+			"protected without cookie: 403", "protected after unlock: 201"},
 	}
 	for script, wants := range cases {
 		t.Run(script, func(t *testing.T) {

@@ -1,0 +1,643 @@
+package filesro
+
+import (
+	"bytes"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"io"
+	"mime"
+	"net/http"
+	"net/url"
+	"strconv"
+	"time"
+
+	"github.com/fileemu/fileemu/emulator/antivirus"
+	"github.com/fileemu/fileemu/emulator/api"
+	"github.com/fileemu/fileemu/emulator/blobstore"
+	"github.com/fileemu/fileemu/emulator/session"
+	"github.com/fileemu/fileemu/emulator/validate"
+)
+
+// Options configures the files.ro API.
+type Options struct {
+	Clock func() time.Time
+	// MaxObjectSize is the upload limit (413 above it); for chunked uploads, of all chunks together.
+	MaxObjectSize int64
+	// Seed seeds the generated data (the owner's name, the seed shares' ids).
+	Seed int64
+	// Auth checks the owner routes' bearer tokens.
+	Auth validate.AuthFunc
+	// ChunkExpiry is how long a chunked upload that receives no chunk is kept (default 1 hour).
+	ChunkExpiry time.Duration
+	// Fixtures are shares every session starts with, after the seed shares.
+	Fixtures []ShareFixture
+}
+
+// DefaultMaxObjectSize is the upload limit when Options.MaxObjectSize is not set.
+const DefaultMaxObjectSize = 100 << 20
+
+func (o Options) withDefaults() Options {
+	if o.Clock == nil {
+		o.Clock = time.Now
+	}
+	if o.MaxObjectSize <= 0 {
+		o.MaxObjectSize = DefaultMaxObjectSize
+	}
+	if o.ChunkExpiry <= 0 {
+		o.ChunkExpiry = DefaultChunkExpiry
+	}
+	return o
+}
+
+// Browse pages hold this many items when a page is asked for.
+const perPage = 50
+
+// Cookie of unlocked protected shares.
+const (
+	cookieName   = "share_session"
+	cookieMaxAge = 43200 * 60 // 30 days, as VueFileManager
+)
+
+type service struct{ opts Options }
+
+// New returns the files.ro share API as a mountable API.
+func New(spec *validate.Spec, opts Options) *api.API {
+	s := &service{opts: opts.withDefaults()}
+	return &api.API{
+		Name:     "filesro",
+		Prefixes: []string{"/api/v1/"},
+		Spec:     spec,
+		Auth:     opts.Auth,
+		Handlers: map[string]api.Handler{
+			"uploadToShare":     s.uploadToShare,
+			"getShare":          s.getShare,
+			"authenticateShare": s.authenticateShare,
+			"browseShare":       s.browseShare,
+			"createShareFolder": s.createShareFolder,
+			"getShareFile":      s.getShareFile,
+			"getShareThumbnail": s.getShareThumbnail,
+			"createShare":       s.createShare,
+			"updateShare":       s.updateShare,
+		},
+		WriteProblem: writeProblem,
+	}
+}
+
+func (s *service) model(r *api.Request) *Model {
+	return session.Model(r.Session, "filesro", func() *Model { return NewModel(r.Session.Blobs, s.opts) })
+}
+
+// fail renders the files.ro error err carries; other errors become the server's 500.
+func fail(r *api.Request, err error) error {
+	var fe *Error
+	var inv *Invalid
+	switch {
+	case errors.As(err, &fe):
+		return writeError(r, fe)
+	case errors.As(err, &inv):
+		return writeInvalid(r, inv.Fields)
+	}
+	return err
+}
+
+func shareCookie(r *api.Request) string {
+	if c, err := r.Request().Cookie(cookieName); err == nil {
+		return c.Value
+	}
+	return ""
+}
+
+// decodeJSON decodes a body the spec already validated; a decode error is a 400.
+func decodeJSON(r *api.Request, v any) error {
+	if err := json.NewDecoder(r.Request().Body).Decode(v); err != nil && !errors.Is(err, io.EOF) {
+		return &Error{400, "malformed", "The body is not valid JSON: " + err.Error()}
+	}
+	return nil
+}
+
+// --- views -------------------------------------------------------------------------------------
+
+// dateLayout is VueFileManager's date format: "01. Jan. 2024".
+const dateLayout = "02. Jan. 2006"
+
+func date(t time.Time) string { return t.UTC().Format(dateLayout) }
+
+type resource struct {
+	ID            string         `json:"id"`
+	Type          string         `json:"type"`
+	Attributes    any            `json:"attributes"`
+	Relationships map[string]any `json:"relationships,omitempty"`
+}
+
+type relation struct {
+	Data any `json:"data"`
+}
+
+type shareAttrs struct {
+	Permission *string `json:"permission"`
+	Protected  bool    `json:"protected"`
+	ItemID     string  `json:"item_id"`
+	ExpireIn   *int    `json:"expire_in"`
+	Token      string  `json:"token"`
+	Link       string  `json:"link"`
+	Type       string  `json:"type"`
+}
+
+type fileAttrs struct {
+	Filesize  string  `json:"filesize"`
+	Name      string  `json:"name"`
+	Basename  string  `json:"basename"`
+	Mimetype  string  `json:"mimetype"`
+	FileURL   string  `json:"file_url"`
+	Thumbnail *string `json:"thumbnail"`
+	ParentID  *string `json:"parent_id"`
+	CreatedAt string  `json:"created_at"`
+	UpdatedAt string  `json:"updated_at"`
+	DeletedAt *string `json:"deleted_at"`
+}
+
+type folderAttrs struct {
+	Name         string  `json:"name"`
+	Color        *string `json:"color"`
+	Emoji        *string `json:"emoji"`
+	Filesize     string  `json:"filesize"`
+	IsTeamFolder bool    `json:"isTeamFolder"`
+	Items        int     `json:"items"`
+	TrashedItems int     `json:"trashed_items"`
+	ParentID     *string `json:"parent_id"`
+	CreatedAt    string  `json:"created_at"`
+	UpdatedAt    string  `json:"updated_at"`
+	DeletedAt    *string `json:"deleted_at"`
+}
+
+type userAttrs struct {
+	Name   string  `json:"name"`
+	Avatar *string `json:"avatar"`
+	Color  string  `json:"color"`
+}
+
+func optional(s string) *string {
+	if s == "" {
+		return nil
+	}
+	return &s
+}
+
+// apiURL is a URL of this API in the request's session.
+func apiURL(r *api.Request, token string, rest ...string) string {
+	u := r.BaseURL + "/api/v1/shares/" + url.PathEscape(token)
+	for _, p := range rest {
+		u += "/" + url.PathEscape(p)
+	}
+	return u
+}
+
+func shareResource(r *api.Request, sh Share) resource {
+	a := shareAttrs{Permission: optional(sh.Permission), Protected: sh.Protected, ItemID: sh.ItemID,
+		Token: sh.Token, Link: apiURL(r, sh.Token), Type: sh.Type}
+	if sh.ExpireIn > 0 {
+		a.ExpireIn = &sh.ExpireIn
+	}
+	return resource{ID: sh.ID, Type: "shared", Attributes: a}
+}
+
+// relationships are those every item resource of a share has.
+func relationships(r *api.Request, sh Share, e Entry, owner User, userType string) map[string]any {
+	rels := map[string]any{
+		"shared": relation{shareResource(r, sh)},
+		userType: relation{resource{ID: owner.ID, Type: userType,
+			Attributes: userAttrs{Name: owner.Name, Color: "#00BC7E"}}},
+	}
+	if e.ParentID != "" {
+		rels["parent"] = relation{resource{ID: e.ParentID, Type: KindFolder,
+			Attributes: map[string]string{"name": e.ParentName}}}
+	}
+	return rels
+}
+
+func fileResource(r *api.Request, sh Share, e Entry, owner User) resource {
+	a := fileAttrs{
+		Filesize: HumanSize(e.Size), Name: e.Name, Basename: e.Basename, Mimetype: e.MimeType,
+		FileURL: apiURL(r, sh.Token, "files", e.ID), ParentID: optional(e.ParentID),
+		CreatedAt: date(e.Created), UpdatedAt: date(e.Updated),
+	}
+	if e.Thumbnail {
+		a.Thumbnail = optional(apiURL(r, sh.Token, "files", e.ID, "thumbnail"))
+	}
+	rels := relationships(r, sh, e, owner, "creator")
+	if e.Exif != nil {
+		rels["exif"] = relation{resource{ID: e.Exif.ID, Type: "exif", Attributes: e.Exif}}
+	}
+	return resource{ID: e.ID, Type: e.Type, Attributes: a, Relationships: rels}
+}
+
+func folderResource(r *api.Request, sh Share, e Entry, owner User) resource {
+	a := folderAttrs{
+		Name: e.Name, Filesize: HumanSize(e.TotalSize), Items: e.Items, ParentID: optional(e.ParentID),
+		CreatedAt: date(e.Created), UpdatedAt: date(e.Updated),
+	}
+	return resource{ID: e.ID, Type: KindFolder, Attributes: a, Relationships: relationships(r, sh, e, owner, "user")}
+}
+
+func itemResource(r *api.Request, sh Share, e Entry, owner User) resource {
+	if e.Kind == KindFolder {
+		return folderResource(r, sh, e, owner)
+	}
+	return fileResource(r, sh, e, owner)
+}
+
+// --- share routes ------------------------------------------------------------------------------
+
+func (s *service) getShare(r *api.Request) error {
+	sh, err := s.model(r).Share(r.Param("token"))
+	if err != nil {
+		return fail(r, err)
+	}
+	return r.WriteJSON(http.StatusOK, "", relation{shareResource(r, sh)})
+}
+
+func (s *service) authenticateShare(r *api.Request) error {
+	var in struct {
+		Password string `json:"password"`
+	}
+	if err := decodeJSON(r, &in); err != nil {
+		return fail(r, err)
+	}
+	sh, cookie, err := s.model(r).Unlock(r.Param("token"), in.Password)
+	if err != nil {
+		return fail(r, err)
+	}
+	if cookie != "" {
+		path := "/"
+		if u, err := url.Parse(r.BaseURL); err == nil {
+			path = u.Path
+		}
+		http.SetCookie(r.Response(), &http.Cookie{
+			Name: cookieName, Value: cookie, Path: path + "/api/v1/", MaxAge: cookieMaxAge,
+			HttpOnly: true, SameSite: http.SameSiteLaxMode,
+		})
+	}
+	return r.WriteJSON(http.StatusOK, "", relation{shareResource(r, sh)})
+}
+
+type listing struct {
+	Data  []resource `json:"data"`
+	Links struct {
+		First string  `json:"first"`
+		Last  string  `json:"last"`
+		Prev  *string `json:"prev"`
+		Next  *string `json:"next"`
+	} `json:"links"`
+	Meta struct {
+		Paginate struct {
+			CurrentPage int    `json:"current_page"`
+			From        *int   `json:"from"`
+			LastPage    int    `json:"last_page"`
+			Path        string `json:"path"`
+			PerPage     int    `json:"per_page"`
+			To          *int   `json:"to"`
+			Total       int    `json:"total"`
+		} `json:"paginate"`
+		Root resource `json:"root"`
+	} `json:"meta"`
+}
+
+func (s *service) browseShare(r *api.Request) error {
+	m := s.model(r)
+	token, id := r.Param("token"), r.Param("id")
+	sh, err := m.Access(token, shareCookie(r))
+	if err != nil {
+		return fail(r, err)
+	}
+	root, kids, err := m.Browse(token, shareCookie(r), id)
+	if err != nil {
+		return fail(r, err)
+	}
+	owner := m.Owner()
+	page, per := 1, max(len(kids), 1)
+	if p, err := strconv.Atoi(r.QueryParam("page")); err == nil {
+		page, per = p, perPage // the spec already checked page >= 1
+	}
+	var out listing
+	total := len(kids)
+	last := max(1, (total+per-1)/per)
+	start := min((page-1)*per, total)
+	end := min(start+per, total)
+	out.Data = make([]resource, 0, end-start)
+	for _, e := range kids[start:end] {
+		out.Data = append(out.Data, itemResource(r, sh, e, owner))
+	}
+	base := apiURL(r, token, "folders", id)
+	pageURL := func(n int) string { return base + "?page=" + strconv.Itoa(n) }
+	out.Links.First, out.Links.Last = pageURL(1), pageURL(last)
+	if page > 1 && page <= last {
+		out.Links.Prev = optional(pageURL(page - 1))
+	}
+	if page < last {
+		out.Links.Next = optional(pageURL(page + 1))
+	}
+	pg := &out.Meta.Paginate
+	pg.CurrentPage, pg.LastPage, pg.Path, pg.PerPage, pg.Total = page, last, base, per, total
+	if end > start {
+		from, to := start+1, end
+		pg.From, pg.To = &from, &to
+	}
+	out.Meta.Root = folderResource(r, sh, root, owner)
+	return r.WriteJSON(http.StatusOK, "", out)
+}
+
+func (s *service) createShareFolder(r *api.Request) error {
+	var in struct {
+		Name     string  `json:"name"`
+		ParentID *string `json:"parent_id"`
+	}
+	if err := decodeJSON(r, &in); err != nil {
+		return fail(r, err)
+	}
+	m := s.model(r)
+	token, cookie := r.Param("token"), shareCookie(r)
+	sh, err := m.Writable(token, cookie)
+	if err != nil {
+		return fail(r, err)
+	}
+	parent := ""
+	if in.ParentID != nil {
+		parent = *in.ParentID
+	}
+	e, err := m.CreateFolder(token, cookie, in.Name, parent)
+	if err != nil {
+		return fail(r, err)
+	}
+	return r.WriteJSON(http.StatusCreated, "", relation{folderResource(r, sh, e, m.Owner())})
+}
+
+func (s *service) getShareFile(r *api.Request) error {
+	e, err := s.model(r).File(r.Param("token"), shareCookie(r), r.Param("id"))
+	if err != nil {
+		return fail(r, err)
+	}
+	_, rd, err := r.Session.Blobs.Open(fileBlob(e.ID))
+	if err != nil {
+		return fmt.Errorf("file %s has no content: %w", e.ID, err)
+	}
+	h := r.Response().Header()
+	h.Set("Content-Type", e.MimeType)
+	filename := e.Name
+	if e.Extension != "" && !hasExtension(e.Name, e.Extension) {
+		filename += "." + e.Extension
+	}
+	if cd := mime.FormatMediaType("inline", map[string]string{"filename": filename}); cd != "" {
+		h.Set("Content-Disposition", cd)
+	}
+	http.ServeContent(r.Response(), r.Request(), "", time.Time{}, rd)
+	return nil
+}
+
+// hasExtension reports whether name already ends in .ext (the web client sends names with it).
+func hasExtension(name, ext string) bool {
+	n := len(name) - len(ext)
+	return n > 0 && name[n-1] == '.' && name[n:] == ext
+}
+
+func (s *service) getShareThumbnail(r *api.Request) error {
+	e, err := s.model(r).File(r.Param("token"), shareCookie(r), r.Param("id"))
+	if err != nil {
+		return fail(r, err)
+	}
+	if !e.Thumbnail {
+		return writeError(r, errNoThumbnail())
+	}
+	blobs := r.Session.Blobs
+	if obj, rd, err := blobs.Open(thumbBlob(e.ID)); err == nil {
+		b, err := io.ReadAll(rd)
+		if err != nil {
+			return err
+		}
+		return r.Blob(http.StatusOK, obj.ContentType, b)
+	}
+	_, rd, err := blobs.Open(fileBlob(e.ID))
+	if err != nil {
+		return fmt.Errorf("file %s has no content: %w", e.ID, err)
+	}
+	b, ct, err := thumbnail(rd, e.Orientation)
+	if err != nil {
+		return err
+	}
+	// Kept with the session's objects: the next request serves it as is.
+	if _, err := blobs.Put(r.Request().Context(), thumbBlob(e.ID), bytes.NewReader(b),
+		blobstore.PutOptions{ContentType: ct, SizeHint: int64(len(b)), Now: s.opts.Clock()}); err != nil {
+		return err
+	}
+	return r.Blob(http.StatusOK, ct, b)
+}
+
+// --- uploads -----------------------------------------------------------------------------------
+
+func (s *service) uploadToShare(r *api.Request) error {
+	m := s.model(r)
+	token := r.Param("token")
+	// Share, cookie and permission first: a refused visitor's upload is never read.
+	sh, err := m.Writable(token, shareCookie(r))
+	if err != nil {
+		return fail(r, err)
+	}
+	blobs := r.Session.Blobs
+	fileID, chunkName := newUUID(), ""
+	to := func(field, filename string) (string, int64) {
+		if field == "chunk" {
+			chunkName = filename
+			return chunkBlob(), m.ChunkBudget(token, filename)
+		}
+		return fileBlob(fileID), s.opts.MaxObjectSize
+	}
+	hr := r.Request()
+	f, err := readUploadForm(hr.Context(), hr, blobs, to, s.opts.Clock())
+	if errors.Is(err, errPartTooLarge) {
+		if chunkName != "" {
+			m.DropUpload(token, chunkName) // the file can never complete: free what it holds
+		}
+		return writeError(r, errTooLarge(s.opts.MaxObjectSize))
+	}
+	if err != nil {
+		return fail(r, err)
+	}
+	stored := f.blob
+	defer func() {
+		if stored != "" { // not handed over to the model
+			blobs.Delete(stored)
+		}
+	}()
+	if f.binary != "" {
+		r.SetUploadSHA256(f.obj.SHA256)
+	}
+	if fe := s.checkUpload(r, f); len(fe) > 0 {
+		var extra []validate.Violation
+		if !f.multipart {
+			extra = append(extra, validate.Violation{In: "body", Keyword: "content-type",
+				Message: "Content-Type is not multipart/form-data: the form reads as empty"})
+		}
+		return writeInvalid(r, fe, extra...)
+	}
+	in := FileIn{Name: f.values["name"], Extension: f.values["extension"], Path: f.values["path"], ParentID: f.values["parent_id"]}
+	blob := f.blob
+	if f.binary == "chunk" {
+		last := f.values["is_last_chunk"] == "1"
+		chunks, err := m.AppendChunk(token, f.filename, in.ParentID, f.blob, f.obj.Size, last)
+		if err != nil {
+			return fail(r, err)
+		}
+		stored = "" // the upload owns the chunk now
+		if !last {
+			return r.NoContent(http.StatusOK)
+		}
+		blob = fileBlob(fileID)
+		if err := assemble(r, blobs, blob, chunks, s.opts.Clock()); err != nil {
+			return err
+		}
+		stored = blob
+	}
+	infected, err := antivirus.Scan(blobs, blob)
+	if err != nil {
+		return err
+	}
+	// A scenario's infect rule names the file as the client does: name.extension, or the part's file name.
+	infected = infected || r.Infects(in.Name+"."+in.Extension, "") || r.Infects(f.filename, "")
+	if infected {
+		return writeInvalid(r, []FieldError{{f.binary, "clean", "The " + f.binary + " is infected with a virus (EICAR test signature)."}})
+	}
+	obj, ok := blobs.Stat(blob)
+	if !ok {
+		return fmt.Errorf("upload %s vanished", blob)
+	}
+	in.Size, in.SHA256 = obj.Size, obj.SHA256
+	if in.Media, err = analyze(blobs, blob, in.Extension); err != nil {
+		return err
+	}
+	e, err := m.AddFile(token, fileID, in)
+	if err != nil {
+		return fail(r, err)
+	}
+	stored = ""
+	return r.WriteJSON(http.StatusCreated, "", relation{fileResource(r, sh, e, m.Owner())})
+}
+
+// assemble joins the chunks into blob and frees them. The chunks leave the store before the join
+// so that each one's memory is released as soon as it has been read: the peak stays near the
+// file's size, not twice it.
+func assemble(r *api.Request, blobs *blobstore.Store, blob string, chunks []string, now time.Time) error {
+	readers := make([]io.Reader, 0, len(chunks))
+	var size int64
+	for _, c := range chunks {
+		obj, rd, err := blobs.Open(c)
+		if err != nil {
+			return fmt.Errorf("assemble %s: %w", blob, err)
+		}
+		readers = append(readers, rd)
+		size += obj.Size
+		blobs.Delete(c)
+	}
+	joined := io.MultiReader(readers...) // MultiReader drops each reader once read
+	clear(readers)
+	if _, err := blobs.Put(r.Request().Context(), blob, joined, blobstore.PutOptions{SizeHint: size, Now: now}); err != nil {
+		return fmt.Errorf("assemble %s: %w", blob, err)
+	}
+	return nil
+}
+
+// checkUpload applies the form rules the schema cannot express, after the schema's own.
+func (s *service) checkUpload(r *api.Request, f *uploadForm) []FieldError {
+	present := []string{}
+	if f.binary != "" {
+		present = append(present, f.binary)
+	}
+	vs := r.API.Spec.ValidateFields(r.Route, "multipart/form-data", f.values, present)
+	fe := fieldErrors(r, vs)
+	_, chunkText := f.values["chunk"]
+	_, fileText := f.values["file"]
+	switch {
+	case f.binary == "" && (fileText || chunkText):
+		for _, name := range []string{"file", "chunk"} {
+			if _, ok := f.values[name]; ok {
+				fe = append(fe, FieldError{name, "file", "The " + name + " must be a file."})
+			}
+		}
+	case f.binary == "":
+		fe = append(fe,
+			FieldError{"file", "required_without", "The file field is required when chunk is not present."},
+			FieldError{"chunk", "required_without", "The chunk field is required when file is not present."})
+	case f.binary == "chunk":
+		if _, ok := f.values["is_last_chunk"]; !ok {
+			fe = append(fe, FieldError{"is_last_chunk", "required_with", "The is last chunk field is required when chunk is present."})
+		}
+	}
+	for _, name := range f.repeated {
+		if name != f.binary {
+			fe = append(fe, FieldError{f.binary, "prohibits", "The " + f.binary + " field prohibits " + name + " from being present."})
+		} else {
+			fe = append(fe, FieldError{name, "single", "The " + name + " field must be sent once."})
+		}
+	}
+	if _, err := SplitPath(f.values["path"]); err != nil {
+		var inv *Invalid
+		if errors.As(err, &inv) {
+			fe = append(fe, inv.Fields...)
+		}
+	}
+	return fe
+}
+
+// --- owner routes ------------------------------------------------------------------------------
+
+func (s *service) createShare(r *api.Request) error {
+	var in struct {
+		ID         string `json:"id"`
+		Type       string `json:"type"`
+		Permission string `json:"permission"`
+		IsPassword bool   `json:"isPassword"`
+		Password   string `json:"password"`
+		Expiration *int   `json:"expiration"`
+		Name       string `json:"name"`
+		Token      string `json:"token"`
+	}
+	if err := decodeJSON(r, &in); err != nil {
+		return fail(r, err)
+	}
+	si := ShareIn{ItemID: in.ID, Type: in.Type, Permission: in.Permission, IsPassword: in.IsPassword,
+		Password: in.Password, Name: in.Name, Token: in.Token}
+	if in.Expiration != nil {
+		si.ExpireIn = *in.Expiration
+	}
+	sh, err := s.model(r).CreateShare(si)
+	if err != nil {
+		return fail(r, err)
+	}
+	return r.WriteJSON(http.StatusCreated, "", relation{shareResource(r, sh)})
+}
+
+func (s *service) updateShare(r *api.Request) error {
+	var in struct {
+		Protected  *bool           `json:"protected"`
+		Password   *string         `json:"password"`
+		Permission *string         `json:"permission"`
+		Expiration json.RawMessage `json:"expiration"`
+	}
+	if err := decodeJSON(r, &in); err != nil {
+		return fail(r, err)
+	}
+	up := ShareUpdate{Protected: in.Protected, Password: in.Password, Permission: in.Permission}
+	if len(in.Expiration) > 0 {
+		hours := 0 // null: never
+		if string(in.Expiration) != "null" {
+			if err := json.Unmarshal(in.Expiration, &hours); err != nil {
+				return fail(r, &Error{400, "malformed", "expiration is not an integer"})
+			}
+		}
+		up.ExpireIn = &hours
+	}
+	sh, err := s.model(r).UpdateShare(r.Param("token"), up)
+	if err != nil {
+		return fail(r, err)
+	}
+	return r.WriteJSON(http.StatusOK, "", relation{shareResource(r, sh)})
+}
