@@ -5,16 +5,13 @@ package desk
 
 import (
 	"fmt"
-	"image"
-	_ "image/gif" // image dimensions of uploads: GIF, JPEG and PNG
-	_ "image/jpeg"
-	_ "image/png"
 	"sort"
 	"sync"
 	"time"
 
 	"github.com/fileemu/fileemu/emulator/antivirus"
 	"github.com/fileemu/fileemu/emulator/blobstore"
+	"github.com/fileemu/fileemu/emulator/media"
 	"github.com/fileemu/fileemu/emulator/s3"
 )
 
@@ -145,22 +142,9 @@ func (m *Model) Activate(id int64) (File, error) {
 		return File{}, &Error{400, "infected", fmt.Sprintf("file %d is infected with a virus (EICAR test signature) and was not activated", id)}
 	}
 	f.Size = obj.Size
-	f.PixelWidth, f.PixelHeight = m.dimensions(f.S3Path())
+	f.PixelWidth, f.PixelHeight = media.Dimensions(m.blobs, f.S3Path())
 	f.State, f.UpdatedAt, f.UpdatedBy = StateActive, m.stamp(), userID
 	return *f, nil
-}
-
-// dimensions decodes the image header of an upload; 0, 0 when it is no image.
-func (m *Model) dimensions(name string) (int, int) {
-	_, rd, err := m.blobs.Open(name)
-	if err != nil {
-		return 0, 0
-	}
-	cfg, _, err := image.DecodeConfig(rd)
-	if err != nil {
-		return 0, 0
-	}
-	return cfg.Width, cfg.Height
 }
 
 // Update changes the name and disposition of a file; empty values keep the current ones.

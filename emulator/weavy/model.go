@@ -8,10 +8,6 @@ import (
 	"context"
 	"errors"
 	"fmt"
-	"image"
-	_ "image/gif" // image dimensions of uploads: GIF, JPEG and PNG
-	_ "image/jpeg"
-	_ "image/png"
 	"io"
 	"maps"
 	"net/http"
@@ -24,6 +20,7 @@ import (
 
 	"github.com/fileemu/fileemu/emulator/antivirus"
 	"github.com/fileemu/fileemu/emulator/blobstore"
+	"github.com/fileemu/fileemu/emulator/media"
 )
 
 // App types.
@@ -379,7 +376,7 @@ func (m *Model) Commit(st Staged) (Blob, error) {
 		m.Discard(st)
 		return Blob{}, err
 	}
-	w, h := m.dimensions(st.Object)
+	w, h := media.Dimensions(m.blobs, st.Object)
 	m.mu.Lock()
 	defer m.mu.Unlock()
 	b := &Blob{
@@ -398,19 +395,6 @@ func (m *Model) CreateBlob(ctx context.Context, name, partType string, r io.Read
 		return Blob{}, err
 	}
 	return m.Commit(st)
-}
-
-// dimensions decodes the image header of an upload; 0, 0 when it is no image Go can read.
-func (m *Model) dimensions(object string) (int, int) {
-	_, rd, err := m.blobs.Open(object)
-	if err != nil {
-		return 0, 0
-	}
-	cfg, _, err := image.DecodeConfig(rd)
-	if err != nil {
-		return 0, 0
-	}
-	return cfg.Width, cfg.Height
 }
 
 // Blob returns a blob.
