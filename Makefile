@@ -3,8 +3,10 @@ GO ?= go
 ADDR ?= 127.0.0.1:8080
 VERSION ?= $(shell git describe --tags --always --dirty 2>/dev/null || echo dev)
 LDFLAGS := -s -w -X main.version=$(VERSION)
+IMAGE ?= fileemu:dev
+DOCKER ?= docker
 
-.PHONY: run test build bench fmt vet
+.PHONY: run test build image bench fmt vet
 
 ## run: serve the emulator on $(ADDR) with in-memory state; ARGS adds flags (ARGS="--scenarios scenarios/ready")
 run:
@@ -17,6 +19,11 @@ test: vet
 ## build: a static binary in bin/
 build:
 	CGO_ENABLED=0 $(GO) build -ldflags "$(LDFLAGS)" -o bin/fileemu ./cmd/fileemu
+
+## image: the Docker image $(IMAGE) (FROM scratch: the static binary + scenarios/ready); needs a Docker engine (scripts/docker-engine.sh)
+image:
+	CGO_ENABLED=0 $(GO) build -trimpath -ldflags "$(LDFLAGS)" -o bin/image/fileemu ./cmd/fileemu
+	$(DOCKER) build --build-arg VERSION=$(VERSION) -t $(IMAGE) .
 
 ## bench: the benchmarks, with allocations
 bench:

@@ -29,6 +29,17 @@ import (
 	"github.com/fileemu/fileemu/emulator"
 )
 
+// Target is an emulator a test body can run against: the in-process Emulator, or a container
+// of the image (testkit/container). Write a test body against Target and run it on both.
+type Target interface {
+	// Session creates an isolated session that is dropped when t ends.
+	Session(t testing.TB) *Session
+	// Client returns an HTTP client that fails t on any response that breaks the spec.
+	Client(t testing.TB) *http.Client
+}
+
+var _ Target = (*Emulator)(nil)
+
 // Emulator is a running emulator.
 type Emulator struct {
 	// URL is the emulator's base URL, e.g. http://127.0.0.1:41234.
@@ -109,7 +120,7 @@ func (e *Emulator) Session(t testing.TB) *Session {
 // Client returns an HTTP client that fails t whenever a response does not match the spec of
 // the API that answered (undocumented status, wrong body or headers).
 func (e *Emulator) Client(t testing.TB) *http.Client {
-	return &http.Client{Transport: &validatingTransport{t: t, base: http.DefaultTransport, v: e.server}}
+	return ValidatingClient(t, e.server)
 }
 
 // Session is one isolated namespace of an emulator.

@@ -8,9 +8,18 @@ import (
 	"testing"
 )
 
-// responseValidator checks one response against the specs (the emulator server implements it).
-type responseValidator interface {
+// ResponseValidator checks one response against the specs. *emulator.Server implements it, and
+// any emulator's does for responses of another: emulator.New(emulator.Config{}) validates what a
+// container of the image answers.
+type ResponseValidator interface {
 	ValidateResponse(ctx context.Context, req *http.Request, status int, header http.Header, body []byte) error
+}
+
+// ValidatingClient returns an HTTP client that fails t whenever a response does not match the
+// spec of the API that answered, as v judges it. Emulator.Client uses it; so does the container
+// module.
+func ValidatingClient(t testing.TB, v ResponseValidator) *http.Client {
+	return &http.Client{Transport: &validatingTransport{t: t, base: http.DefaultTransport, v: v}}
 }
 
 // validatingTransport reads every response whole, checks it against the spec and hands the
@@ -18,7 +27,7 @@ type responseValidator interface {
 type validatingTransport struct {
 	t    testing.TB
 	base http.RoundTripper
-	v    responseValidator
+	v    ResponseValidator
 }
 
 func (vt *validatingTransport) RoundTrip(req *http.Request) (*http.Response, error) {
