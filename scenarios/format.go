@@ -459,13 +459,16 @@ func (p *parser) action(kind string, n *yaml.Node) Action {
 	a := Action{Kind: kind}
 	switch kind {
 	case ActRespond:
+		statusNode := n
 		if n.Kind == yaml.ScalarNode { // respond: 409
 			a.Status = p.integer(n, "respond", 0)
 		} else {
 			f := p.mapping(n, "respond", "status", "body", "headers")
 			if f["status"] == nil {
 				p.errorf(n, "respond needs a status")
+				break
 			}
+			statusNode = f["status"]
 			a.Status = p.integer(f["status"], "status", 0)
 			a.Headers = p.stringMap(f["headers"], "headers")
 			if b := f["body"]; b != nil {
@@ -477,7 +480,7 @@ func (p *parser) action(kind string, n *yaml.Node) Action {
 			}
 		}
 		if a.Status < 100 || a.Status > 599 {
-			p.errorf(n, "status must be within 100-599, not %d", a.Status)
+			p.errorf(statusNode, "status must be within 100-599, not %d", a.Status)
 		}
 	case ActDelay:
 		s := p.str(n, "delay")
@@ -501,8 +504,12 @@ func (p *parser) action(kind string, n *yaml.Node) Action {
 		count, per, ok := strings.Cut(rate, "/")
 		c, err := strconv.Atoi(count)
 		unit := map[string]time.Duration{"s": time.Second, "m": time.Minute, "h": time.Hour}[per]
+		rateNode := n
+		if f["rate"] != nil {
+			rateNode = f["rate"]
+		}
 		if !ok || err != nil || c < 1 || unit == 0 {
-			p.errorf(n, "rate must look like 60/s, 180/m or 1000/h, not %q", rate)
+			p.errorf(rateNode, "rate must look like 60/s, 180/m or 1000/h, not %q", rate)
 		} else {
 			a.Limit, a.Per, a.Rate = c, unit, float64(c)/unit.Seconds()
 		}

@@ -131,7 +131,7 @@ func TestParseRefusesBadFiles(t *testing.T) {
 			"    rules:",
 			"      - match: {}",
 			"        respond: {status: 600}",
-		), []string{`bad.yaml:5:18: status must be within 100-599, not 600`}},
+		), []string{`bad.yaml:5:27: status must be within 100-599, not 600`}},
 		{"times 0", doc(
 			"scenarios:",
 			"  - name: a",
@@ -232,14 +232,14 @@ func TestParseRefusesBadFiles(t *testing.T) {
 			"    rules:",
 			"      - match: {api: haufe}",
 			"        rate_limit: {rate: fast}",
-		), []string{`bad.yaml:5:21: rate must look like 60/s, 180/m or 1000/h, not "fast"`}},
+		), []string{`bad.yaml:5:28: rate must look like 60/s, 180/m or 1000/h, not "fast"`}},
 		{"bad rate unit", doc(
 			"scenarios:",
 			"  - name: a",
 			"    rules:",
 			"      - match: {api: haufe}",
 			"        rate_limit: {rate: 60/d}",
-		), []string{`bad.yaml:5:21: rate must look like 60/s, 180/m or 1000/h, not "60/d"`}},
+		), []string{`bad.yaml:5:28: rate must look like 60/s, 180/m or 1000/h, not "60/d"`}},
 		{"bad scope", doc(
 			"scenarios:",
 			"  - name: a",
@@ -326,7 +326,7 @@ func TestParseRefusesBadFiles(t *testing.T) {
 			`bad.yaml:5:23: times must be at least 1, not 0`,
 			`bad.yaml:6:18: status must be within 100-599, not 600`,
 			`bad.yaml:9:22: unknown api "nope"; expected one of: desk, haufe, s3`,
-			`bad.yaml:10:21: rate must look like 60/s, 180/m or 1000/h, not "fast"`,
+			`bad.yaml:10:28: rate must look like 60/s, 180/m or 1000/h, not "fast"`,
 		}},
 		{"JSON with mistakes", `{"scenarios": [{"name": "a", "rules": [{"match": {"api": "box"}, "respond": 99}]}]}`,
 			[]string{
