@@ -34,6 +34,9 @@ type Config struct {
 	Version string
 	// Scenarios are scenario files or directories of them, loaded at start (see WatchScenarios).
 	Scenarios []string
+	// ChunkExpiry is how long a files.ro chunked upload that receives no chunk is kept before
+	// its bytes are freed (default 1 hour).
+	ChunkExpiry time.Duration
 }
 
 // DefaultMaxObjectSize is the default bound of one upload.

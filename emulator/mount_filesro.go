@@ -9,6 +9,6 @@ import (
 // mountFilesro returns the files.ro share API.
 func (s *Server) mountFilesro(cfg Config, auth validate.AuthFunc) []*api.API {
 	return []*api.API{filesro.New(s.specs["filesro"], filesro.Options{
-		Clock: cfg.Clock, MaxObjectSize: cfg.MaxObjectSize, Seed: cfg.Seed, Auth: auth,
+		Clock: cfg.Clock, MaxObjectSize: cfg.MaxObjectSize, Seed: cfg.Seed, Auth: auth, ChunkExpiry: cfg.ChunkExpiry,
 	})}
 }

@@ -79,6 +79,9 @@ func WithScenarioFiles(paths ...string) Option {
 	return func(o *options) { o.cfg.Scenarios = append(o.cfg.Scenarios, paths...) }
 }
 
+// WithChunkExpiry sets how long an abandoned files.ro chunked upload is kept.
+func WithChunkExpiry(d time.Duration) Option { return func(o *options) { o.cfg.ChunkExpiry = d } }
+
 // WithPublicURL sets the base URL the emulator hands out.
 func WithPublicURL(u string) Option { return func(o *options) { o.cfg.PublicURL = u } }
 

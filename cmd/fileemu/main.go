@@ -42,6 +42,7 @@ type settings struct {
 	seed, maxObjectSize                                                 int64
 	journalSize                                                         int
 	s3Lenient                                                           bool
+	chunkExpiry                                                         time.Duration
 }
 
 func run(ctx context.Context, args []string, stdout, stderr io.Writer) int {
@@ -68,6 +69,8 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer) int {
 	fs.Int64Var(&s.seed, "seed", envInt("seed", 1), "seed of generated data ("+envName("seed")+")")
 	fs.Int64Var(&s.maxObjectSize, "max-object-size", envInt("max-object-size", emulator.DefaultMaxObjectSize),
 		"largest upload in bytes ("+envName("max-object-size")+")")
+	fs.DurationVar(&s.chunkExpiry, "chunk-expiry", envDuration("chunk-expiry", time.Hour),
+		"how long an abandoned files.ro chunked upload is kept ("+envName("chunk-expiry")+")")
 	fs.IntVar(&s.journalSize, "journal-size", int(envInt("journal-size", 10000)), "request journal capacity ("+envName("journal-size")+")")
 	fs.BoolVar(&s.s3Lenient, "s3-lenient", envString("s3-lenient", "") == "true", "log S3 signature problems instead of refusing ("+envName("s3-lenient")+")")
 	if err := fs.Parse(args); err != nil {
@@ -110,6 +113,13 @@ func envInt(flagName string, def int64) int64 {
 	return def
 }
 
+func envDuration(flagName string, def time.Duration) time.Duration {
+	if d, err := time.ParseDuration(envString(flagName, "")); err == nil {
+		return d
+	}
+	return def
+}
+
 func newLogger(format, level string, w io.Writer) (*slog.Logger, error) {
 	var lv slog.Level
 	if err := lv.UnmarshalText([]byte(level)); err != nil {
@@ -134,7 +144,7 @@ func serve(ctx context.Context, s settings, logOut io.Writer) error {
 	emu, err := emulator.New(emulator.Config{
 		PublicURL: s.publicURL, MaxObjectSize: s.maxObjectSize, Seed: s.seed, AdminToken: s.adminToken,
 		Tokens: tokens, JournalSize: s.journalSize, S3Lenient: s.s3Lenient, Logger: logger, Version: version,
-		S3: emulator.S3Credentials(s.s3AccessKey, s.s3SecretKey, s.s3Region), Scenarios: splitList(s.scenarios),
+		S3: emulator.S3Credentials(s.s3AccessKey, s.s3SecretKey, s.s3Region), Scenarios: splitList(s.scenarios), ChunkExpiry: s.chunkExpiry,
 	})
 	if err != nil {
 		return err

@@ -1047,3 +1047,21 @@ func TestUnknownRoutesAnswerInTheEnvelope(t *testing.T) {
 		t.Errorf("404 = %d %s", resp.StatusCode, b)
 	}
 }
+
+// WithChunkExpiry (--chunk-expiry) shortens how long an abandoned chunked upload is kept.
+func TestChunkExpiryIsConfigurable(t *testing.T) {
+	clock := testkit.NewClock(time.Date(2024, 1, 1, 9, 0, 0, 0, time.UTC))
+	c := newClient(t, testkit.WithClock(clock.Now), testkit.WithChunkExpiry(5*time.Minute))
+	c.upload("demo", text("name", "y.bin"), file("chunk", "r-y.bin.part", []byte("part")), text("extension", "bin"),
+		text("is_last_chunk", "0"))
+	clock.Advance(4 * time.Minute)
+	c.json("GET", "/shares/demo", "", false)
+	if n := len(c.objects("filesro/chunks/")); n != 1 {
+		t.Fatalf("chunks after 4 minutes = %d, want 1", n)
+	}
+	clock.Advance(2 * time.Minute)
+	c.json("GET", "/shares/demo", "", false)
+	if n := len(c.objects("filesro/chunks/")); n != 0 {
+		t.Errorf("chunks after 6 minutes = %d, want 0 with a 5 minute expiry", n)
+	}
+}
