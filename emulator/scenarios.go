@@ -136,17 +136,6 @@ func (s *Server) WatchScenarios(ctx context.Context) error {
 	return nil
 }
 
-// credential is the request's API key or Bearer token, for key matches and key-scoped limits.
-func credential(r *http.Request) string {
-	if k := r.Header.Get("api-key"); k != "" {
-		return k
-	}
-	if kind, tok, ok := strings.Cut(r.Header.Get("Authorization"), " "); ok && strings.EqualFold(kind, "Bearer") {
-		return strings.TrimSpace(tok)
-	}
-	return ""
-}
-
 // namedScenarios parses X-Fileemu-Scenario and returns the names, or a violation naming the
 // unknown ones.
 func (s *Server) namedScenarios(r *http.Request, sessionID string) ([]string, *validate.Violation) {
@@ -189,7 +178,7 @@ func (s *Server) applyScenarios(req *api.Request) (done bool, err error) {
 	st := session.Model(req.Session, "scenarios", scenarios.NewSessionState)
 	d := s.scenarios.Evaluate(scenarios.Input{
 		Session: req.Session.ID, State: st, API: req.API.Name, Operation: req.Route.OperationID, Method: r.Method, Path: r.URL.Path,
-		Header: r.Header, Query: r.URL.Query(), Credential: credential(r), Named: named, Filename: urlFilename(r),
+		Header: r.Header, Query: r.URL.Query(), Credential: api.Credential(r), Named: named, Filename: urlFilename(r),
 	})
 	if d == nil {
 		return false, nil
@@ -205,6 +194,7 @@ func (s *Server) applyScenarios(req *api.Request) (done bool, err error) {
 		case <-t.C:
 		case <-r.Context().Done():
 			t.Stop()
+			req.SetErrorCode("fault:client_gone") // journaled with status 0: nobody got an answer
 			return true, nil
 		}
 	}

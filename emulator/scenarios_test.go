@@ -493,3 +493,59 @@ func multipartPart(field, filename string, content []byte) (io.Reader, string) {
 	mw.Close()
 	return &buf, mw.FormDataContentType()
 }
+
+// A catch-all scenario never locks out the admin API, so the call that removes it works.
+func TestScenariosSpareTheAdminAPI(t *testing.T) {
+	emu := testkit.Start(t)
+	client := emu.Client(t)
+	r, _ := http.NewRequest("PUT", emu.URL+"/__admin/scenarios",
+		strings.NewReader("scenarios:\n  - name: down\n    rules:\n      - match: {}\n        respond: 503\n"))
+	testkit.Do(t, client, r)
+	if resp, _ := testkit.Do(t, client, calls()[0].build(emu.Session(t))); resp.StatusCode != 503 {
+		t.Fatalf("API under the outage = %d, want 503", resp.StatusCode)
+	}
+	r, _ = http.NewRequest("GET", emu.URL+"/__admin/health", nil)
+	if resp, _ := testkit.Do(t, client, r); resp.StatusCode != 200 {
+		t.Errorf("health under the outage = %d", resp.StatusCode)
+	}
+	r, _ = http.NewRequest("DELETE", emu.URL+"/__admin/scenarios/down", nil)
+	if resp, _ := testkit.Do(t, client, r); resp.StatusCode != 204 {
+		t.Errorf("removing the outage = %d", resp.StatusCode)
+	}
+}
+
+// A client that gives up during a delay got no answer: the journal says status 0.
+func TestScenarioDelayClientGone(t *testing.T) {
+	emu := testkit.Start(t)
+	s := emu.Session(t)
+	c := calls()[0]
+	s.LoadScenarioText(t, scenarioDoc(c, "delay: 5s"))
+	client := &http.Client{Timeout: 100 * time.Millisecond}
+	if _, err := client.Do(c.build(s)); err == nil {
+		t.Fatal("the request should time out")
+	}
+	// The server notices the client left when its timer or context fires; ask until it has.
+	for i := 0; i < 200; i++ {
+		if rs := s.Requests(t, testkit.Operation(c.operation)); len(rs) == 1 {
+			if rs[0].Status != 0 || rs[0].Error != "fault:client_gone" {
+				t.Errorf("journal = %+v, want status 0 fault:client_gone", rs[0])
+			}
+			return
+		}
+		time.Sleep(10 * time.Millisecond)
+	}
+	t.Error("no journal entry for the abandoned request")
+}
+
+// Unknown paths under a session prefix create no session.
+func TestUnknownPathCreatesNoSession(t *testing.T) {
+	emu := testkit.Start(t)
+	r, _ := http.NewRequest("GET", emu.URL+"/_s/ghost-123/not/an/api", nil)
+	if resp, _ := testkit.Do(t, emu.Client(t), r); resp.StatusCode != 404 {
+		t.Errorf("= %d, want 404", resp.StatusCode)
+	}
+	r, _ = http.NewRequest("GET", emu.URL+"/__admin/sessions/ghost-123", nil)
+	if resp, _ := testkit.Do(t, emu.Client(t), r); resp.StatusCode != 404 {
+		t.Errorf("session ghost-123 exists: %d", resp.StatusCode)
+	}
+}

@@ -165,13 +165,19 @@ func (s *Server) serve(c *echo.Context) (err error) {
 	}
 	a := s.apiFor(r.URL.Path)
 	req.API = a
-	if a != nil && a.Sessionless {
+	if a == nil {
+		if !session.ValidID(id) {
+			return writePlainError(c, http.StatusBadRequest, "invalid_session", fmt.Sprintf("invalid session id %q", id))
+		}
+		// No session is created for a path no API serves.
+		return writePlainError(c, http.StatusNotFound, "not_found",
+			fmt.Sprintf("no emulated API serves %s %s", r.Method, r.URL.Path))
+	}
+	if a.Sessionless {
 		id = session.Default // the admin API is not scoped by session
 	}
 	sess, _, err := s.sessions.Ensure(id)
 	switch {
-	case err != nil && a == nil:
-		return writePlainError(c, http.StatusBadRequest, "invalid_session", err.Error())
 	case err != nil:
 		// Bad input on an API path: the API's own validation envelope names the session.
 		v := validate.Violation{In: where, Name: "session", Keyword: "pattern", Message: err.Error()}
@@ -179,9 +185,6 @@ func (s *Server) serve(c *echo.Context) (err error) {
 			v.Name = session.Header
 		}
 		return s.problem(req, api.Problem{Kind: api.Invalid, Violations: []validate.Violation{v}, Detail: err.Error()})
-	case a == nil:
-		return writePlainError(c, http.StatusNotFound, "not_found",
-			fmt.Sprintf("no emulated API serves %s %s", r.Method, r.URL.Path))
 	}
 	req.Session = sess
 	req.BaseURL = s.baseURL(r, sess.ID)
@@ -189,7 +192,14 @@ func (s *Server) serve(c *echo.Context) (err error) {
 		finish := s.record(req)
 		defer finish()
 	}
-	return s.dispatch(req)
+	if err := s.dispatch(req); err != nil {
+		// Rendered here, before the journal entry is completed, so both say 500.
+		s.cfg.Logger.Error("request failed", "request_id", req.RequestID, "error", err)
+		if resp, _ := echo.UnwrapResponse(c.Response()); resp == nil || !resp.Committed {
+			return s.problem(req, api.Problem{Kind: api.Internal, Detail: "internal error"})
+		}
+	}
+	return nil
 }
 
 // recoverPanic turns a panic into the API's 500 envelope and a logged stack. It runs before
@@ -207,13 +217,7 @@ func (s *Server) recoverPanic(req *api.Request, err *error) {
 func (s *Server) dispatch(req *api.Request) (err error) {
 	defer s.recoverPanic(req, &err)
 	r, a, h := req.Request(), req.API, req.Response().Header()
-	routeReq := r
-	if a.RoutingPath != nil {
-		routeReq = r.Clone(r.Context())
-		routeReq.URL.RawPath = a.RoutingPath(r.URL.Path)
-		routeReq.URL.Path, _ = url.PathUnescape(routeReq.URL.RawPath) // Go ignores a RawPath that does not decode to Path
-	}
-	rt, err := a.Spec.FindRoute(routeReq)
+	rt, err := a.Spec.FindRoute(a.RoutingRequest(r))
 	if err != nil {
 		var mna *validate.MethodNotAllowedError
 		if errors.As(err, &mna) {
@@ -224,9 +228,12 @@ func (s *Server) dispatch(req *api.Request) (err error) {
 		return s.problem(req, api.Problem{Kind: api.NotFound, Detail: fmt.Sprintf("no operation %s %s", r.Method, r.URL.Path)})
 	}
 	req.Route = rt
-	// Scenarios act before authentication and validation, as a gateway or an outage would.
-	if done, err := s.applyScenarios(req); done {
-		return err
+	// Scenarios act before authentication and validation, as a gateway or an outage would. The
+	// admin API is exempt: a catch-all outage must not lock out the call that removes it.
+	if !a.Sessionless {
+		if done, err := s.applyScenarios(req); done {
+			return err
+		}
 	}
 	if vs := a.Spec.ValidateRequest(r.Context(), r, rt, validate.RequestOptions{Auth: a.Auth, SkipBody: api.StreamsBody(rt)}); len(vs) > 0 {
 		kind := api.Invalid
@@ -430,12 +437,9 @@ func (s *Server) ValidateResponse(ctx context.Context, req *http.Request, status
 	}
 	a := s.apiFor(r.URL.Path)
 	if a == nil {
-		return fmt.Errorf("%s %s: no API serves this path", r.Method, r.URL.Path)
+		return nil // no API, no spec: the plain JSON 404, or a redirect away from the emulator
 	}
-	if a.RoutingPath != nil {
-		r.URL.RawPath = a.RoutingPath(r.URL.Path)
-		r.URL.Path, _ = url.PathUnescape(r.URL.RawPath)
-	}
+	r = a.RoutingRequest(r)
 	rt, err := a.Spec.FindRoute(r)
 	if err != nil {
 		if status < 500 || status == http.StatusNotImplemented {

@@ -25,7 +25,7 @@ type Engine struct {
 	set atomic.Pointer[set]
 
 	mu      sync.Mutex
-	buckets map[bucketKey]*bucket // global and per-key token buckets
+	buckets map[bucketKey]*bucket // global token buckets (session and key scopes live in SessionState)
 }
 
 // bucketKey names a token bucket: the rule (this generation's: a reloaded rule starts full)
@@ -44,6 +44,9 @@ type set struct {
 	index map[string][]*Rule
 	// uploadRules are infect rules, evaluated by upload handlers once they know the file.
 	uploadRules []*Rule
+	// order is each rule's position in this set (file order). Rules are shared between
+	// generations, so the order lives here: a published rule is never written again.
+	order map[*Rule]int
 }
 
 // NewEngine returns an engine with no scenarios. cat names the APIs and operations rules may use.
@@ -57,7 +60,7 @@ func NewEngine(cat Catalog, clock func() time.Time) *Engine {
 func (e *Engine) Catalog() Catalog { return e.cat }
 
 func buildSet(scs map[string]*Scenario) *set {
-	s := &set{byName: map[string]*Scenario{}, index: map[string][]*Rule{}}
+	s := &set{byName: map[string]*Scenario{}, index: map[string][]*Rule{}, order: map[*Rule]int{}}
 	names := make([]string, 0, len(scs))
 	for n := range scs {
 		names = append(names, n)
@@ -69,7 +72,7 @@ func buildSet(scs map[string]*Scenario) *set {
 		s.byName[n] = sc // n is sc.key()
 		for _, r := range sc.Rules {
 			seq++
-			r.seq = seq
+			s.order[r] = seq
 			if r.Action.Kind == ActInfect {
 				s.uploadRules = append(s.uploadRules, r)
 				continue
@@ -95,7 +98,7 @@ func (s *set) candidates(api, op string) []*Rule {
 	}
 	// Insertion sort by sequence: the lists are short and each already sorted.
 	for i := 1; i < len(out); i++ {
-		for j := i; j > 0 && out[j].seq < out[j-1].seq; j-- {
+		for j := i; j > 0 && s.order[out[j]] < s.order[out[j-1]]; j-- {
 			out[j], out[j-1] = out[j-1], out[j]
 		}
 	}
@@ -176,7 +179,7 @@ func (e *Engine) Put(session string, data []byte) ([]string, error) {
 	if err != nil {
 		return nil, err
 	}
-	var names []string
+	names := []string{}
 	e.replace(func(m map[string]*Scenario) {
 		for _, sc := range scs {
 			sc.Session = session
@@ -590,21 +593,22 @@ func (e *Engine) take(r *Rule, in *Input, now time.Time) (bool, map[string]strin
 	var b *bucket
 	var mu *sync.Mutex
 	switch a.Scope {
-	case "session":
+	case "session", "key":
+		// Per session, so parallel tests sharing an API key do not drain each other's bucket.
 		if in.State == nil {
 			return true, nil
 		}
-		mu = &in.State.mu
-		mu.Lock()
-		b = getBucket(in.State.buckets, bucketKey{rule: r}, a, now)
-	default:
 		key := bucketKey{rule: r}
 		if a.Scope == "key" {
 			key.key = in.Credential
 		}
+		mu = &in.State.mu
+		mu.Lock()
+		b = getBucket(in.State.buckets, key, a, now)
+	default:
 		mu = &e.mu
 		mu.Lock()
-		b = getBucket(e.buckets, key, a, now)
+		b = getBucket(e.buckets, bucketKey{rule: r}, a, now)
 	}
 	defer mu.Unlock()
 	b.tokens = math.Min(float64(a.Burst), b.tokens+now.Sub(b.last).Seconds()*a.Rate)

@@ -1,6 +1,7 @@
 package scenarios
 
 import (
+	"encoding/json"
 	"fmt"
 	"path"
 	"slices"
@@ -37,7 +38,6 @@ func scopedKey(session, name string) string {
 
 // Rule is one match → when → action triple.
 type Rule struct {
-	seq      int // position across the loaded set, for file order
 	Scenario string
 	Session  string // the scenario's session, if it is session-scoped
 	Index    int    // 0-based position in its scenario
@@ -475,6 +475,10 @@ func (p *parser) action(kind string, n *yaml.Node) Action {
 				var v any
 				if err := b.Decode(&v); err != nil {
 					p.errorf(b, "body: %v", err)
+				} else if _, err := json.Marshal(v); err != nil {
+					// YAML allows what JSON cannot say, such as number keys: refuse it here,
+					// not as a 500 when the rule fires.
+					p.errorf(b, "body cannot be sent as JSON: %v", err)
 				}
 				a.Body = v
 			}

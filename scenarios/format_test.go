@@ -26,6 +26,13 @@ func TestParseRefusesBadFiles(t *testing.T) {
 		file string
 		want []string
 	}{
+		{"body JSON cannot carry", doc(
+			"scenarios:",
+			"  - name: a",
+			"    rules:",
+			"      - match: {api: haufe}",
+			"        respond: {status: 409, body: {1: conflict}}",
+		), []string{`bad.yaml:5:38: body cannot be sent as JSON: json: unsupported type: map[interface {}]interface {}`}},
 		{"unknown field", doc(
 			"scenarios:",
 			"  - name: a",

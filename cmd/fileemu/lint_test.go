@@ -287,3 +287,24 @@ func strconvQuote(s string) string {
 	b, _ := json.Marshal(s)
 	return strings.Trim(string(b), `"`)
 }
+
+// Files are linted together, as --scenarios loads them: a name defined in two files is refused.
+func TestLintFindsDuplicatesAcrossFiles(t *testing.T) {
+	dir := t.TempDir()
+	doc := "scenarios:\n  - name: dup\n    rules:\n      - match: {api: haufe}\n        respond: 500\n"
+	a, b := filepath.Join(dir, "a.yaml"), filepath.Join(dir, "b.yaml")
+	os.WriteFile(a, []byte(doc), 0o644)
+	os.WriteFile(b, []byte(doc), 0o644)
+	code, out := runBinary(t, nil, "lint", a, b)
+	if code != 1 || !strings.Contains(out, "scenario dup is also defined in "+a) {
+		t.Errorf("lint a b = %d %s", code, out)
+	}
+}
+
+// A bad environment value is refused like the same bad flag, not replaced by the default.
+func TestBadEnvironmentValueIsRefused(t *testing.T) {
+	code, out := runBinary(t, []string{"FILEEMU_MAX_OBJECT_SIZE=10MB"}, "serve", "--addr", "127.0.0.1:0")
+	if code != 2 || !strings.Contains(out, "FILEEMU_MAX_OBJECT_SIZE") {
+		t.Errorf("= %d %s", code, out)
+	}
+}

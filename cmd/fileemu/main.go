@@ -19,7 +19,6 @@ import (
 	"net/http"
 	"os"
 	"os/signal"
-	"strconv"
 	"strings"
 	"syscall"
 	"time"
@@ -53,26 +52,36 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer) int {
 	fs := flag.NewFlagSet("fileemu "+cmd, flag.ContinueOnError)
 	fs.SetOutput(stderr)
 	var s settings
-	str := func(p *string, name, def, usage string) {
-		fs.StringVar(p, name, envString(name, def), usage+" ("+envName(name)+")")
+	// Flags with plain defaults; the environment twins are applied through fs.Set below, so a
+	// bad FILEEMU_* value is refused exactly like the same bad flag.
+	fs.StringVar(&s.addr, "addr", "127.0.0.1:8080", "listen address")
+	fs.StringVar(&s.publicURL, "public-url", "", "base URL handed out in URLs; empty: the host each request came in on")
+	fs.StringVar(&s.logFormat, "log-format", "text", "log format: text or json")
+	fs.StringVar(&s.logLevel, "log-level", "info", "log level: debug, info, warn or error")
+	fs.StringVar(&s.adminToken, "admin-token", "", "bearer token required by the admin API; empty: open")
+	fs.StringVar(&s.tokens, "tokens", "", "comma-separated API keys/bearer tokens the APIs accept; empty: any non-empty one")
+	fs.StringVar(&s.s3AccessKey, "s3-access-key", "fileemu", "fake S3 access key")
+	fs.StringVar(&s.s3SecretKey, "s3-secret-key", "fileemu-secret", "fake S3 secret key")
+	fs.StringVar(&s.s3Region, "s3-region", "us-east-1", "fake S3 region")
+	fs.StringVar(&s.scenarios, "scenarios", "", "comma-separated scenario files or directories, reloaded when they change")
+	fs.Int64Var(&s.seed, "seed", 1, "seed of generated data")
+	fs.Int64Var(&s.maxObjectSize, "max-object-size", emulator.DefaultMaxObjectSize, "largest upload in bytes")
+	fs.DurationVar(&s.chunkExpiry, "chunk-expiry", time.Hour, "how long an abandoned files.ro chunked upload is kept")
+	fs.IntVar(&s.journalSize, "journal-size", 10000, "request journal capacity")
+	fs.BoolVar(&s.s3Lenient, "s3-lenient", false, "log S3 signature problems instead of refusing")
+	var envErr error
+	fs.VisitAll(func(f *flag.Flag) {
+		f.Usage += " (" + envName(f.Name) + ")"
+		if v, ok := os.LookupEnv(envName(f.Name)); ok && envErr == nil {
+			if err := fs.Set(f.Name, v); err != nil {
+				envErr = fmt.Errorf("%s=%q: %w", envName(f.Name), v, err)
+			}
+		}
+	})
+	if envErr != nil {
+		fmt.Fprintln(stderr, "fileemu:", envErr)
+		return 2
 	}
-	str(&s.addr, "addr", "127.0.0.1:8080", "listen address")
-	str(&s.publicURL, "public-url", "", "base URL handed out in URLs; empty: the host each request came in on")
-	str(&s.logFormat, "log-format", "text", "log format: text or json")
-	str(&s.logLevel, "log-level", "info", "log level: debug, info, warn or error")
-	str(&s.adminToken, "admin-token", "", "bearer token required by the admin API; empty: open")
-	str(&s.tokens, "tokens", "", "comma-separated API keys/bearer tokens the APIs accept; empty: any non-empty one")
-	str(&s.s3AccessKey, "s3-access-key", "fileemu", "fake S3 access key")
-	str(&s.s3SecretKey, "s3-secret-key", "fileemu-secret", "fake S3 secret key")
-	str(&s.s3Region, "s3-region", "us-east-1", "fake S3 region")
-	str(&s.scenarios, "scenarios", "", "comma-separated scenario files or directories, reloaded when they change")
-	fs.Int64Var(&s.seed, "seed", envInt("seed", 1), "seed of generated data ("+envName("seed")+")")
-	fs.Int64Var(&s.maxObjectSize, "max-object-size", envInt("max-object-size", emulator.DefaultMaxObjectSize),
-		"largest upload in bytes ("+envName("max-object-size")+")")
-	fs.DurationVar(&s.chunkExpiry, "chunk-expiry", envDuration("chunk-expiry", time.Hour),
-		"how long an abandoned files.ro chunked upload is kept ("+envName("chunk-expiry")+")")
-	fs.IntVar(&s.journalSize, "journal-size", int(envInt("journal-size", 10000)), "request journal capacity ("+envName("journal-size")+")")
-	fs.BoolVar(&s.s3Lenient, "s3-lenient", envString("s3-lenient", "") == "true", "log S3 signature problems instead of refusing ("+envName("s3-lenient")+")")
 	if err := fs.Parse(args); err != nil {
 		return 2
 	}
@@ -97,27 +106,6 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer) int {
 
 func envName(flagName string) string {
 	return "FILEEMU_" + strings.ToUpper(strings.ReplaceAll(flagName, "-", "_"))
-}
-
-func envString(flagName, def string) string {
-	if v, ok := os.LookupEnv(envName(flagName)); ok {
-		return v
-	}
-	return def
-}
-
-func envInt(flagName string, def int64) int64 {
-	if n, err := strconv.ParseInt(envString(flagName, ""), 10, 64); err == nil {
-		return n
-	}
-	return def
-}
-
-func envDuration(flagName string, def time.Duration) time.Duration {
-	if d, err := time.ParseDuration(envString(flagName, "")); err == nil {
-		return d
-	}
-	return def
 }
 
 func newLogger(format, level string, w io.Writer) (*slog.Logger, error) {
@@ -225,7 +213,8 @@ func splitList(v string) []string {
 	return out
 }
 
-// lint checks scenario files against the mounted APIs and prints every problem as
+// lint checks scenario files against the mounted APIs, together as --scenarios would load them
+// (a name defined twice across files is an error too), and prints every problem as
 // file:line:column: message. It exits 1 on any problem, 2 without files.
 func lint(files []string, stdout, stderr io.Writer) int {
 	if len(files) == 0 {
@@ -237,6 +226,7 @@ func lint(files []string, stdout, stderr io.Writer) int {
 		fmt.Fprintln(stderr, "fileemu:", err)
 		return 1
 	}
+	docs := map[string][]byte{}
 	bad := 0
 	for _, f := range files {
 		data, err := os.ReadFile(f)
@@ -245,18 +235,22 @@ func lint(files []string, stdout, stderr io.Writer) int {
 			bad++
 			continue
 		}
-		scs, err := scenarios.Parse(f, data, emu.Scenarios().Catalog())
-		if err != nil {
-			var es scenarios.Errors
-			if errors.As(err, &es) {
-				for _, e := range es {
-					fmt.Fprintln(stderr, e)
-				}
-				bad += len(es)
-			}
-			continue
+		docs[f] = data
+	}
+	err = scenarios.NewEngine(emu.Scenarios().Catalog(), time.Now).LoadFiles(docs)
+	var es scenarios.Errors
+	errors.As(err, &es)
+	failed := map[string]bool{}
+	for _, e := range es {
+		fmt.Fprintln(stderr, e)
+		failed[e.File] = true
+	}
+	bad += len(es)
+	for _, f := range files {
+		if _, read := docs[f]; read && !failed[f] {
+			scs, _ := scenarios.Parse(f, docs[f], emu.Scenarios().Catalog())
+			fmt.Fprintf(stdout, "%s: ok (%d scenarios)\n", f, len(scs))
 		}
-		fmt.Fprintf(stdout, "%s: ok (%d scenarios)\n", f, len(scs))
 	}
 	if bad > 0 {
 		fmt.Fprintf(stderr, "%d problems\n", bad)

@@ -7,6 +7,7 @@ import (
 	"bytes"
 	"encoding/json"
 	"net/http"
+	"net/url"
 	"time"
 
 	"github.com/labstack/echo/v5"
@@ -158,6 +159,18 @@ type API struct {
 	// RoutingPath optionally rewrites the path used to match the spec (the fake S3 escapes the
 	// slashes of object keys so that one {key} parameter holds them).
 	RoutingPath func(path string) string
+}
+
+// RoutingRequest returns r as the spec's router must see it: r itself, or a copy with the
+// path rewritten by RoutingPath.
+func (a *API) RoutingRequest(r *http.Request) *http.Request {
+	if a.RoutingPath == nil {
+		return r
+	}
+	rr := r.Clone(r.Context())
+	rr.URL.RawPath = a.RoutingPath(r.URL.Path)
+	rr.URL.Path, _ = url.PathUnescape(rr.URL.RawPath) // Go ignores a RawPath that does not decode to Path
+	return rr
 }
 
 // Operations lists the operationIds the API implements.

@@ -64,3 +64,12 @@ func credential(scheme *openapi3.SecurityScheme, r *http.Request) (string, error
 	}
 	return "", errors.New("unsupported security scheme " + scheme.Type)
 }
+
+// Credential is the request's Bearer token, or else its api-key header: what scenario rules
+// match with `key` and key-scoped rate limits count by.
+func Credential(r *http.Request) string {
+	if kind, tok, ok := strings.Cut(r.Header.Get("Authorization"), " "); ok && strings.EqualFold(kind, "Bearer") {
+		return strings.TrimSpace(tok)
+	}
+	return r.Header.Get("api-key")
+}

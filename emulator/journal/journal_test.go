@@ -279,8 +279,8 @@ func TestRedactQuery(t *testing.T) {
 		{"token=a&token=b", "token=REDACTED&token=REDACTED"}, // repeated
 		{"token", "token"},                                   // no value
 		{"tokens=1&my_token=2", "tokens=1&my_token=2"},       // exact names only
-		{"token=%zz", "token=%zz"},                           // does not parse: unchanged
-		{"a=1;token=x", "a=1;token=x"},                       // semicolons do not parse
+		{"token=%zz", "token=REDACTED"},                      // a bad escape still hides the secret
+		{"a=1;token=x", "a=1;token=REDACTED"},                // semicolons separate too
 	}
 	for _, tt := range tests {
 		if got := RedactQuery(tt.in); got != tt.want {

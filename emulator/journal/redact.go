@@ -69,25 +69,30 @@ func RedactQuery(rawQuery string) string {
 	if rawQuery == "" {
 		return ""
 	}
-	if _, err := url.ParseQuery(rawQuery); err != nil {
-		return rawQuery
-	}
-	params := strings.Split(rawQuery, "&")
-	changed := false
-	for i, p := range params {
-		rawKey, _, hasValue := strings.Cut(p, "=")
-		if !hasValue {
-			continue // a bare "token" carries no secret
-		}
-		key, err := url.QueryUnescape(rawKey)
-		if err != nil || !sensitiveParams[strings.ToLower(key)] {
+	// Parameters are split on '&' and on ';' (which Go refuses but other servers accept), and
+	// a key that does not unescape is compared as written: a malformed query must not carry a
+	// secret into the journal.
+	var b strings.Builder
+	start := 0
+	for i := 0; i <= len(rawQuery); i++ {
+		if i < len(rawQuery) && rawQuery[i] != '&' && rawQuery[i] != ';' {
 			continue
 		}
-		params[i] = rawKey + "=" + Redacted
-		changed = true
+		p := rawQuery[start:i]
+		if rawKey, _, hasValue := strings.Cut(p, "="); hasValue { // a bare "token" carries no secret
+			key, err := url.QueryUnescape(rawKey)
+			if err != nil {
+				key = rawKey
+			}
+			if sensitiveParams[strings.ToLower(key)] {
+				p = rawKey + "=" + Redacted
+			}
+		}
+		b.WriteString(p)
+		if i < len(rawQuery) {
+			b.WriteByte(rawQuery[i])
+		}
+		start = i + 1
 	}
-	if !changed {
-		return rawQuery
-	}
-	return strings.Join(params, "&")
+	return b.String()
 }
