@@ -159,8 +159,9 @@ func NewSession(t testing.TB, baseURL string, admin *Admin) *Session {
 	return &Session{ID: id, base: strings.TrimRight(baseURL, "/"), admin: admin}
 }
 
-// apiBase is the path a client of api uses as its base URL, after the session prefix.
-func apiBase(api string) string {
+// APIPath is the path a client of api appends to the emulator's (or a session's) base URL to
+// get its own base URL: "/s3", "/desk/api/v2", "/__admin", "" for Haufe, Weavy and files.ro.
+func APIPath(api string) string {
 	switch api {
 	case "s3":
 		return "/s3"
@@ -177,9 +178,9 @@ func apiBase(api string) string {
 // the emulator's admin base.
 func (s *Session) URL(api string) string {
 	if api == "admin" {
-		return s.base + apiBase(api)
+		return s.base + APIPath(api)
 	}
-	return s.base + "/_s/" + s.ID + apiBase(api)
+	return s.base + "/_s/" + s.ID + APIPath(api)
 }
 
 // Requests returns the journal entries of this session matching the filters, oldest first.

@@ -405,7 +405,7 @@ func TestChunkedUpload25MiBLikeTheWebClient(t *testing.T) {
 	if dl.StatusCode != 200 || sha(got) != sha(content) || dl.Header.Get("Content-Type") != "video/mp4" {
 		t.Errorf("file_url = %d %s, sha256 %s, want %s", dl.StatusCode, dl.Header.Get("Content-Type"), sha(got), sha(content))
 	}
-	if objs := c.objects("filesro/"); len(objs) != 1 || objs[0].SHA256 != sha(content) || objs[0].Size != 25<<20 {
+	if objs := c.objects("_filesro/"); len(objs) != 1 || objs[0].SHA256 != sha(content) || objs[0].Size != 25<<20 {
 		t.Errorf("stored objects = %+v, want only the assembled file", objs)
 	}
 
@@ -482,7 +482,7 @@ func TestInterleavedChunksDoNotMix(t *testing.T) {
 			t.Errorf("file %d mixed: got %d bytes, sha %s, want %s", i, len(got), sha(got), sha(want))
 		}
 	}
-	if objs := c.objects("filesro/chunks/"); len(objs) != 1 {
+	if objs := c.objects("_filesro/chunks/"); len(objs) != 1 {
 		t.Errorf("chunks left = %d, want 1 (the other share's)", len(objs))
 	}
 }
@@ -497,12 +497,12 @@ func TestAbandonedChunkedUploadExpires(t *testing.T) {
 	chunk([]byte("old-1 "), "0")
 	clock.Advance(59 * time.Minute)
 	chunk([]byte("old-2 "), "0") // activity keeps the upload alive
-	if n := len(c.objects("filesro/chunks/")); n != 2 {
+	if n := len(c.objects("_filesro/chunks/")); n != 2 {
 		t.Fatalf("chunks = %d, want 2", n)
 	}
 	clock.Advance(time.Hour)
 	c.json("GET", "/shares/demo", "", false) // any request of the session frees abandoned uploads
-	if objs := c.objects("filesro/chunks/"); len(objs) != 0 {
+	if objs := c.objects("_filesro/chunks/"); len(objs) != 0 {
 		t.Fatalf("abandoned chunks still stored: %+v", objs)
 	}
 	// The same filename later starts a new upload: the old bytes are gone.
@@ -649,7 +649,7 @@ func TestUploadLimitAndViruses(t *testing.T) {
 	if resp, b := chunk(600, "0"); resp.StatusCode != 413 {
 		t.Errorf("chunks over the limit = %d %s", resp.StatusCode, b)
 	}
-	if objs := c.objects("filesro/chunks/"); len(objs) != 0 {
+	if objs := c.objects("_filesro/chunks/"); len(objs) != 0 {
 		t.Errorf("chunks of a refused upload kept: %+v", objs)
 	}
 	if resp, b := chunk(900, "1"); resp.StatusCode != 201 { // a fresh upload
@@ -668,7 +668,7 @@ func TestUploadLimitAndViruses(t *testing.T) {
 	if resp.StatusCode != 422 || laravelErrors(t, b)[0] != "chunk: The chunk is infected with a virus (EICAR test signature)." {
 		t.Errorf("chunked EICAR = %d %s", resp.StatusCode, b)
 	}
-	if objs := c.objects("filesro/"); len(objs) != 2 {
+	if objs := c.objects("_filesro/"); len(objs) != 2 {
 		t.Errorf("objects = %+v, want the two clean files only", objs)
 	}
 }
@@ -1056,12 +1056,32 @@ func TestChunkExpiryIsConfigurable(t *testing.T) {
 		text("is_last_chunk", "0"))
 	clock.Advance(4 * time.Minute)
 	c.json("GET", "/shares/demo", "", false)
-	if n := len(c.objects("filesro/chunks/")); n != 1 {
+	if n := len(c.objects("_filesro/chunks/")); n != 1 {
 		t.Fatalf("chunks after 4 minutes = %d, want 1", n)
 	}
 	clock.Advance(2 * time.Minute)
 	c.json("GET", "/shares/demo", "", false)
-	if n := len(c.objects("filesro/chunks/")); n != 0 {
+	if n := len(c.objects("_filesro/chunks/")); n != 0 {
 		t.Errorf("chunks after 6 minutes = %d, want 0 with a 5 minute expiry", n)
+	}
+}
+
+// A PNG whose header reads but whose pixels do not (a truncated fixture) has no thumbnail: the
+// thumbnail URL answers 404, never 500.
+func TestTruncatedImageThumbnailIs404(t *testing.T) {
+	c := newClient(t)
+	var buf bytes.Buffer
+	png.Encode(&buf, image.NewRGBA(image.Rect(0, 0, 20, 10)))
+	cut := buf.Bytes()[:33] // signature + IHDR only
+	resp, b := c.upload("demo", text("name", "cut"), file("file", "cut.png", cut), text("extension", "png"))
+	if resp.StatusCode != 201 {
+		t.Fatalf("upload = %d %s", resp.StatusCode, b)
+	}
+	f := decodeFile(t, b)
+	if f.Attributes.Thumbnail == nil {
+		return // no thumbnail offered: nothing to fetch
+	}
+	if resp, _ := c.get(*f.Attributes.Thumbnail); resp.StatusCode != 404 {
+		t.Errorf("thumbnail of a truncated PNG = %d, want 404", resp.StatusCode)
 	}
 }

@@ -422,7 +422,8 @@ func (s *service) getShareThumbnail(r *api.Request) error {
 	}
 	b, ct, err := thumbnail(rd, e.Orientation)
 	if err != nil {
-		return err
+		// The header read but the pixels do not (a truncated image): no thumbnail, not a 500.
+		return writeError(r, errNoThumbnail())
 	}
 	// Kept with the session's objects: the next request serves it as is.
 	if _, err := blobs.Put(r.Request().Context(), thumbBlob(e.ID), bytes.NewReader(b),

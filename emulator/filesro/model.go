@@ -44,7 +44,7 @@ const (
 )
 
 // Blob store names of what this API stores.
-const blobPrefix = "filesro/"
+const blobPrefix = "_filesro/" // a name no S3 bucket can have: uploads to the fake S3 never collide
 
 func fileBlob(id string) string  { return blobPrefix + "files/" + id }
 func thumbBlob(id string) string { return blobPrefix + "thumbnails/" + id }

@@ -285,6 +285,10 @@ func TestBadInputGetsHaufeErrors(t *testing.T) {
 		{"missing filename", "GET", "/v1/files/signed-url", user, "", "", []string{"query", "filename"}},
 		{"persist not a boolean", "GET", "/v1/files/signed-url?filename=a&persist=maybe", user, "", "", []string{"query", "persist"}},
 		{"limit over 100", "GET", "/v1/files?limit=101", user, "", "", []string{"query", "limit"}},
+		{"page past any list", "GET", "/v1/files?page=9223372036854775807", user, "", "", []string{"query", "page"}},
+		{"file id not a UUID", "GET", "/v1/files/not-a-uuid/status", user, "", "", []string{"path", "file_id"}},
+		{"filename of dots", "GET", "/v1/files/signed-url?filename=..", user, "", "", []string{"query", "filename"}},
+		{"filename with a slash", "GET", "/v1/files/signed-url?filename=a%2F..%2Fb.txt", user, "", "", []string{"query", "filename"}},
 		{"malformed JSON", "POST", "/v1/threads/x/messages", user, `{"role":`, "application/json", []string{"body"}},
 		{"missing content", "POST", "/v1/threads/x/messages", user, `{"role":"user"}`, "application/json", []string{"body", "content"}},
 	}

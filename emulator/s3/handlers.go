@@ -83,14 +83,24 @@ func (s *target) authorize(r *api.Request) *Error {
 	hr := r.Request()
 	var err *Error
 	if IsPresigned(hr.URL.Query()) {
-		err = Verify(SignedRequest{
+		sr := SignedRequest{
 			Method:        hr.Method,
 			Path:          r.OriginalPath,
 			Query:         hr.URL.Query(),
 			Host:          hr.Host,
 			Header:        hr.Header,
 			ContentLength: hr.ContentLength,
-		}, s.opts.Credentials, s.opts.Clock())
+		}
+		// URLs the emulator hands out are signed for its public host (X-Forwarded-Host or
+		// --public-url), which a proxy may not pass on as Host: accept either.
+		if u, perr := url.Parse(r.BaseURL); perr == nil && u.Host != "" && u.Host != hr.Host {
+			alt := sr
+			alt.Host = u.Host
+			if Verify(alt, s.opts.Credentials, s.opts.Clock()) == nil {
+				return nil
+			}
+		}
+		err = Verify(sr, s.opts.Credentials, s.opts.Clock())
 	} else {
 		err = ErrAccessDenied("Access Denied")
 	}
@@ -167,8 +177,27 @@ func (s *target) getObject(r *api.Request) error {
 	for k, v := range obj.Metadata {
 		h.Set("x-amz-meta-"+k, v)
 	}
+	// A presigned GET may override response headers, as S3 allows (response-content-type=...).
+	q := r.Request().URL.Query()
+	for param, header := range responseOverrides() {
+		if v := q.Get(param); v != "" {
+			h.Set(header, v)
+		}
+	}
 	http.ServeContent(r.Response(), r.Request(), "", obj.Created, rd)
 	return nil
+}
+
+// responseOverrides maps S3's response-* query parameters to the headers they set.
+func responseOverrides() map[string]string {
+	return map[string]string{
+		"response-content-type":        "Content-Type",
+		"response-content-disposition": "Content-Disposition",
+		"response-content-encoding":    "Content-Encoding",
+		"response-content-language":    "Content-Language",
+		"response-cache-control":       "Cache-Control",
+		"response-expires":             "Expires",
+	}
 }
 
 // userMetadata collects x-amz-meta-* headers, stored with the object and returned on GET.

@@ -6,6 +6,7 @@ import (
 	"context"
 	"crypto/md5"
 	"encoding/base64"
+	"encoding/json"
 	"fmt"
 	"io"
 	"net"
@@ -238,4 +239,45 @@ func TestAWSSDKPresignedURLsThroughSession(t *testing.T) {
 	tampered := strings.Replace(get.URL, "sdk-bucket", "other-bucket", 1)
 	resp, b = f.do("GET", tampered, nil, nil)
 	wantS3Error(t, resp, b, 403, "SignatureDoesNotMatch")
+}
+
+// A presigned GET's response-* parameters set the response headers, as on S3.
+func TestGetResponseOverrides(t *testing.T) {
+	f := setup(t)
+	f.do("PUT", f.presign("PUT", "report.bin", nil), strings.NewReader("bytes"), nil)
+	client := awss3.NewPresignClient(awss3.New(awss3.Options{Region: "us-east-1", BaseEndpoint: aws.String(f.s.URL("s3")),
+		UsePathStyle: true, Credentials: credentials.NewStaticCredentialsProvider("fileemu", "fileemu-secret", "")}))
+	get, err := client.PresignGetObject(context.Background(), &awss3.GetObjectInput{Bucket: aws.String("bucket"), Key: aws.String("report.bin"),
+		ResponseContentType: aws.String("application/pdf"), ResponseContentDisposition: aws.String(`attachment; filename="r.pdf"`)})
+	if err != nil {
+		t.Fatal(err)
+	}
+	resp, b := f.do("GET", get.URL, nil, nil)
+	if resp.StatusCode != 200 || string(b) != "bytes" || resp.Header.Get("Content-Type") != "application/pdf" ||
+		resp.Header.Get("Content-Disposition") != `attachment; filename="r.pdf"` {
+		t.Errorf("= %d %v", resp.StatusCode, resp.Header)
+	}
+}
+
+// URLs are signed for the public host the emulator hands out; behind a proxy that keeps its
+// own Host, the request still verifies.
+func TestPresignedURLBehindAProxy(t *testing.T) {
+	f := setup(t)
+	r, _ := http.NewRequest("GET", f.s.URL("haufe")+"/v1/files/signed-url?filename=p.txt", nil)
+	r.Header.Set("api-key", "k")
+	r.Header.Set("user-id", "u")
+	r.Header.Set("X-Forwarded-Host", "files.example.test")
+	_, b := testkit.Do(t, f.http, r)
+	var su struct {
+		FileURL string `json:"file_url"`
+	}
+	if err := json.Unmarshal(b, &su); err != nil || !strings.HasPrefix(su.FileURL, "http://files.example.test/") {
+		t.Fatalf("file_url = %s", b)
+	}
+	u, _ := url.Parse(su.FileURL)
+	// The proxy sends its upstream Host and passes the public host as X-Forwarded-Host.
+	if resp, b := f.do("PUT", f.emu.URL+u.RequestURI(), strings.NewReader("via proxy"),
+		map[string]string{"X-Forwarded-Host": "files.example.test"}); resp.StatusCode != 200 {
+		t.Errorf("PUT through the proxy = %d %s", resp.StatusCode, b)
+	}
 }

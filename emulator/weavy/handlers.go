@@ -22,9 +22,11 @@ import (
 // jsonContentType is the media type of Weavy's JSON responses.
 const jsonContentType = "application/json; charset=utf-8"
 
-// Bounds of a blob upload: a text field, and what is still read of a refused, too large one.
+// Bounds of a blob upload: a text field, all text fields, and what is still read of a refused,
+// too large one.
 const (
 	maxFieldSize     = 64 << 10
+	maxFieldsTotal   = 1 << 20
 	maxTooLargeDrain = 8 << 20
 )
 
@@ -365,6 +367,7 @@ func (s *service) uploadBlob(r *api.Request) error {
 	mr := multipart.NewReader(hr.Body, params["boundary"])
 	values := map[string]string{}
 	var present []string
+	fieldBytes := 0 // text fields are kept in memory: bounded in all, not only each
 	for {
 		part, nerr := mr.NextPart()
 		if errors.Is(nerr, io.EOF) {
@@ -381,6 +384,9 @@ func (s *service) uploadBlob(r *api.Request) error {
 			}
 			if len(v) > maxFieldSize {
 				return writeError(r, errBadRequest("The form field %q is larger than %d bytes.", name, maxFieldSize))
+			}
+			if fieldBytes += len(v); fieldBytes > maxFieldsTotal {
+				return writeError(r, errBadRequest("The form fields are larger than %d bytes in all.", maxFieldsTotal))
 			}
 			values[name] = string(v)
 			continue

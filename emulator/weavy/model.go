@@ -342,7 +342,7 @@ type Staged struct {
 func (m *Model) Stage(ctx context.Context, name, partType string, r io.Reader, maxSize int64, infected bool) (Staged, error) {
 	m.mu.Lock()
 	m.uploads++
-	object := fmt.Sprintf("weavy/blobs/upload-%d", m.uploads)
+	object := fmt.Sprintf("_weavy/blobs/upload-%d", m.uploads) // no S3 bucket name starts with _
 	m.mu.Unlock()
 	obj, err := m.blobs.Put(ctx, object, r, blobstore.PutOptions{ContentType: partType, MaxSize: maxSize, SizeHint: -1,
 		Now: m.now(), Infected: infected})

@@ -204,25 +204,17 @@ func (c *Container) URL(ctx context.Context, api string) (string, error) {
 	return base + p, nil
 }
 
-// apiPath is the path after the base URL that a client of api appends its paths to; the same
-// mapping as testkit's Session.URL.
+// apiPath is the path after the base URL that a client of api appends its paths to, as
+// testkit's Session.URL has it.
 func apiPath(api string) (string, error) {
-	switch api {
-	case "s3":
-		return "/s3", nil
-	case "desk":
-		return "/desk/api/v2", nil
-	case "admin":
-		return "/__admin", nil
-	}
 	srv, err := localServer()
 	if err != nil {
 		return "", err
 	}
-	if !slices.Contains(srv.APINames(), api) {
+	if api != "admin" && !slices.Contains(srv.APINames(), api) {
 		return "", fmt.Errorf("fileemu: unknown API %q (known: %s, admin)", api, strings.Join(srv.APINames(), ", "))
 	}
-	return "", nil // haufe, weavy, filesro: their clients append /v1/..., /api/...
+	return testkit.APIPath(api), nil
 }
 
 // Admin returns a client of the container's admin API (it sends the admin token the container
@@ -357,6 +349,12 @@ func scenarioFiles(paths []string) ([]testcontainers.ContainerFile, error) {
 			ContainerFilePath: path.Join(ScenarioDir, base),
 			FileMode:          0o644,
 		})
+	}
+	// The image's ready-made files load beside them, unless a file of the same name replaces one.
+	for base, data := range scenarios.Ready() {
+		if _, replaced := targets[base]; !replaced {
+			contents[path.Join(ScenarioDir, base)+" (in the image)"] = data
+		}
 	}
 	// The same check the emulator runs at start: every file valid, no scenario defined twice.
 	if err := scenarios.NewEngine(srv.Scenarios().Catalog(), time.Now).LoadFiles(contents); err != nil {
