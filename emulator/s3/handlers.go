@@ -126,7 +126,11 @@ func (s *target) putObject(r *api.Request) error {
 	if ct == "" {
 		ct = "binary/octet-stream" // what S3 stores when the client sends none
 	}
-	obj, err := r.Session.Blobs.Put(hr.Context(), ObjectName(r.Param("bucket"), r.Param("key")), hr.Body, blobstore.PutOptions{
+	body, algorithm, cerr := checkedBody(hr.Header, hr.Body)
+	if cerr != nil {
+		return s.writeError(r, cerr)
+	}
+	obj, err := r.Session.Blobs.Put(hr.Context(), ObjectName(r.Param("bucket"), r.Param("key")), body, blobstore.PutOptions{
 		ContentType: ct,
 		Metadata:    userMetadata(hr.Header),
 		MaxSize:     max,
@@ -144,6 +148,8 @@ func (s *target) putObject(r *api.Request) error {
 			return s.writeError(r, ErrBadDigest())
 		case errors.Is(err, blobstore.ErrInvalidDigest):
 			return s.writeError(r, ErrInvalidDigest())
+		case errors.Is(err, errChecksum):
+			return s.writeError(r, checksumError(algorithm))
 		case errors.Is(err, io.ErrUnexpectedEOF):
 			return s.writeError(r, ErrIncompleteBody())
 		default:
@@ -155,6 +161,10 @@ func (s *target) putObject(r *api.Request) error {
 	r.SetUploadSHA256(obj.SHA256)
 	h := r.Response().Header()
 	h.Set("ETag", obj.ETag())
+	if algorithm != "" { // S3 echoes the checksum it verified
+		name := "x-amz-checksum-" + strings.ToLower(algorithm)
+		h.Set(name, hr.Header.Get(name))
+	}
 	h.Set("x-amz-request-id", r.RequestID)
 	return r.NoContent(http.StatusOK)
 }

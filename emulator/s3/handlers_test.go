@@ -5,9 +5,11 @@ import (
 	"bytes"
 	"context"
 	"crypto/md5"
+	"crypto/sha256"
 	"encoding/base64"
 	"encoding/json"
 	"fmt"
+	"hash/crc32"
 	"io"
 	"net"
 	"net/http"
@@ -279,5 +281,34 @@ func TestPresignedURLBehindAProxy(t *testing.T) {
 	if resp, b := f.do("PUT", f.emu.URL+u.RequestURI(), strings.NewReader("via proxy"),
 		map[string]string{"X-Forwarded-Host": "files.example.test"}); resp.StatusCode != 200 {
 		t.Errorf("PUT through the proxy = %d %s", resp.StatusCode, b)
+	}
+}
+
+// x-amz-checksum-* headers are verified while streaming, as S3 does: a mismatch is BadDigest
+// and stores nothing; a match is echoed.
+func TestPutVerifiesChecksumHeaders(t *testing.T) {
+	f := setup(t)
+	content := []byte("hello world")
+	sum := sha256.Sum256(content)
+	crc := crc32.ChecksumIEEE(content)
+	crcBytes := []byte{byte(crc >> 24), byte(crc >> 16), byte(crc >> 8), byte(crc)}
+	good := map[string]string{
+		"x-amz-checksum-sha256": base64.StdEncoding.EncodeToString(sum[:]),
+		"x-amz-checksum-crc32":  base64.StdEncoding.EncodeToString(crcBytes),
+	}
+	for header, value := range good {
+		resp, b := f.do("PUT", f.presign("PUT", "ok-"+header, nil), bytes.NewReader(content), map[string]string{header: value})
+		if resp.StatusCode != 200 || resp.Header.Get(header) != value {
+			t.Errorf("%s correct = %d %s %v", header, resp.StatusCode, b, resp.Header)
+		}
+	}
+	resp, b := f.do("PUT", f.presign("PUT", "bad.txt", nil), bytes.NewReader(content), map[string]string{"x-amz-checksum-crc32": "AAAAAA=="})
+	wantS3Error(t, resp, b, 400, "BadDigest")
+	resp, b = f.do("PUT", f.presign("PUT", "bad.txt", nil), bytes.NewReader(content), map[string]string{"x-amz-checksum-sha256": "not base64!"})
+	wantS3Error(t, resp, b, 400, "InvalidRequest")
+	for _, o := range f.s.State(t).Objects {
+		if strings.HasSuffix(o.Name, "bad.txt") {
+			t.Errorf("a refused upload was stored: %+v", o)
+		}
 	}
 }
