@@ -40,51 +40,24 @@ func (s *Server) catalog() scenarios.Catalog {
 // Scenarios gives in-process users and the admin API the scenario engine.
 func (s *Server) Scenarios() *scenarios.Engine { return s.scenarios }
 
-// readScenarioFiles reads the scenario files at paths: files as given, directories' *.yaml,
-// *.yml and *.json files (not recursive).
-func readScenarioFiles(paths []string) (map[string][]byte, error) {
-	files := map[string][]byte{}
-	for _, p := range paths {
-		info, err := os.Stat(p)
-		if err != nil {
-			return nil, fmt.Errorf("scenarios: %w", err)
-		}
-		names := []string{p}
-		if info.IsDir() {
-			names = nil
-			entries, err := os.ReadDir(p)
-			if err != nil {
-				return nil, fmt.Errorf("scenarios: %w", err)
-			}
-			for _, e := range entries {
-				if ext := filepath.Ext(e.Name()); !e.IsDir() && (ext == ".yaml" || ext == ".yml" || ext == ".json") {
-					names = append(names, filepath.Join(p, e.Name()))
-				}
-			}
-		}
-		for _, n := range names {
-			b, err := os.ReadFile(n)
-			if err != nil {
-				return nil, fmt.Errorf("scenarios: %w", err)
-			}
-			files[n] = b
-		}
-	}
-	return files, nil
-}
-
-// ReloadScenarios reads the configured scenario files again. A bad set leaves the running one
-// in place and is returned as the error.
-func (s *Server) ReloadScenarios() error {
-	files, err := readScenarioFiles(s.cfg.Scenarios)
+// ReloadScenarios reads the configured scenario files again and loads them when they differ
+// from what is loaded; it reports whether they did. A bad set leaves the running one in place
+// and is returned as the error. Unchanged files keep their rule state.
+func (s *Server) ReloadScenarios() (changed bool, err error) {
+	files, err := scenarios.ReadFiles(s.cfg.Scenarios)
 	if err != nil {
-		return err
+		return false, err
 	}
-	return s.scenarios.LoadFiles(files)
+	if s.scenarios.FilesUnchanged(files) {
+		return false, nil
+	}
+	return true, s.scenarios.LoadFiles(files)
 }
 
 // WatchScenarios reloads the scenario files whenever they change, until ctx ends. Bad files
-// are logged and the running set stays; session state is never touched.
+// are logged and the running set stays; session state is never touched. Only the named files
+// and, in named directories, scenario files (by extension) are watched: a log file written
+// beside them must not trigger reloads (each reload logs a line).
 func (s *Server) WatchScenarios(ctx context.Context) error {
 	if len(s.cfg.Scenarios) == 0 {
 		return nil
@@ -93,16 +66,27 @@ func (s *Server) WatchScenarios(ctx context.Context) error {
 	if err != nil {
 		return fmt.Errorf("watch scenarios: %w", err)
 	}
+	files := map[string]bool{} // named files, cleaned
+	dirs := map[string]bool{}  // named directories, cleaned
 	for _, p := range s.cfg.Scenarios {
-		// Watch the directory of a file too: editors replace files by renaming.
+		p = filepath.Clean(p)
+		// Watch the directory of a file: editors replace files by renaming, which a watch on
+		// the file itself would lose.
 		dir := p
 		if info, err := os.Stat(p); err == nil && !info.IsDir() {
 			dir = filepath.Dir(p)
+			files[p] = true
+		} else {
+			dirs[p] = true
 		}
 		if err := w.Add(dir); err != nil {
 			w.Close()
 			return fmt.Errorf("watch scenarios %s: %w", dir, err)
 		}
+	}
+	watched := func(name string) bool {
+		name = filepath.Clean(name)
+		return files[name] || dirs[filepath.Dir(name)] && scenarios.IsFile(name)
 	}
 	go func() {
 		defer w.Close()
@@ -115,7 +99,7 @@ func (s *Server) WatchScenarios(ctx context.Context) error {
 				if !ok {
 					return
 				}
-				if ev.Has(fsnotify.Chmod) {
+				if ev.Has(fsnotify.Chmod) || !watched(ev.Name) {
 					continue
 				}
 				settle = time.After(100 * time.Millisecond) // one reload for a burst of events
@@ -125,11 +109,13 @@ func (s *Server) WatchScenarios(ctx context.Context) error {
 				}
 				s.cfg.Logger.Warn("scenario watch", "error", err)
 			case <-settle:
-				if err := s.ReloadScenarios(); err != nil {
+				changed, err := s.ReloadScenarios()
+				switch {
+				case err != nil:
 					s.cfg.Logger.Error("scenario files changed but are invalid; keeping the running set", "error", err)
-					continue
+				case changed:
+					s.cfg.Logger.Info("scenarios reloaded", "count", len(s.scenarios.List("")))
 				}
-				s.cfg.Logger.Info("scenarios reloaded", "count", len(s.scenarios.List("")))
 			}
 		}
 	}()

@@ -96,7 +96,7 @@ func New(cfg Config) (*Server, error) {
 	}
 	s.scenarios = scenarios.NewEngine(s.catalog(), cfg.Clock)
 	if len(cfg.Scenarios) > 0 {
-		if err := s.ReloadScenarios(); err != nil {
+		if _, err := s.ReloadScenarios(); err != nil {
 			return nil, fmt.Errorf("load scenarios:\n%w", err)
 		}
 	}

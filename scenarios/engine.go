@@ -1,6 +1,7 @@
 package scenarios
 
 import (
+	"crypto/sha256"
 	"hash/fnv"
 	"math"
 	"math/rand/v2"
@@ -26,6 +27,15 @@ type Engine struct {
 
 	mu      sync.Mutex
 	buckets map[bucketKey]*bucket // global token buckets (session and key scopes live in SessionState)
+	// files remembers what LoadFiles last loaded from each file, so an unchanged file keeps its
+	// rules, and with them their counters, windows and buckets.
+	files map[string]loadedFile
+}
+
+// loadedFile is one file's content hash and the scenarios parsed from it.
+type loadedFile struct {
+	sum [sha256.Size]byte
+	scs []*Scenario
 }
 
 // bucketKey names a token bucket: the rule (this generation's: a reloaded rule starts full)
@@ -51,7 +61,7 @@ type set struct {
 
 // NewEngine returns an engine with no scenarios. cat names the APIs and operations rules may use.
 func NewEngine(cat Catalog, clock func() time.Time) *Engine {
-	e := &Engine{cat: cat, clock: clock, buckets: map[bucketKey]*bucket{}}
+	e := &Engine{cat: cat, clock: clock, buckets: map[bucketKey]*bucket{}, files: map[string]loadedFile{}}
 	e.set.Store(buildSet(nil))
 	return e
 }
@@ -131,22 +141,35 @@ func (e *Engine) replace(edit func(map[string]*Scenario)) {
 }
 
 // LoadFiles replaces every scenario that came from a file with those of files (name → content).
-// Nothing changes unless every file is valid; the error lists every problem.
+// Nothing changes unless every file is valid; the error lists every problem. A file whose
+// content is what was loaded from it before keeps its scenarios as they were, rule state
+// included: reloading unchanged files starts no counter, window or rate limit afresh.
 func (e *Engine) LoadFiles(files map[string][]byte) error {
+	e.mu.Lock()
+	prev := e.files
+	e.mu.Unlock()
 	var errs Errors
 	fresh := map[string]*Scenario{}
+	loaded := make(map[string]loadedFile, len(files))
 	names := make([]string, 0, len(files))
 	for n := range files {
 		names = append(names, n)
 	}
 	sort.Strings(names)
 	for _, name := range names {
-		scs, err := Parse(name, files[name], e.cat)
-		if err != nil {
-			errs = append(errs, err.(Errors)...)
-			continue
+		lf := loadedFile{sum: sha256.Sum256(files[name])}
+		if old, ok := prev[name]; ok && old.sum == lf.sum {
+			lf.scs = old.scs
+		} else {
+			scs, err := Parse(name, files[name], e.cat)
+			if err != nil {
+				errs = append(errs, err.(Errors)...)
+				continue
+			}
+			lf.scs = scs
 		}
-		for _, sc := range scs {
+		loaded[name] = lf
+		for _, sc := range lf.scs {
 			if prev, dup := fresh[sc.Name]; dup {
 				errs = append(errs, Error{File: name, Msg: "scenario " + sc.Name + " is also defined in " + prev.Source})
 			}
@@ -165,8 +188,25 @@ func (e *Engine) LoadFiles(files map[string][]byte) error {
 		for _, sc := range fresh {
 			m[sc.key()] = sc
 		}
+		e.files = loaded
 	})
 	return nil
+}
+
+// FilesUnchanged reports whether files are exactly what LoadFiles loaded last: the same names
+// with the same contents. A watcher uses it to skip reloads that would change nothing.
+func (e *Engine) FilesUnchanged(files map[string][]byte) bool {
+	e.mu.Lock()
+	defer e.mu.Unlock()
+	if len(files) != len(e.files) {
+		return false
+	}
+	for n, b := range files {
+		if lf, ok := e.files[n]; !ok || lf.sum != sha256.Sum256(b) {
+			return false
+		}
+	}
+	return true
 }
 
 // SourceAdmin marks scenarios added through the admin API; file reloads keep them.
@@ -197,7 +237,11 @@ func (e *Engine) Put(session string, data []byte) ([]string, error) {
 func (e *Engine) Delete(session, name string) bool {
 	found := false
 	e.replace(func(m map[string]*Scenario) {
-		_, found = m[scopedKey(session, name)]
+		var sc *Scenario
+		sc, found = m[scopedKey(session, name)]
+		if found {
+			delete(e.files, sc.Source) // the file no longer stands as loaded: the next reload reads it
+		}
 		delete(m, scopedKey(session, name))
 	})
 	return found
@@ -215,7 +259,12 @@ func (e *Engine) DropSession(session string) {
 }
 
 // Clear removes every scenario.
-func (e *Engine) Clear() { e.replace(func(m map[string]*Scenario) { clear(m) }) }
+func (e *Engine) Clear() {
+	e.replace(func(m map[string]*Scenario) {
+		clear(m)
+		clear(e.files)
+	})
+}
 
 // Get returns a scenario visible to a session: its own first, then the global one.
 func (e *Engine) Get(session, name string) (*Scenario, bool) {

@@ -295,29 +295,15 @@ func WithScenarioFiles(paths ...string) testcontainers.CustomizeRequestOption {
 // does. A directory without scenario files is an error.
 func WithScenarioDir(dir string) testcontainers.CustomizeRequestOption {
 	return func(req *testcontainers.GenericContainerRequest) error {
-		entries, err := os.ReadDir(dir)
+		paths, err := scenarios.Expand(dir)
 		if err != nil {
 			return fmt.Errorf("scenario dir: %w", err)
-		}
-		var paths []string
-		for _, e := range entries {
-			if !e.IsDir() && isScenarioFile(e.Name()) {
-				paths = append(paths, filepath.Join(dir, e.Name()))
-			}
 		}
 		if len(paths) == 0 {
 			return fmt.Errorf("scenario dir %s: no scenario files (*.yaml, *.yml, *.json)", dir)
 		}
 		return WithScenarioFiles(paths...)(req)
 	}
-}
-
-func isScenarioFile(name string) bool {
-	switch filepath.Ext(name) {
-	case ".yaml", ".yml", ".json":
-		return true
-	}
-	return false
 }
 
 // scenarioFiles reads and lints the files and returns them as container files under
@@ -332,7 +318,7 @@ func scenarioFiles(paths []string) ([]testcontainers.ContainerFile, error) {
 	var out []testcontainers.ContainerFile
 	for _, p := range paths {
 		base := filepath.Base(p)
-		if !isScenarioFile(base) {
+		if !scenarios.IsFile(base) {
 			return nil, fmt.Errorf("scenario file %s: the emulator loads only *.yaml, *.yml and *.json files", p)
 		}
 		if prev, dup := targets[base]; dup {

@@ -1,0 +1,37 @@
+package main
+
+import (
+	"os"
+	"os/exec"
+	"path/filepath"
+	"strings"
+	"testing"
+)
+
+// `go build ./cmd/fileemu` at the repository root writes ./fileemu: it must be ignored, and no
+// build artefact (or any file over 1 MiB) may be tracked.
+func TestNoBuildArtefactsTracked(t *testing.T) {
+	root, err := filepath.Abs("../..")
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, err := os.Stat(filepath.Join(root, ".git")); err != nil {
+		t.Skip("not a git checkout: nothing to check") // a source archive has no index
+	}
+	if out, err := exec.Command("git", "-C", root, "check-ignore", "-q", "--no-index", "fileemu").CombinedOutput(); err != nil {
+		t.Errorf("./fileemu (what go build ./cmd/fileemu writes) is not ignored: %v %s", err, out)
+	}
+	out, err := exec.Command("git", "-C", root, "ls-files", "-z").Output()
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, name := range strings.Split(strings.TrimRight(string(out), "\x00"), "\x00") {
+		info, err := os.Stat(filepath.Join(root, name))
+		if err != nil {
+			continue // deleted in the work tree
+		}
+		if info.Size() > 1<<20 {
+			t.Errorf("%s is tracked and %d bytes: build artefacts and large files do not belong in git", name, info.Size())
+		}
+	}
+}
