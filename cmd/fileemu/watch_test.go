@@ -114,4 +114,3 @@ func readFile(t *testing.T, path string) string {
 	}
 	return string(b)
 }
-
