@@ -416,7 +416,7 @@ func (p *parser) operation(n *yaml.Node, api, op string) {
 	if api != "" {
 		where = "api " + api
 	}
-	if close := closest(op, all, 3); len(close) > 0 {
+	if close := Closest(op, all, 3); len(close) > 0 {
 		p.errorf(n, "unknown operation %q in %s; did you mean %s?", op, where, strings.Join(close, ", "))
 		return
 	}
@@ -575,8 +575,9 @@ func sortedKeys(m Catalog) []string {
 	return keys
 }
 
-// closest returns up to n names nearest to s by edit distance (case-insensitive).
-func closest(s string, names []string, n int) []string {
+// Closest returns up to n names nearest to s by edit distance (case-insensitive): the "did you
+// mean" of scenario files and of the command line.
+func Closest(s string, names []string, n int) []string {
 	type cand struct {
 		name string
 		d    int

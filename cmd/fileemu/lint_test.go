@@ -58,13 +58,13 @@ func TestLintGoodFiles(t *testing.T) {
 	good := filepath.Join(dir, "good.yaml")
 	writeFile(t, good, goodScenario)
 	code, out := runBinary(t, nil, "lint", good)
-	if code != 0 || strings.TrimSpace(out) != good+": ok (1 scenarios)" {
+	if code != 0 || strings.TrimSpace(out) != good+": ok (1 scenario)" {
 		t.Errorf("lint good.yaml = %d %q, want 0 and ok", code, out)
 	}
 	// JSON is a scenario file too.
 	js := filepath.Join(dir, "good.json")
 	writeFile(t, js, `{"scenarios":[{"name":"j","rules":[{"match":{"api":"s3","method":"PUT"},"fault":"reset"}]}]}`)
-	if code, out := runBinary(t, nil, "lint", js); code != 0 || !strings.Contains(out, "good.json: ok (1 scenarios)") {
+	if code, out := runBinary(t, nil, "lint", js); code != 0 || !strings.Contains(out, "good.json: ok (1 scenario)") {
 		t.Errorf("lint good.json = %d %q", code, out)
 	}
 	// The ready-made scenarios are all valid for the binary's APIs.
@@ -73,7 +73,7 @@ func TestLintGoodFiles(t *testing.T) {
 		t.Fatal("no ready-made scenarios found")
 	}
 	code, out = runBinary(t, nil, append([]string{"lint"}, ready...)...)
-	if code != 0 || strings.Count(out, ": ok (1 scenarios)") != len(ready) {
+	if code != 0 || strings.Count(out, ": ok (1 scenario)") != len(ready) {
 		t.Errorf("lint of the ready-made scenarios = %d\n%s", code, out)
 	}
 }
@@ -103,7 +103,7 @@ func TestLintBadFiles(t *testing.T) {
 	if strings.Join(problems, "\n") != strings.Join(want, "\n") {
 		t.Errorf("lint printed\n%s\nwant the lines\n%s", out, strings.Join(want, "\n"))
 	}
-	if !strings.Contains(out, good+": ok (1 scenarios)") || !strings.Contains(out, "3 problems") {
+	if !strings.Contains(out, good+": ok (1 scenario)") || !strings.Contains(out, "3 problems") {
 		t.Errorf("lint output lacks the good file's ok or the count:\n%s", out)
 	}
 	if !strings.Contains(out, "did you mean getSignedUrl?") {
@@ -128,7 +128,7 @@ func TestLintBadFiles(t *testing.T) {
 		!strings.Contains(out, "missing.yaml: no such file or directory") {
 		t.Errorf("lint of broken files = %d\n%s", code, out)
 	}
-	if code, out := runBinary(t, nil, "lint"); code != 2 || !strings.Contains(out, "usage: fileemu lint FILE...") {
+	if code, out := runBinary(t, nil, "lint"); code != 2 || !strings.Contains(out, "usage: fileemu lint FILE|DIR...") {
 		t.Errorf("lint without files = %d %q, want 2 and the usage", code, out)
 	}
 }
@@ -303,7 +303,7 @@ func TestLintFindsDuplicatesAcrossFiles(t *testing.T) {
 
 // A bad environment value is refused like the same bad flag, not replaced by the default.
 func TestBadEnvironmentValueIsRefused(t *testing.T) {
-	code, out := runBinary(t, []string{"FILEEMU_MAX_OBJECT_SIZE=10MB"}, "serve", "--addr", "127.0.0.1:0")
+	code, out := runBinary(t, []string{"FILEEMU_MAX_OBJECT_SIZE=10 apples"}, "serve", "--addr", "127.0.0.1:0")
 	if code != 2 || !strings.Contains(out, "FILEEMU_MAX_OBJECT_SIZE") {
 		t.Errorf("= %d %s", code, out)
 	}

@@ -1,9 +1,10 @@
 // Command fileemu serves the file-upload API emulator.
 //
-//	fileemu [serve] [flags]   serve the emulator (default)
-//	fileemu lint FILE...      check scenario files; errors as file:line:column
-//	fileemu healthcheck       exit 0 when the emulator at --addr answers GET /__admin/health
-//	fileemu version           print the version
+//	fileemu [serve] [flags]       serve the emulator (default)
+//	fileemu lint FILE|DIR...      check scenario files; errors as file:line:column
+//	fileemu healthcheck [flags]   exit 0 when the emulator at --addr answers GET /__admin/health
+//	fileemu version               print the version
+//	fileemu help [COMMAND]        the usage text
 //
 // Every flag has an environment twin: --max-object-size is FILEEMU_MAX_OBJECT_SIZE.
 package main
@@ -14,13 +15,8 @@ import (
 	"flag"
 	"fmt"
 	"io"
-	"log/slog"
-	"net"
-	"net/http"
 	"os"
-	"os/signal"
 	"strings"
-	"syscall"
 	"time"
 
 	"github.com/fileemu/fileemu/emulator"
@@ -38,223 +34,231 @@ func main() {
 type settings struct {
 	addr, publicURL, logFormat, logLevel, adminToken, tokens, scenarios string
 	s3AccessKey, s3SecretKey, s3Region                                  string
-	seed, maxObjectSize                                                 int64
+	seed                                                                int64
+	maxObjectSize                                                       byteSize
 	journalSize                                                         int
 	s3Lenient                                                           bool
 	chunkExpiry                                                         time.Duration
 }
 
-func run(ctx context.Context, args []string, stdout, stderr io.Writer) int {
-	cmd := "serve"
-	if len(args) > 0 && !strings.HasPrefix(args[0], "-") {
-		cmd, args = args[0], args[1:]
+// command is one subcommand: its flags and what it does with them.
+type command struct {
+	name, args, summary string
+	flags               func(fs *flag.FlagSet, s *settings)
+	run                 func(ctx context.Context, s *settings, args []string, stdout, stderr io.Writer) int
+}
+
+func commands() []command {
+	return []command{
+		{name: "serve", args: "[flags]", summary: "serve the emulator (the default command)", flags: serveFlags,
+			run: func(ctx context.Context, s *settings, args []string, stdout, stderr io.Writer) int {
+				if len(args) > 0 {
+					fmt.Fprintf(stderr, "fileemu serve: unexpected argument %q; flags start with --\n", args[0])
+					return 2
+				}
+				if err := serve(ctx, *s, stderr); err != nil {
+					fmt.Fprintln(stderr, "fileemu:", err)
+					return 1
+				}
+				return 0
+			}},
+		{name: "lint", args: "FILE|DIR...", summary: "check scenario files as --scenarios would load them", flags: func(*flag.FlagSet, *settings) {},
+			run: func(_ context.Context, _ *settings, args []string, stdout, stderr io.Writer) int {
+				return lint(args, stdout, stderr)
+			}},
+		{name: "healthcheck", args: "[flags]", summary: "exit 0 when the emulator at --addr answers GET /__admin/health (Docker HEALTHCHECK)",
+			flags: func(fs *flag.FlagSet, s *settings) {
+				fs.StringVar(&s.addr, "addr", "127.0.0.1:8080", "address of the emulator")
+				fs.StringVar(&s.adminToken, "admin-token", "", "bearer token of the admin API, when it needs one")
+			},
+			run: func(ctx context.Context, s *settings, _ []string, _, stderr io.Writer) int {
+				return healthcheck(ctx, s.addr, s.adminToken, stderr)
+			}},
+		{name: "version", summary: "print the version", flags: func(*flag.FlagSet, *settings) {},
+			run: func(_ context.Context, _ *settings, _ []string, stdout, _ io.Writer) int {
+				fmt.Fprintln(stdout, "fileemu", version)
+				return 0
+			}},
+		{name: "help", args: "[COMMAND]", summary: "print this text, or one command's flags", flags: func(*flag.FlagSet, *settings) {}},
 	}
-	fs := flag.NewFlagSet("fileemu "+cmd, flag.ContinueOnError)
-	fs.SetOutput(stderr)
-	var s settings
-	// Flags with plain defaults; the environment twins are applied through fs.Set below, so a
-	// bad FILEEMU_* value is refused exactly like the same bad flag.
-	fs.StringVar(&s.addr, "addr", "127.0.0.1:8080", "listen address")
+}
+
+// serveFlags are the server's flags, with plain defaults; environment twins are applied on top.
+func serveFlags(fs *flag.FlagSet, s *settings) {
+	fs.StringVar(&s.addr, "addr", "127.0.0.1:8080", "listen address (0.0.0.0:8080 in a container)")
 	fs.StringVar(&s.publicURL, "public-url", "", "base URL handed out in URLs; empty: the host each request came in on")
-	fs.StringVar(&s.logFormat, "log-format", "text", "log format: text or json")
-	fs.StringVar(&s.logLevel, "log-level", "info", "log level: debug, info, warn or error")
-	fs.StringVar(&s.adminToken, "admin-token", "", "bearer token required by the admin API; empty: open")
+	s.maxObjectSize = emulator.DefaultMaxObjectSize // before Var: the help shows it as the default
+	fs.Var(&s.maxObjectSize, "max-object-size", "largest upload: bytes, or with a unit (10MiB, 1GB)")
+	fs.Int64Var(&s.seed, "seed", 1, "seed of generated data: same seed, same data")
 	fs.StringVar(&s.tokens, "tokens", "", "comma-separated API keys/bearer tokens the APIs accept; empty: any non-empty one")
+	fs.StringVar(&s.adminToken, "admin-token", "", "bearer token required by the admin API; empty: open")
+	fs.IntVar(&s.journalSize, "journal-size", 10000, "request journal capacity (entries)")
+	fs.DurationVar(&s.chunkExpiry, "chunk-expiry", time.Hour, "how long an abandoned files.ro chunked upload is kept")
 	fs.StringVar(&s.s3AccessKey, "s3-access-key", "fileemu", "fake S3 access key")
 	fs.StringVar(&s.s3SecretKey, "s3-secret-key", "fileemu-secret", "fake S3 secret key")
 	fs.StringVar(&s.s3Region, "s3-region", "us-east-1", "fake S3 region")
-	fs.StringVar(&s.scenarios, "scenarios", "", "comma-separated scenario files or directories, reloaded when they change")
-	fs.Int64Var(&s.seed, "seed", 1, "seed of generated data")
-	fs.Int64Var(&s.maxObjectSize, "max-object-size", emulator.DefaultMaxObjectSize, "largest upload in bytes")
-	fs.DurationVar(&s.chunkExpiry, "chunk-expiry", time.Hour, "how long an abandoned files.ro chunked upload is kept")
-	fs.IntVar(&s.journalSize, "journal-size", 10000, "request journal capacity")
 	fs.BoolVar(&s.s3Lenient, "s3-lenient", false, "log S3 signature problems instead of refusing")
-	var envErr error
-	fs.VisitAll(func(f *flag.Flag) {
-		f.Usage += " (" + envName(f.Name) + ")"
-		if v, ok := os.LookupEnv(envName(f.Name)); ok && envErr == nil {
-			if err := fs.Set(f.Name, v); err != nil {
-				envErr = fmt.Errorf("%s=%q: %w", envName(f.Name), v, err)
-			}
+	fs.StringVar(&s.scenarios, "scenarios", "", "comma-separated scenario files or directories, reloaded when they change")
+	fs.StringVar(&s.logFormat, "log-format", "text", "log format: text or json")
+	fs.StringVar(&s.logLevel, "log-level", "info", "log level: "+strings.Join(logLevels, ", "))
+}
+
+func run(ctx context.Context, args []string, stdout, stderr io.Writer) int {
+	name := "serve"
+	if len(args) > 0 && (args[0] == "-h" || args[0] == "-help" || args[0] == "--help") {
+		name, args = "help", nil // the whole usage, not only serve's flags
+	} else if len(args) > 0 && !strings.HasPrefix(args[0], "-") {
+		name, args = args[0], args[1:]
+	}
+	cmds := commands()
+	var cmd *command
+	for i := range cmds {
+		if cmds[i].name == name {
+			cmd = &cmds[i]
 		}
-	})
-	if envErr != nil {
-		fmt.Fprintln(stderr, "fileemu:", envErr)
+	}
+	if cmd == nil {
+		var names []string
+		for _, c := range cmds {
+			names = append(names, c.name)
+		}
+		hint := ""
+		if close := scenarios.Closest(name, names, 1); len(close) > 0 {
+			hint = fmt.Sprintf("; did you mean %s?", close[0])
+		}
+		fmt.Fprintf(stderr, "fileemu: unknown command %q%s\nRun 'fileemu help' for usage.\n", name, hint)
+		return 2
+	}
+	if cmd.name == "help" {
+		return help(args, stdout, stderr)
+	}
+	var s settings
+	fs := newFlagSet(*cmd, &s)
+	if err := applyEnv(fs); err != nil {
+		fmt.Fprintln(stderr, "fileemu:", err)
 		return 2
 	}
 	if err := fs.Parse(args); err != nil {
+		if errors.Is(err, flag.ErrHelp) {
+			commandUsage(stdout, *cmd)
+			return 0
+		}
+		fmt.Fprintf(stderr, "fileemu %s: %s\nRun 'fileemu %s --help' for its flags.\n", cmd.name, flagError(err, fs), cmd.name)
 		return 2
 	}
-	switch cmd {
-	case "version":
-		fmt.Fprintln(stdout, "fileemu", version)
-		return 0
-	case "healthcheck":
-		return healthcheck(ctx, s.addr, s.adminToken, stderr)
-	case "lint":
-		return lint(fs.Args(), stdout, stderr)
-	case "serve":
-		if err := serve(ctx, s, stderr); err != nil {
-			fmt.Fprintln(stderr, "fileemu:", err)
-			return 1
+	return cmd.run(ctx, &s, fs.Args(), stdout, stderr)
+}
+
+func newFlagSet(cmd command, s *settings) *flag.FlagSet {
+	fs := flag.NewFlagSet("fileemu "+cmd.name, flag.ContinueOnError)
+	fs.SetOutput(io.Discard) // errors and help are printed by run, in our words
+	cmd.flags(fs, s)
+	return fs
+}
+
+// applyEnv sets each flag from its environment twin, through fs.Set, so a bad FILEEMU_* value
+// is refused exactly like the same bad flag.
+func applyEnv(fs *flag.FlagSet) error {
+	var err error
+	fs.VisitAll(func(f *flag.Flag) {
+		if v, ok := os.LookupEnv(envName(f.Name)); ok && err == nil {
+			if serr := fs.Set(f.Name, v); serr != nil {
+				err = fmt.Errorf("%s=%q: %w", envName(f.Name), v, serr)
+			}
 		}
-		return 0
+	})
+	return err
+}
+
+// flagError words a parse error, suggesting the flag that was probably meant.
+func flagError(err error, fs *flag.FlagSet) string {
+	const undefined = "flag provided but not defined: "
+	msg := err.Error()
+	if !strings.HasPrefix(msg, undefined) {
+		return msg
 	}
-	fmt.Fprintf(stderr, "fileemu: unknown command %q (serve, lint, healthcheck, version)\n", cmd)
-	return 2
+	given := strings.TrimLeft(strings.TrimPrefix(msg, undefined), "-")
+	var names []string
+	fs.VisitAll(func(f *flag.Flag) { names = append(names, f.Name) })
+	out := fmt.Sprintf("unknown flag --%s", given)
+	if close := scenarios.Closest(given, names, 1); len(close) > 0 {
+		out += fmt.Sprintf("; did you mean --%s?", close[0])
+	}
+	return out
 }
 
 func envName(flagName string) string {
 	return "FILEEMU_" + strings.ToUpper(strings.ReplaceAll(flagName, "-", "_"))
 }
 
-func newLogger(format, level string, w io.Writer) (*slog.Logger, error) {
-	var lv slog.Level
-	if err := lv.UnmarshalText([]byte(level)); err != nil {
-		return nil, fmt.Errorf("--log-level: %w", err)
+// help prints the whole usage, or one command's.
+func help(args []string, stdout, stderr io.Writer) int {
+	if len(args) == 0 {
+		usage(stdout)
+		return 0
 	}
-	opts := &slog.HandlerOptions{Level: lv}
-	switch format {
-	case "text":
-		return slog.New(slog.NewTextHandler(w, opts)), nil
-	case "json":
-		return slog.New(slog.NewJSONHandler(w, opts)), nil
-	}
-	return nil, fmt.Errorf("--log-format must be text or json, not %q", format)
-}
-
-func serve(ctx context.Context, s settings, logOut io.Writer) error {
-	logger, err := newLogger(s.logFormat, s.logLevel, logOut)
-	if err != nil {
-		return err
-	}
-	tokens := splitList(s.tokens)
-	emu, err := emulator.New(emulator.Config{
-		PublicURL: s.publicURL, MaxObjectSize: s.maxObjectSize, Seed: s.seed, AdminToken: s.adminToken,
-		Tokens: tokens, JournalSize: s.journalSize, S3Lenient: s.s3Lenient, Logger: logger, Version: version,
-		S3: emulator.S3Credentials(s.s3AccessKey, s.s3SecretKey, s.s3Region), Scenarios: splitList(s.scenarios), ChunkExpiry: s.chunkExpiry,
-	})
-	if err != nil {
-		return err
-	}
-	ln, err := net.Listen("tcp", s.addr)
-	if err != nil {
-		return fmt.Errorf("listen: %w", err)
-	}
-	// No ReadTimeout: large uploads may take long. Headers must come quickly.
-	srv := &http.Server{Handler: emu, ReadHeaderTimeout: 10 * time.Second}
-	ctx, stop := signal.NotifyContext(ctx, os.Interrupt, syscall.SIGTERM)
-	defer stop()
-	if err := emu.WatchScenarios(ctx); err != nil {
-		return err
-	}
-	errc := make(chan error, 1)
-	go func() { errc <- srv.Serve(ln) }()
-	logger.Info("fileemu listening", "addr", ln.Addr().String(), "apis", strings.Join(emu.APINames(), ","), "version", version,
-		"scenarios", len(emu.Scenarios().List("")))
-	select {
-	case err := <-errc:
-		return fmt.Errorf("serve: %w", err)
-	case <-ctx.Done():
-	}
-	logger.Info("shutting down: letting in-flight requests finish", "timeout", emulator.ShutdownTimeout)
-	sctx, cancel := context.WithTimeout(context.Background(), emulator.ShutdownTimeout)
-	defer cancel()
-	if err := srv.Shutdown(sctx); err != nil {
-		return fmt.Errorf("shutdown: %w", err)
-	}
-	if err := <-errc; err != nil && !errors.Is(err, http.ErrServerClosed) {
-		return fmt.Errorf("serve: %w", err)
-	}
-	return nil
-}
-
-// healthcheck is the Docker HEALTHCHECK: GET /__admin/health on addr.
-func healthcheck(ctx context.Context, addr, token string, stderr io.Writer) int {
-	host, port, err := net.SplitHostPort(addr)
-	if err != nil {
-		fmt.Fprintln(stderr, "healthcheck:", err)
-		return 1
-	}
-	if host == "" || host == "0.0.0.0" || host == "::" {
-		host = "127.0.0.1"
-	}
-	ctx, cancel := context.WithTimeout(ctx, 3*time.Second)
-	defer cancel()
-	req, err := http.NewRequestWithContext(ctx, http.MethodGet, "http://"+net.JoinHostPort(host, port)+"/__admin/health", nil)
-	if err != nil {
-		fmt.Fprintln(stderr, "healthcheck:", err)
-		return 1
-	}
-	if token != "" {
-		req.Header.Set("Authorization", "Bearer "+token)
-	}
-	resp, err := http.DefaultClient.Do(req)
-	if err != nil {
-		fmt.Fprintln(stderr, "healthcheck:", err)
-		return 1
-	}
-	resp.Body.Close()
-	if resp.StatusCode != http.StatusOK {
-		fmt.Fprintln(stderr, "healthcheck: status", resp.StatusCode)
-		return 1
-	}
-	return 0
-}
-
-// splitList splits a comma-separated flag value, dropping empty items.
-func splitList(v string) []string {
-	var out []string
-	for _, t := range strings.Split(v, ",") {
-		if t = strings.TrimSpace(t); t != "" {
-			out = append(out, t)
+	for _, c := range commands() {
+		if c.name == args[0] {
+			commandUsage(stdout, c)
+			return 0
 		}
 	}
-	return out
+	fmt.Fprintf(stderr, "fileemu help: unknown command %q\n", args[0])
+	return 2
 }
 
-// lint checks scenario files against the mounted APIs, together as --scenarios would load them
-// (a name defined twice across files is an error too), and prints every problem as
-// file:line:column: message. It exits 1 on any problem, 2 without files.
-func lint(files []string, stdout, stderr io.Writer) int {
-	if len(files) == 0 {
-		fmt.Fprintln(stderr, "usage: fileemu lint FILE...")
-		return 2
+func usage(w io.Writer) {
+	fmt.Fprint(w, `fileemu emulates file-upload APIs for integration tests and front-end development: the Haufe
+Copilot files API, Teamwork Desk v2 files, Weavy files and files.ro share uploads, with the fake
+S3 their uploads go to (presigned URLs and POST policies really checked), an admin API, sessions
+and scenario files for errors, rate limits, viruses and slow processing.
+
+Usage:
+`)
+	for _, c := range commands() {
+		fmt.Fprintf(w, "  %-32s %s\n", strings.TrimSpace("fileemu "+c.name+" "+c.args), c.summary)
 	}
-	emu, err := emulator.New(emulator.Config{})
-	if err != nil {
-		fmt.Fprintln(stderr, "fileemu:", err)
-		return 1
-	}
-	docs := map[string][]byte{}
-	bad := 0
-	for _, f := range files {
-		data, err := os.ReadFile(f)
-		if err != nil {
-			fmt.Fprintln(stderr, err)
-			bad++
-			continue
-		}
-		docs[f] = data
-	}
-	err = scenarios.NewEngine(emu.Scenarios().Catalog(), time.Now).LoadFiles(docs)
-	var es scenarios.Errors
-	errors.As(err, &es)
-	failed := map[string]bool{}
-	for _, e := range es {
-		fmt.Fprintln(stderr, e)
-		failed[e.File] = true
-	}
-	bad += len(es)
-	for _, f := range files {
-		if _, read := docs[f]; read && !failed[f] {
-			scs, _ := scenarios.Parse(f, docs[f], emu.Scenarios().Catalog())
-			fmt.Fprintf(stdout, "%s: ok (%d scenarios)\n", f, len(scs))
+	fmt.Fprintln(w)
+	for _, c := range commands() {
+		if flagCount(c) > 0 {
+			fmt.Fprintf(w, "Flags of %s (each has an environment twin, shown in brackets):\n", c.name)
+			printFlags(w, c)
+			fmt.Fprintln(w)
 		}
 	}
-	if bad > 0 {
-		fmt.Fprintf(stderr, "%d problems\n", bad)
-		return 1
+	fmt.Fprint(w, `Examples:
+  fileemu serve --addr 0.0.0.0:8080 --scenarios scenarios/ready
+  FILEEMU_MAX_OBJECT_SIZE=10MiB FILEEMU_TOKENS=k1,k2 fileemu
+  fileemu lint scenarios/ready
+
+Documentation: README.md; the API contracts: GET /__admin/openapi/{api}.
+`)
+}
+
+func commandUsage(w io.Writer, c command) {
+	fmt.Fprintf(w, "Usage: %s\n\n%s.\n", strings.TrimSpace("fileemu "+c.name+" "+c.args), c.summary)
+	if flagCount(c) > 0 {
+		fmt.Fprintln(w, "\nFlags (each has an environment twin, shown in brackets):")
+		printFlags(w, c)
 	}
-	return 0
+}
+
+func flagCount(c command) int {
+	n := 0
+	newFlagSet(c, &settings{}).VisitAll(func(*flag.Flag) { n++ })
+	return n
+}
+
+// printFlags lists a command's flags (alphabetically, as VisitAll gives them) with default and twin.
+func printFlags(w io.Writer, c command) {
+	fs := newFlagSet(c, &settings{})
+	var fl []*flag.Flag
+	fs.VisitAll(func(f *flag.Flag) { fl = append(fl, f) })
+	for _, f := range fl {
+		def := f.DefValue
+		if def == "" {
+			def = `""`
+		}
+		fmt.Fprintf(w, "  --%-18s %s\n  %-20s default %s [%s]\n", f.Name, f.Usage, "", def, envName(f.Name))
+	}
 }

@@ -191,12 +191,7 @@ func NewModel(blobs *blobstore.Store, opts Options) *Model {
 		uploads: map[uploadKey]*upload{},
 	}
 	m.owner = User{ID: seededUUID(opts.Seed, "owner"), Name: gofakeit.New(uint64(opts.Seed)).Name()}
-	seed := []ShareFixture{
-		{Token: SeedToken, Folder: "Demo", Permission: PermissionEditor},
-		{Token: SeedReadonlyToken, Folder: "Demo read-only", Permission: PermissionVisitor},
-		{Token: SeedProtectedToken, Folder: "Demo protected", Permission: PermissionEditor, Password: SeedPassword},
-	}
-	for _, f := range seed {
+	for _, f := range SeedShares() {
 		folder := m.addFixture(f, seededUUID(opts.Seed, "folder "+f.Token), seededUUID(opts.Seed, "share "+f.Token))
 		if f.Token == SeedReadonlyToken {
 			m.newItem(seededUUID(opts.Seed, "photos"), KindFolder, "Photos", folder.ID)
@@ -206,6 +201,15 @@ func NewModel(blobs *blobstore.Store, opts Options) *Model {
 		m.addFixture(f, newUUID(), newUUID())
 	}
 	return m
+}
+
+// SeedShares are the shares every session starts with, before Options.Fixtures.
+func SeedShares() []ShareFixture {
+	return []ShareFixture{
+		{Token: SeedToken, Folder: "Demo", Permission: PermissionEditor},
+		{Token: SeedReadonlyToken, Folder: "Demo read-only", Permission: PermissionVisitor},
+		{Token: SeedProtectedToken, Folder: "Demo protected", Permission: PermissionEditor, Password: SeedPassword},
+	}
 }
 
 // ShareFixture is a share every session starts with: a new folder at the owner's root, shared.

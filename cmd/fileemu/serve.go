@@ -1,0 +1,160 @@
+package main
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"io"
+	"log/slog"
+	"net"
+	"net/http"
+	"os"
+	"os/signal"
+	"strings"
+	"syscall"
+	"time"
+
+	"github.com/fileemu/fileemu/emulator"
+)
+
+// logLevels are the accepted --log-level values.
+var logLevels = []string{"debug", "info", "warn", "error"}
+
+func newLogger(format, level string, w io.Writer) (*slog.Logger, error) {
+	var lv slog.Level
+	if !containsFold(logLevels, level) || lv.UnmarshalText([]byte(level)) != nil {
+		return nil, fmt.Errorf("--log-level %q: use one of %s", level, strings.Join(logLevels, ", "))
+	}
+	opts := &slog.HandlerOptions{Level: lv}
+	switch format {
+	case "text":
+		return slog.New(slog.NewTextHandler(w, opts)), nil
+	case "json":
+		return slog.New(slog.NewJSONHandler(w, opts)), nil
+	}
+	return nil, fmt.Errorf("--log-format %q: use text or json", format)
+}
+
+func containsFold(list []string, s string) bool {
+	for _, v := range list {
+		if strings.EqualFold(v, s) {
+			return true
+		}
+	}
+	return false
+}
+
+func serve(ctx context.Context, s settings, logOut io.Writer) error {
+	logger, err := newLogger(s.logFormat, s.logLevel, logOut)
+	if err != nil {
+		return err
+	}
+	emu, err := emulator.New(emulator.Config{
+		PublicURL: s.publicURL, MaxObjectSize: int64(s.maxObjectSize), Seed: s.seed, AdminToken: s.adminToken,
+		Tokens: splitList(s.tokens), JournalSize: s.journalSize, S3Lenient: s.s3Lenient, Logger: logger, Version: version,
+		S3: emulator.S3Credentials(s.s3AccessKey, s.s3SecretKey, s.s3Region), Scenarios: splitList(s.scenarios), ChunkExpiry: s.chunkExpiry,
+	})
+	if err != nil {
+		return err
+	}
+	ln, err := net.Listen("tcp", s.addr)
+	if err != nil {
+		if errors.Is(err, syscall.EADDRINUSE) {
+			return fmt.Errorf("%w: another process listens on %s; choose another address with --addr or %s (e.g. --addr 127.0.0.1:8081)",
+				err, s.addr, envName("addr"))
+		}
+		return fmt.Errorf("listen: %w", err)
+	}
+	// No ReadTimeout: large uploads may take long. Headers must come quickly.
+	srv := &http.Server{Handler: emu, ReadHeaderTimeout: 10 * time.Second}
+	ctx, stop := signal.NotifyContext(ctx, os.Interrupt, syscall.SIGTERM)
+	defer stop()
+	if err := emu.WatchScenarios(ctx); err != nil {
+		return err
+	}
+	errc := make(chan error, 1)
+	go func() { errc <- srv.Serve(ln) }()
+	announce(logger, logOut, s, emu, ln.Addr().String())
+	select {
+	case err := <-errc:
+		return fmt.Errorf("serve: %w", err)
+	case <-ctx.Done():
+	}
+	logger.Info("shutting down: letting in-flight requests finish", "timeout", emulator.ShutdownTimeout)
+	sctx, cancel := context.WithTimeout(context.Background(), emulator.ShutdownTimeout)
+	defer cancel()
+	if err := srv.Shutdown(sctx); err != nil {
+		return fmt.Errorf("shutdown: %w", err)
+	}
+	if err := <-errc; err != nil && !errors.Is(err, http.ErrServerClosed) {
+		return fmt.Errorf("serve: %w", err)
+	}
+	return nil
+}
+
+// announce logs where everything is, as Prism lists its routes: the base URL of every API, the
+// session prefix, the loaded scenarios and the seed shares. Text logs get a readable table
+// after the log line; JSON logs get the same facts as fields of that line.
+func announce(logger *slog.Logger, w io.Writer, s settings, emu *emulator.Server, addr string) {
+	base := strings.TrimRight(s.publicURL, "/")
+	if base == "" {
+		host, port, _ := net.SplitHostPort(addr)
+		if ip := net.ParseIP(host); ip == nil || ip.IsUnspecified() {
+			host = "127.0.0.1" // 0.0.0.0 is where it listens, not an address to call
+		}
+		base = "http://" + net.JoinHostPort(host, port)
+	}
+	var apis, names []string
+	urls := map[string]any{}
+	for _, e := range emu.Endpoints() {
+		urls[e.API] = base + e.Path
+		names = append(names, e.API)
+		if e.API != "admin" {
+			apis = append(apis, e.API)
+		}
+	}
+	var scs, shares []string
+	for _, sc := range emu.Scenarios().List("") {
+		st := sc.Name
+		if !sc.Active {
+			st += " (inactive)"
+		}
+		scs = append(scs, st)
+	}
+	for _, sh := range emulator.SeedShares() {
+		st := sh.Token + " (" + sh.Permission
+		if sh.Password != "" {
+			st += ", password " + sh.Password
+		}
+		shares = append(shares, st+")")
+	}
+	sessions := base + emulator.SessionPrefix + "{id}/..."
+	if s.logFormat != "text" {
+		logger.Info("fileemu listening", "addr", addr, "version", version, "apis", strings.Join(apis, ","),
+			"urls", urls, "sessions", sessions, "scenarios", scs, "shares", shares)
+		return
+	}
+	logger.Info("fileemu listening", "addr", addr, "version", version)
+	var b strings.Builder
+	for _, n := range names {
+		fmt.Fprintf(&b, "  %-9s %s\n", n, urls[n])
+	}
+	fmt.Fprintf(&b, "  %-9s %s (or the header X-Fileemu-Session: {id}); no prefix: session \"default\"\n", "sessions", sessions)
+	if len(scs) == 0 {
+		scs = []string{"none (--scenarios FILE,DIR)"}
+	}
+	fmt.Fprintf(&b, "  %-9s %s\n", "scenarios", strings.Join(scs, ", "))
+	fmt.Fprintf(&b, "  %-9s %s (files.ro: %s/api/v1/shares/{token})\n", "shares", strings.Join(shares, ", "), base)
+	_, _ = io.WriteString(w, b.String())
+}
+
+// splitList splits a comma-separated flag value, dropping empty items.
+func splitList(v string) []string {
+	var out []string
+	for _, t := range strings.Split(v, ",") {
+		if t = strings.TrimSpace(t); t != "" {
+			out = append(out, t)
+		}
+	}
+	return out
+}
