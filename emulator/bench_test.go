@@ -3,9 +3,11 @@ package emulator_test
 import (
 	"fmt"
 	"io"
+	"maps"
 	"net/http"
 	"net/http/httptest"
 	"runtime"
+	"slices"
 	"strings"
 	"testing"
 	"time"
@@ -99,7 +101,7 @@ func rulesDoc(b *testing.B, srv *emulator.Server, n int) []byte {
 	var ops []op
 	cat := srv.Scenarios().Catalog()
 	for _, api := range []string{"haufe", "desk", "s3", "weavy", "filesro"} {
-		for _, id := range cat[api] {
+		for _, id := range slices.Sorted(maps.Keys(cat[api].Operations)) {
 			ops = append(ops, op{api, id})
 		}
 	}

@@ -13,8 +13,11 @@ import (
 	"time"
 
 	"github.com/fsnotify/fsnotify"
+	"github.com/getkin/kin-openapi/openapi3"
 
 	"github.com/fileemu/fileemu/emulator/api"
+	"github.com/fileemu/fileemu/emulator/desk"
+	"github.com/fileemu/fileemu/emulator/haufe"
 	"github.com/fileemu/fileemu/emulator/session"
 	"github.com/fileemu/fileemu/emulator/validate"
 	"github.com/fileemu/fileemu/scenarios"
@@ -26,15 +29,53 @@ const ScenarioHeader = "X-Fileemu-Scenario"
 // hangLimit bounds a "hang" fault for clients that never give up.
 const hangLimit = 10 * time.Minute
 
-// catalog lists the operations of every mounted API, for scenario rules to name.
+// uploadBuckets maps the fake S3 buckets that APIs hand out upload URLs for to those APIs: an
+// infect rule naming Haufe applies to the S3 upload of a file Haufe handed out the URL for.
+var uploadBuckets = map[string]string{haufe.Bucket: "haufe", desk.Bucket: "desk"}
+
+// catalog lists the operations of every mounted API and what each carries, read from the
+// specs, for scenario rules to name and for lint to refuse rules that can never match.
 func (s *Server) catalog() scenarios.Catalog {
 	cat := scenarios.Catalog{}
 	for _, a := range s.apis {
-		if !a.Sessionless {
-			cat[a.Name] = a.Spec.OperationIDs()
+		if a.Sessionless {
+			continue
 		}
+		c := scenarios.CatalogAPI{Operations: map[string]scenarios.Operation{}}
+		for p, item := range a.Spec.Doc.Paths.Map() {
+			for _, op := range item.Operations() {
+				facts := scenarios.Operation{Upload: api.StreamsOperation(op)}
+				// urlFilename reads these: a filename or name query parameter, an S3 object key.
+				params := append(append(openapi3.Parameters{}, item.Parameters...), op.Parameters...)
+				for _, ref := range params {
+					if pr := ref.Value; pr != nil && pr.In == "query" && (pr.Name == "filename" || pr.Name == "name") {
+						facts.Filename = true
+					}
+				}
+				if a.Name == "s3" && strings.Contains(p, "{key}") {
+					facts.Filename = true
+				}
+				c.Operations[op.OperationID] = facts
+			}
+		}
+		for _, owner := range uploadBuckets {
+			if owner == a.Name {
+				c.UploadsTo = "s3"
+			}
+		}
+		cat[a.Name] = c
 	}
 	return cat
+}
+
+// owner is the API that handed out the URL of an S3 request (by its bucket), or "".
+func owner(r *http.Request) string {
+	rest, ok := strings.CutPrefix(r.URL.Path, "/s3/")
+	if !ok {
+		return ""
+	}
+	bucket, _, _ := strings.Cut(rest, "/")
+	return uploadBuckets[bucket]
 }
 
 // Scenarios gives in-process users and the admin API the scenario engine.
@@ -164,7 +205,7 @@ func (s *Server) applyScenarios(req *api.Request) (done bool, err error) {
 	st := session.Model(req.Session, "scenarios", scenarios.NewSessionState)
 	d := s.scenarios.Evaluate(scenarios.Input{
 		Session: req.Session.ID, State: st, API: req.API.Name, Operation: req.Route.OperationID, Method: r.Method, Path: r.URL.Path,
-		Header: r.Header, Query: r.URL.Query(), Credential: api.Credential(r), Named: named, Filename: urlFilename(r),
+		Header: r.Header, Query: r.URL.Query(), Credential: api.Credential(r), Named: named, Filename: urlFilename(r), Owner: owner(r),
 	})
 	if d == nil {
 		return false, nil

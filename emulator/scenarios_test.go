@@ -549,3 +549,106 @@ func TestUnknownPathCreatesNoSession(t *testing.T) {
 		t.Errorf("session ghost-123 exists: %d", resp.StatusCode)
 	}
 }
+
+// haufeUpload requests a signed URL for name, PUTs content and polls the status to its end.
+func haufeUpload(t *testing.T, client *http.Client, s *testkit.Session, name, content string) (status string, infected bool) {
+	t.Helper()
+	r, _ := http.NewRequest("GET", s.URL("haufe")+"/v1/files/signed-url?filename="+name, nil)
+	r.Header.Set("api-key", "k")
+	r.Header.Set("user-id", "u1")
+	_, body := testkit.Do(t, client, r)
+	var su struct {
+		FileID  string `json:"file_id"`
+		FileURL string `json:"file_url"`
+	}
+	json.Unmarshal(body, &su)
+	put, _ := http.NewRequest("PUT", su.FileURL, strings.NewReader(content))
+	if resp, b := testkit.Do(t, client, put); resp.StatusCode != 200 {
+		t.Fatalf("PUT = %d %s", resp.StatusCode, b)
+	}
+	var st struct {
+		ProcessingStatus string `json:"processing_status"`
+		Warnings         struct{ Infected bool }
+	}
+	for range 2 {
+		r, _ := http.NewRequest("GET", s.URL("haufe")+"/v1/files/"+su.FileID+"/status", nil)
+		r.Header.Set("api-key", "k")
+		r.Header.Set("user-id", "u1")
+		_, body = testkit.Do(t, client, r)
+		json.Unmarshal(body, &st)
+	}
+	return st.ProcessingStatus, st.Warnings.Infected
+}
+
+// deskUpload posts name through Desk's S3 form and activates it; it returns the PATCH status.
+func deskUpload(t *testing.T, client *http.Client, s *testkit.Session, name, content string) int {
+	t.Helper()
+	r, _ := http.NewRequest("POST", s.URL("desk")+"/files/ref.json", strings.NewReader(`{"filename":"`+name+`","mimeType":"application/octet-stream"}`))
+	r.Header.Set("Authorization", "Bearer k")
+	r.Header.Set("Content-Type", "application/json")
+	_, body := testkit.Do(t, client, r)
+	var ref struct {
+		URL    string            `json:"url"`
+		Params map[string]string `json:"params"`
+		File   struct{ ID int }  `json:"file"`
+	}
+	json.Unmarshal(body, &ref)
+	form, ct := multipartForm(ref.Params, name, []byte(content))
+	post, _ := http.NewRequest("POST", ref.URL, form)
+	post.Header.Set("Content-Type", ct)
+	if resp, b := testkit.Do(t, client, post); resp.StatusCode != 201 {
+		t.Fatalf("S3 POST = %d %s", resp.StatusCode, b)
+	}
+	patch, _ := http.NewRequest("PATCH", fmt.Sprintf("%s/files/%d.json", s.URL("desk"), ref.File.ID), nil)
+	patch.Header.Set("Authorization", "Bearer k")
+	resp, _ := testkit.Do(t, client, patch)
+	return resp.StatusCode
+}
+
+// An infect rule naming Haufe (or Desk) applies to the uploads to URLs that API handed out,
+// though their bytes arrive at the fake S3; other APIs' uploads stay clean.
+func TestInfectRuleOfTheAPIThatHandedOutTheURL(t *testing.T) {
+	emu := testkit.Start(t)
+	client := emu.Client(t)
+	for _, owner := range []string{"haufe", "desk"} {
+		t.Run(owner, func(t *testing.T) {
+			s := emu.Session(t)
+			s.LoadScenarioText(t, "scenarios:\n  - name: exe\n    rules:\n      - match: {api: "+owner+", filename: '*.exe'}\n        infect: true\n")
+			status, infected := haufeUpload(t, client, s, "setup.exe", "MZ harmless")
+			if want := owner == "haufe"; infected != want || (status == "FAILED") != want {
+				t.Errorf("Haufe upload with the rule on %s: %s infected=%v, want infected=%v", owner, status, infected, want)
+			}
+			want := 200
+			if owner == "desk" {
+				want = 400 // refused as infected
+			}
+			if got := deskUpload(t, client, s, "setup.exe", "MZ"); got != want {
+				t.Errorf("Desk activation with the rule on %s = %d, want %d", owner, got, want)
+			}
+			if _, infected := haufeUpload(t, client, s, "setup.txt", "plain"); infected {
+				t.Errorf("setup.txt infected by a *.exe rule")
+			}
+		})
+	}
+}
+
+// A rule that could never fire is refused when it is loaded, with its position and the reason.
+func TestUnreachableRulesAreRefused(t *testing.T) {
+	emu := testkit.Start(t)
+	s := emu.Session(t)
+	for doc, want := range map[string]string{
+		"scenarios:\n  - name: x\n    rules:\n      - match: {api: haufe, operation: getSignedUrl}\n        infect: true\n": "admin:4:40: infect marks uploaded files, and getSignedUrl carries no file",
+		"scenarios:\n  - name: x\n    rules:\n      - match: {api: weavy, filename: '*.exe'}\n        respond: 400\n":            "admin:4:39: filename never matches api weavy",
+		"scenarios:\n  - name: x\n    rules:\n      - match: {api: desk, operation: putObject}\n        respond: 500\n":            "admin:4:39: operation putObject belongs to api s3, not desk",
+	} {
+		_, err := emu.Admin.PutScenarios(t.Context(), s.ID, []byte(doc))
+		if err == nil || !strings.Contains(err.Error(), want) {
+			t.Errorf("PUT %q = %v, want %q", doc, err, want)
+		}
+	}
+	// Naming the S3 operation of the owner's uploads is fine for infect rules.
+	s.LoadScenarioText(t, "scenarios:\n  - name: y\n    rules:\n      - match: {api: haufe, operation: putObject}\n        infect: true\n")
+	if _, infected := haufeUpload(t, emu.Client(t), s, "a.txt", "plain"); !infected {
+		t.Error("api haufe + operation putObject did not infect a Haufe upload")
+	}
+}

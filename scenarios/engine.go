@@ -308,6 +308,9 @@ type Input struct {
 	Credential string   // api-key or Bearer token, for key matches and key-scoped rate limits
 	Named      []string // scenarios the request turns on (X-Fileemu-Scenario)
 	Filename   string   // when known from the URL (query filename, last path segment)
+	// Owner is the API that handed out the URL the request uses (an S3 upload to a bucket of
+	// Haufe's or Desk's): infect rules naming that API apply.
+	Owner string
 }
 
 // Hit names a rule that acted on a request.
@@ -454,7 +457,8 @@ func (e *Engine) active(s *set, r *Rule, in *Input) bool {
 
 func (e *Engine) matches(r *Rule, in *Input, contentType string) bool {
 	m := &r.Match
-	if m.API != "" && m.API != in.API || m.Operation != "" && m.Operation != in.Operation ||
+	apiOK := m.API == "" || m.API == in.API || r.Action.Kind == ActInfect && m.API == in.Owner
+	if !apiOK || m.Operation != "" && m.Operation != in.Operation ||
 		m.Method != "" && m.Method != in.Method {
 		return false
 	}

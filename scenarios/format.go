@@ -116,8 +116,64 @@ type Action struct {
 	Duration time.Duration
 }
 
-// Catalog lists, per API, the operationIds that rules may name.
-type Catalog map[string][]string
+// Catalog lists, per API, the operations rules may name and what each carries, so that a rule
+// that could never match is refused when it is loaded, not found out in a test that never fails.
+type Catalog map[string]CatalogAPI
+
+// CatalogAPI is what rules may name of one API.
+type CatalogAPI struct {
+	// Operations by operationId.
+	Operations map[string]Operation
+	// UploadsTo names the API that receives the bytes of uploads to URLs this API hands out
+	// (Haufe and Desk hand out fake S3 URLs): infect rules naming this API apply there.
+	UploadsTo string
+}
+
+// Operation is what one operation carries.
+type Operation struct {
+	// Upload: the body carries a file, which infect rules can mark.
+	Upload bool
+	// Filename: the URL names a file (a filename or name query parameter, an S3 key), so a
+	// filename match can be decided before the body is read.
+	Filename bool
+}
+
+// NewCatalog builds a catalog of APIs whose operations carry nothing to match: enough for
+// rules that match by api and operation.
+func NewCatalog(ops map[string][]string) Catalog {
+	cat := Catalog{}
+	for api, ids := range ops {
+		c := CatalogAPI{Operations: map[string]Operation{}}
+		for _, id := range ids {
+			c.Operations[id] = Operation{}
+		}
+		cat[api] = c
+	}
+	return cat
+}
+
+// ops returns the operationIds of api, sorted.
+func (c Catalog) ops(api string) []string {
+	out := make([]string, 0, len(c[api].Operations))
+	for id := range c[api].Operations {
+		out = append(out, id)
+	}
+	slices.Sort(out)
+	return out
+}
+
+// owner returns the API that has operation op (searching api first, then all), or "".
+func (c Catalog) owner(api, op string) string {
+	if _, ok := c[api].Operations[op]; ok {
+		return api
+	}
+	for _, a := range sortedKeys(c) {
+		if _, ok := c[a].Operations[op]; ok {
+			return a
+		}
+	}
+	return ""
+}
 
 // Error is one problem in a scenario file, with its position.
 type Error struct {
@@ -337,10 +393,11 @@ var actions = []string{ActRespond, ActDelay, ActFault, ActRateLimit, ActInfect, 
 func (p *parser) rule(n *yaml.Node, scenario string, i int) *Rule {
 	f := p.mapping(n, "a rule", append([]string{"match", "when"}, actions...)...)
 	r := &Rule{Scenario: scenario, Index: i, Line: n.Line}
+	var matchNodes map[string]*yaml.Node
 	if f["match"] == nil {
 		p.errorf(n, "a rule needs \"match\" (use {} to match every request)")
 	} else {
-		r.Match = p.match(f["match"])
+		r.Match, matchNodes = p.match(f["match"])
 	}
 	if f["when"] != nil {
 		r.When = p.when(f["when"])
@@ -361,11 +418,52 @@ func (p *parser) rule(n *yaml.Node, scenario string, i int) *Rule {
 	if r.Action.Kind == ActInfect && r.Match.Operation == "" && r.Match.API == "" && r.Match.Filename == "" && r.Match.ContentType == "" {
 		p.errorf(f[kinds[0]], "an infect rule needs a match on api, operation, filename or content_type, or it would infect every upload")
 	}
+	p.reachable(r, matchNodes)
 	return r
 }
 
-func (p *parser) match(n *yaml.Node) Match {
-	f := p.mapping(n, "match", "api", "operation", "method", "path", "headers", "query", "filename", "content_type", "user", "key")
+// reachable refuses rules that can never match: an operation of another API, an infect rule
+// on an operation that carries no file, a filename on an operation whose URL names none.
+func (p *parser) reachable(r *Rule, f map[string]*yaml.Node) {
+	m := &r.Match
+	infect := r.Action.Kind == ActInfect
+	api, known := p.cat[m.API]
+	if m.API != "" && !known {
+		return // reported as an unknown api
+	}
+	if m.Operation != "" {
+		owner := p.cat.owner(m.API, m.Operation)
+		if owner == "" {
+			return // reported as an unknown operation
+		}
+		// An infect rule may name the operation that receives this API's uploads (api: haufe,
+		// operation: putObject: S3 PUTs to URLs Haufe handed out).
+		if m.API != "" && owner != m.API && !(infect && owner == api.UploadsTo) {
+			p.errorf(f["operation"], "operation %s belongs to api %s, not %s: this rule can never match", m.Operation, owner, m.API)
+			return
+		}
+		op := p.cat[owner].Operations[m.Operation]
+		switch {
+		case infect && !op.Upload:
+			hint := ""
+			if to := p.cat[owner].UploadsTo; to != "" {
+				hint = fmt.Sprintf("; uploads to URLs %s hands out arrive at api %s: match {api: %s} without an operation", owner, to, owner)
+			}
+			p.errorf(f["operation"], "infect marks uploaded files, and %s carries no file%s", m.Operation, hint)
+		case !infect && m.Filename != "" && !op.Filename:
+			p.errorf(f["filename"], "filename never matches %s: its URL names no file (the name is known only once the body is read, where only infect rules apply)", m.Operation)
+		}
+		return
+	}
+	if m.API != "" && m.Filename != "" && !infect && !slices.ContainsFunc(p.cat.ops(m.API), func(id string) bool { return api.Operations[id].Filename }) {
+		p.errorf(f["filename"], "filename never matches api %s: none of its URLs names a file (the name is known only once the body is read, where only infect rules apply)", m.API)
+	}
+}
+
+var matchFields = []string{"api", "operation", "method", "path", "headers", "query", "filename", "content_type", "user", "key"}
+
+func (p *parser) match(n *yaml.Node) (Match, map[string]*yaml.Node) {
+	f := p.mapping(n, "match", matchFields...)
 	m := Match{
 		API: p.str(f["api"], "api"), Operation: p.str(f["operation"], "operation"),
 		Method: strings.ToUpper(p.str(f["method"], "method")), Path: p.str(f["path"], "path"),
@@ -397,20 +495,19 @@ func (p *parser) match(n *yaml.Node) Match {
 	if m.Operation != "" {
 		p.operation(f["operation"], m.API, m.Operation)
 	}
-	return m
+	return m, f
 }
 
 // operation checks that op exists (in api, when given) and suggests close names otherwise.
 func (p *parser) operation(n *yaml.Node, api, op string) {
 	var all []string
-	for a, ops := range p.cat {
-		if api != "" && a != api {
-			continue
+	if p.cat.owner(api, op) != "" {
+		return // perhaps of another api: reachable says so
+	}
+	for _, a := range sortedKeys(p.cat) {
+		if api == "" || a == api {
+			all = append(all, p.cat.ops(a)...)
 		}
-		if slices.Contains(ops, op) {
-			return
-		}
-		all = append(all, ops...)
 	}
 	where := "any api"
 	if api != "" {

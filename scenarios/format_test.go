@@ -9,11 +9,26 @@ import (
 )
 
 // testCatalog names the operations of the APIs the way the emulator's catalog does.
-var testCatalog = Catalog{
-	"haufe": {"getSignedUrl", "getFileStatus", "getFileContent", "listFiles", "deleteFile", "createThread", "createMessage"},
-	"desk":  {"createFileRef", "listFiles", "getFile", "activateFile", "updateFile", "deleteFile"},
-	"s3":    {"postObject", "putObject", "getObject", "headObject"},
-}
+var testCatalog = func() Catalog {
+	cat := NewCatalog(map[string][]string{
+		"haufe": {"getSignedUrl", "getFileStatus", "getFileContent", "listFiles", "deleteFile", "createThread", "createMessage"},
+		"desk":  {"createFileRef", "listFiles", "getFile", "activateFile", "updateFile", "deleteFile"},
+		"s3":    {"postObject", "putObject", "getObject", "headObject"},
+	})
+	cat["haufe"].Operations["getSignedUrl"] = Operation{Filename: true}
+	for _, op := range []string{"postObject", "putObject"} {
+		cat["s3"].Operations[op] = Operation{Upload: true, Filename: true}
+	}
+	for _, op := range []string{"getObject", "headObject"} {
+		cat["s3"].Operations[op] = Operation{Filename: true}
+	}
+	for _, a := range []string{"haufe", "desk"} {
+		c := cat[a]
+		c.UploadsTo = "s3"
+		cat[a] = c
+	}
+	return cat
+}()
 
 // doc builds a scenario file from lines; a tab-free way to write YAML in a table.
 func doc(lines ...string) string { return strings.Join(lines, "\n") + "\n" }
@@ -117,7 +132,26 @@ func TestParseRefusesBadFiles(t *testing.T) {
 			"    rules:",
 			"      - match: {api: s3, operation: createFileRef}",
 			"        respond: 500",
-		), []string{`bad.yaml:4:37: unknown operation "createFileRef" in api s3`}},
+		), []string{`bad.yaml:4:37: operation createFileRef belongs to api desk, not s3: this rule can never match`}},
+		{"infect on an operation without a file", doc(
+			"scenarios:",
+			"  - name: a",
+			"    rules:",
+			"      - match: {api: haufe, operation: getSignedUrl, filename: \"*.exe\"}",
+			"        infect: true",
+		), []string{`bad.yaml:4:40: infect marks uploaded files, and getSignedUrl carries no file; uploads to URLs haufe hands out arrive at api s3: match {api: haufe} without an operation`}},
+		{"filename on an operation whose URL names no file", doc(
+			"scenarios:",
+			"  - name: a",
+			"    rules:",
+			"      - match: {operation: createFileRef, filename: \"*.exe\"}",
+			"        respond: 400",
+			"      - match: {api: desk, filename: \"*.exe\"}",
+			"        respond: 400",
+		), []string{
+			`bad.yaml:4:53: filename never matches createFileRef: its URL names no file (the name is known only once the body is read, where only infect rules apply)`,
+			`bad.yaml:6:38: filename never matches api desk: none of its URLs names a file (the name is known only once the body is read, where only infect rules apply)`,
+		}},
 		{"unknown operation in any api", doc(
 			"scenarios:",
 			"  - name: a",

@@ -10,6 +10,7 @@ import (
 	"net/url"
 	"time"
 
+	"github.com/getkin/kin-openapi/openapi3"
 	"github.com/labstack/echo/v5"
 
 	"github.com/fileemu/fileemu/emulator/session"
@@ -194,8 +195,11 @@ func (a *API) Owns(path string) bool {
 
 // StreamsBody reports whether the operation's body is streamed by its handler rather than
 // validated (and so buffered) by kin: operations marked x-fileemu-stream-body in the spec.
-func StreamsBody(rt *validate.Route) bool {
-	v, ok := rt.Operation.Extensions["x-fileemu-stream-body"]
+func StreamsBody(rt *validate.Route) bool { return StreamsOperation(rt.Operation) }
+
+// StreamsOperation reports whether op is marked x-fileemu-stream-body: its body is a file.
+func StreamsOperation(op *openapi3.Operation) bool {
+	v, ok := op.Extensions["x-fileemu-stream-body"]
 	if !ok {
 		return false
 	}
