@@ -638,8 +638,8 @@ func TestUnreachableRulesAreRefused(t *testing.T) {
 	s := emu.Session(t)
 	for doc, want := range map[string]string{
 		"scenarios:\n  - name: x\n    rules:\n      - match: {api: haufe, operation: getSignedUrl}\n        infect: true\n": "admin:4:40: infect marks uploaded files, and getSignedUrl carries no file",
-		"scenarios:\n  - name: x\n    rules:\n      - match: {api: weavy, filename: '*.exe'}\n        respond: 400\n":            "admin:4:39: filename never matches api weavy",
-		"scenarios:\n  - name: x\n    rules:\n      - match: {api: desk, operation: putObject}\n        respond: 500\n":            "admin:4:39: operation putObject belongs to api s3, not desk",
+		"scenarios:\n  - name: x\n    rules:\n      - match: {api: weavy, filename: '*.exe'}\n        respond: 400\n":       "admin:4:39: filename never matches api weavy",
+		"scenarios:\n  - name: x\n    rules:\n      - match: {api: desk, operation: putObject}\n        respond: 500\n":     "admin:4:39: operation putObject belongs to api s3, not desk",
 	} {
 		_, err := emu.Admin.PutScenarios(t.Context(), s.ID, []byte(doc))
 		if err == nil || !strings.Contains(err.Error(), want) {
