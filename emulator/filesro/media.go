@@ -15,6 +15,7 @@ import (
 	"golang.org/x/image/draw"
 
 	"github.com/fileemu/fileemu/emulator/blobstore"
+	"github.com/fileemu/fileemu/emulator/media"
 )
 
 // Thumbnail limits.
@@ -35,34 +36,13 @@ type Media struct {
 	Exif        *Exif
 }
 
-// mimeTypes maps extensions to MIME types. A fixed table, not mime.TypeByExtension: that reads
-// the host's mime.types, and answers must not depend on the machine.
-var mimeTypes = map[string]string{
-	"jpg": "image/jpeg", "jpeg": "image/jpeg", "png": "image/png", "gif": "image/gif", "webp": "image/webp",
-	"svg": "image/svg+xml", "bmp": "image/bmp", "tif": "image/tiff", "tiff": "image/tiff", "heic": "image/heic",
-	"ico": "image/vnd.microsoft.icon", "avif": "image/avif",
-	"mp4": "video/mp4", "m4v": "video/mp4", "mov": "video/quicktime", "webm": "video/webm", "avi": "video/x-msvideo",
-	"mkv": "video/x-matroska", "mpeg": "video/mpeg",
-	"mp3": "audio/mpeg", "wav": "audio/wav", "ogg": "audio/ogg", "m4a": "audio/mp4", "flac": "audio/flac",
-	"aac": "audio/aac",
-	"pdf": "application/pdf", "txt": "text/plain", "csv": "text/csv", "md": "text/markdown", "html": "text/html",
-	"htm": "text/html", "css": "text/css", "js": "text/javascript", "json": "application/json", "xml": "application/xml",
-	"zip": "application/zip", "gz": "application/gzip", "tar": "application/x-tar", "7z": "application/x-7z-compressed",
-	"rar": "application/vnd.rar",
-	"doc": "application/msword", "xls": "application/vnd.ms-excel", "ppt": "application/vnd.ms-powerpoint",
-	"docx": "application/vnd.openxmlformats-officedocument.wordprocessingml.document",
-	"xlsx": "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
-	"pptx": "application/vnd.openxmlformats-officedocument.presentationml.presentation",
-	"odt":  "application/vnd.oasis.opendocument.text", "ods": "application/vnd.oasis.opendocument.spreadsheet",
-}
-
 // mimeType names the content: by extension, else sniffed from its first bytes.
 func mimeType(ext string, head []byte) string {
 	ext = strings.ToLower(ext)
 	if i := strings.LastIndexByte(ext, '.'); i >= 0 {
 		ext = ext[i+1:] // tar.gz -> gz
 	}
-	if t, ok := mimeTypes[ext]; ok {
+	if t := media.TypeByExtension("." + ext); t != "" {
 		return t
 	}
 	mt, _, err := mime.ParseMediaType(http.DetectContentType(head))

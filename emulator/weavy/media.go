@@ -5,6 +5,8 @@ import (
 	"net/http"
 	"path"
 	"strings"
+
+	"github.com/fileemu/fileemu/emulator/media"
 )
 
 // File kinds (the `kind` of a file).
@@ -36,86 +38,30 @@ const (
 
 // fileKind is what a file extension says about a file.
 type fileKind struct {
-	kind, preview, mediaType string
+	kind, preview string
 }
 
-// byExtension maps lower-case extensions (".png") to their kind, preview format and media type.
-// Weavy derives kind and preview from the name; the media types fill in what sniffing cannot tell
-// (a .docx sniffs as application/zip) and do not depend on the host's mime.types.
+// byExtension maps lower-case extensions (".png") to their kind and preview format: Weavy derives
+// both from the name. Media types come from the one table of package media.
 var byExtension = func() map[string]fileKind {
 	m := map[string]fileKind{}
-	add := func(kind, preview string, exts map[string]string) {
-		for ext, mt := range exts {
-			m[ext] = fileKind{kind, preview, mt}
+	add := func(kind, preview string, exts ...string) {
+		for _, ext := range exts {
+			m[ext] = fileKind{kind, preview}
 		}
 	}
-	add(KindArchive, PreviewNone, map[string]string{
-		".7z": "application/x-7z-compressed", ".zip": "application/zip", ".rar": "application/vnd.rar",
-		".tar": "application/x-tar", ".gz": "application/gzip", ".tgz": "application/gzip",
-		".bz2": "application/x-bzip2", ".xz": "application/x-xz",
-	})
-	add(KindAudio, PreviewAudio, map[string]string{
-		".aac": "audio/aac", ".aif": "audio/aiff", ".aiff": "audio/aiff", ".au": "audio/basic",
-		".flac": "audio/flac", ".gsm": "audio/x-gsm", ".m4a": "audio/mp4", ".mid": "audio/midi",
-		".midi": "audio/midi", ".mka": "audio/x-matroska", ".mp3": "audio/mpeg", ".oga": "audio/ogg",
-		".ogg": "audio/ogg", ".opus": "audio/opus", ".ra": "audio/x-realaudio", ".ram": "audio/x-pn-realaudio",
-		".snd": "audio/basic", ".spx": "audio/ogg", ".wav": "audio/wav", ".wma": "audio/x-ms-wma",
-	})
-	add(KindVideo, PreviewVideo, map[string]string{
-		".3g2": "video/3gpp2", ".3gp": "video/3gpp", ".asf": "video/x-ms-asf", ".asx": "video/x-ms-asf",
-		".avi": "video/x-msvideo", ".flv": "video/x-flv", ".m4v": "video/mp4", ".mk3d": "video/x-matroska",
-		".mkv": "video/x-matroska", ".mov": "video/quicktime", ".mp4": "video/mp4", ".mpeg": "video/mpeg",
-		".mpg": "video/mpeg", ".ogm": "video/ogg", ".ogv": "video/ogg", ".qt": "video/quicktime",
-		".webm": "video/webm", ".wmv": "video/x-ms-wmv",
-	})
-	add(KindImage, PreviewImage, map[string]string{
-		".apng": "image/apng", ".avif": "image/avif", ".bmp": "image/bmp", ".gif": "image/gif",
-		".ico": "image/x-icon", ".jpg": "image/jpeg", ".jpeg": "image/jpeg", ".png": "image/png",
-		".svg": "image/svg+xml", ".webp": "image/webp",
-	})
-	add(KindImage, PreviewNone, map[string]string{
-		".ai": "application/postscript", ".emf": "image/emf", ".eps": "application/postscript",
-		".heic": "image/heic", ".psd": "image/vnd.adobe.photoshop", ".tif": "image/tiff",
-		".tiff": "image/tiff", ".wmf": "image/wmf",
-	})
-	add(KindDocument, PreviewPDF, map[string]string{
-		".pdf": "application/pdf", ".doc": "application/msword", ".dot": "application/msword",
-		".docm": "application/vnd.ms-word.document.macroenabled.12",
-		".docx": "application/vnd.openxmlformats-officedocument.wordprocessingml.document",
-		".dotm": "application/vnd.ms-word.template.macroenabled.12",
-		".dotx": "application/vnd.openxmlformats-officedocument.wordprocessingml.template",
-		".odt":  "application/vnd.oasis.opendocument.text", ".rtf": "application/rtf",
-		".pages": "application/vnd.apple.pages",
-	})
-	add(KindSpreadsheet, PreviewPDF, map[string]string{
-		".xls": "application/vnd.ms-excel", ".xlsm": "application/vnd.ms-excel.sheet.macroenabled.12",
-		".xlsx": "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
-		".xltx": "application/vnd.openxmlformats-officedocument.spreadsheetml.template",
-		".ods":  "application/vnd.oasis.opendocument.spreadsheet", ".numbers": "application/vnd.apple.numbers",
-	})
-	add(KindPresentation, PreviewPDF, map[string]string{
-		".ppt": "application/vnd.ms-powerpoint", ".pptm": "application/vnd.ms-powerpoint.presentation.macroenabled.12",
-		".pptx": "application/vnd.openxmlformats-officedocument.presentationml.presentation",
-		".potx": "application/vnd.openxmlformats-officedocument.presentationml.template",
-		".odp":  "application/vnd.oasis.opendocument.presentation", ".key": "application/vnd.apple.keynote",
-		".keynote": "application/vnd.apple.keynote",
-	})
-	add(KindEmail, PreviewNone, map[string]string{".eml": "message/rfc822", ".msg": "application/vnd.ms-outlook"})
-	add(KindCode, PreviewHTML, map[string]string{".htm": "text/html", ".html": "text/html", ".xhtml": "application/xhtml+xml"})
-	add(KindCode, PreviewCode, map[string]string{
-		".c": "text/x-c", ".cc": "text/x-c++", ".cpp": "text/x-c++", ".cs": "text/x-csharp", ".css": "text/css",
-		".go": "text/x-go", ".h": "text/x-c", ".hpp": "text/x-c++", ".java": "text/x-java", ".js": "text/javascript",
-		".jsx": "text/javascript", ".json": "application/json", ".kt": "text/x-kotlin", ".less": "text/x-less",
-		".php": "application/x-httpd-php", ".pl": "text/x-perl", ".ps1": "text/plain", ".py": "text/x-python",
-		".rb": "text/x-ruby", ".rs": "text/x-rust", ".sass": "text/x-sass", ".scss": "text/x-scss",
-		".sh": "application/x-sh", ".sql": "application/sql", ".swift": "text/x-swift", ".ts": "text/x-typescript",
-		".tsx": "text/x-typescript", ".vb": "text/x-vb", ".xml": "application/xml", ".yaml": "application/yaml",
-		".yml": "application/yaml", ".toml": "application/toml",
-	})
-	add(KindText, PreviewText, map[string]string{
-		".txt": "text/plain", ".md": "text/markdown", ".markdown": "text/markdown", ".csv": "text/csv",
-		".log": "text/plain",
-	})
+	add(KindArchive, PreviewNone, ".7z", ".zip", ".rar", ".tar", ".gz", ".tgz", ".bz2", ".xz")
+	add(KindAudio, PreviewAudio, ".aac", ".aif", ".aiff", ".au", ".flac", ".gsm", ".m4a", ".mid", ".midi", ".mka", ".mp3", ".oga", ".ogg", ".opus", ".ra", ".ram", ".snd", ".spx", ".wav", ".wma")
+	add(KindVideo, PreviewVideo, ".3g2", ".3gp", ".asf", ".asx", ".avi", ".flv", ".m4v", ".mk3d", ".mkv", ".mov", ".mp4", ".mpeg", ".mpg", ".ogm", ".ogv", ".qt", ".webm", ".wmv")
+	add(KindImage, PreviewImage, ".apng", ".avif", ".bmp", ".gif", ".ico", ".jpg", ".jpeg", ".png", ".svg", ".webp")
+	add(KindImage, PreviewNone, ".ai", ".emf", ".eps", ".heic", ".psd", ".tif", ".tiff", ".wmf")
+	add(KindDocument, PreviewPDF, ".pdf", ".doc", ".dot", ".docm", ".docx", ".dotm", ".dotx", ".odt", ".rtf", ".pages")
+	add(KindSpreadsheet, PreviewPDF, ".xls", ".xlsm", ".xlsx", ".xltx", ".ods", ".numbers")
+	add(KindPresentation, PreviewPDF, ".ppt", ".pptm", ".pptx", ".potx", ".odp", ".key", ".keynote")
+	add(KindEmail, PreviewNone, ".eml", ".msg")
+	add(KindCode, PreviewHTML, ".htm", ".html", ".xhtml")
+	add(KindCode, PreviewCode, ".c", ".cc", ".cpp", ".cs", ".css", ".go", ".h", ".hpp", ".java", ".js", ".jsx", ".json", ".kt", ".less", ".php", ".pl", ".ps1", ".py", ".rb", ".rs", ".sass", ".scss", ".sh", ".sql", ".swift", ".ts", ".tsx", ".vb", ".xml", ".yaml", ".yml", ".toml")
+	add(KindText, PreviewText, ".txt", ".md", ".markdown", ".csv", ".log")
 	return m
 }()
 
@@ -157,7 +103,7 @@ func PreviewFormat(name, mediaType string) string {
 	top, _, _ := strings.Cut(mediaType, "/")
 	switch {
 	case mediaType == "image/png", mediaType == "image/jpeg", mediaType == "image/gif", mediaType == "image/webp",
-		mediaType == "image/svg+xml", mediaType == "image/bmp", mediaType == "image/x-icon", mediaType == "image/apng":
+		mediaType == "image/svg+xml", mediaType == "image/bmp", mediaType == "image/vnd.microsoft.icon", mediaType == "image/x-icon", mediaType == "image/apng":
 		return PreviewImage
 	case top == "audio":
 		return PreviewAudio
@@ -173,15 +119,6 @@ func PreviewFormat(name, mediaType string) string {
 		return PreviewText
 	}
 	return PreviewNone
-}
-
-// TypeByExtension returns the media type of a file name's extension, or "".
-func TypeByExtension(name string) string {
-	ext := extension(name)
-	if k, ok := byExtension[ext]; ok {
-		return k.mediaType
-	}
-	return baseType(mime.TypeByExtension(ext))
 }
 
 // genericSniffed are sniffing results that say little: the extension knows better
@@ -203,7 +140,7 @@ func MediaType(partType, name string, head []byte) string {
 	}
 	sniffed := baseType(http.DetectContentType(head))
 	if genericSniffed[sniffed] {
-		if byExt := TypeByExtension(name); byExt != "" {
+		if byExt := media.TypeByExtension(name); byExt != "" {
 			return byExt
 		}
 	}

@@ -58,6 +58,10 @@ func TestMediaType(t *testing.T) {
 		{"", "a", []byte("hello"), "text/plain"},
 		{"", "a", []byte{0, 1, 2}, "application/octet-stream"},
 		{"not a type", "a.pdf", []byte{0, 1}, "application/pdf"},
+		// The same answer on every host: book.epub was application/zip in the scratch image.
+		{"", "book.epub", []byte("PK\x03\x04"), "application/epub+zip"},
+		{"", "pkg.deb", []byte("PK\x03\x04"), "application/zip"}, // not in the table: sniffed, whatever the host's mime.types says
+		{"", "favicon.ico", []byte{1, 2, 3}, "image/vnd.microsoft.icon"},
 	}
 	for _, tc := range cases {
 		if got := weavy.MediaType(tc.partType, tc.name, tc.head); got != tc.want {
