@@ -35,3 +35,19 @@ func TestNoBuildArtefactsTracked(t *testing.T) {
 		}
 	}
 }
+
+// gopkg.in/yaml.v3 is archived: nothing fileemu builds, tests included, may import it; its
+// maintained successor is go.yaml.in/yaml/v3.
+func TestNoArchivedYAMLModule(t *testing.T) {
+	cmd := exec.Command("go", "list", "-deps", "-test", "./...")
+	cmd.Dir = "../.."
+	out, err := cmd.Output()
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, pkg := range strings.Fields(string(out)) {
+		if strings.HasPrefix(pkg, "gopkg.in/yaml.v3") {
+			t.Errorf("%s is in the build: use go.yaml.in/yaml/v3", pkg)
+		}
+	}
+}
