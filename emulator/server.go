@@ -2,8 +2,8 @@
 // serves them on one http.Handler with sessions, CORS, request journal and validation.
 //
 // Request path: request id → recover → CORS → session → API by path prefix → journal →
-// route (kin router) → auth + validation (kin; upload bodies are streamed, never buffered) →
-// handler (the API's model) → response.
+// route (kin router) → scenarios → auth + validation (kin; upload bodies are streamed, never
+// buffered) → handler (the API's model) → response.
 package emulator
 
 import (
@@ -14,6 +14,7 @@ import (
 	"fmt"
 	"io"
 	"log/slog"
+	"mime"
 	"net/http"
 	"net/url"
 	"runtime/debug"
@@ -235,6 +236,9 @@ func (s *Server) dispatch(req *api.Request) (err error) {
 			return err
 		}
 	}
+	if a.FormAsJSON {
+		formAsJSON(r, rt)
+	}
 	if vs := a.Spec.ValidateRequest(r.Context(), r, rt, validate.RequestOptions{Auth: a.Auth, SkipBody: api.StreamsBody(rt)}); len(vs) > 0 {
 		kind := api.Invalid
 		// Authentication comes first, as in the real services: no validation detail for strangers.
@@ -253,6 +257,19 @@ func (s *Server) dispatch(req *api.Request) (err error) {
 		return s.problem(req, api.Problem{Kind: api.Internal, Detail: "internal error"})
 	}
 	return nil
+}
+
+// formAsJSON relabels a form-encoded body as JSON when the operation takes JSON: curl -d
+// '{"id":"x"}' without -H 'Content-Type: application/json' sends that label.
+func formAsJSON(r *http.Request, rt *validate.Route) {
+	mt, _, _ := mime.ParseMediaType(r.Header.Get("Content-Type"))
+	if mt != "application/x-www-form-urlencoded" || rt.Operation.RequestBody == nil || rt.Operation.RequestBody.Value == nil {
+		return
+	}
+	content := rt.Operation.RequestBody.Value.Content
+	if content.Get("application/x-www-form-urlencoded") == nil && content.Get("application/json") != nil {
+		r.Header.Set("Content-Type", "application/json")
+	}
 }
 
 // securityOnly returns the authentication failures among vs.

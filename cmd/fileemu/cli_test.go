@@ -139,7 +139,7 @@ func TestLintDirectories(t *testing.T) {
 // The startup output says where everything is: every API's base URL, the session prefix, the
 // scenarios and the seed shares; in JSON as fields of the "listening" line.
 func TestStartupSaysWhereThingsAre(t *testing.T) {
-	p := start(t, nil, "--scenarios", "../../scenarios/ready/outage.yaml")
+	addr, logs := startWatched(t, "--scenarios", "../../scenarios/ready/outage.yaml")
 	var line struct {
 		Msg       string
 		URLs      map[string]string `json:"urls"`
@@ -147,12 +147,12 @@ func TestStartupSaysWhereThingsAre(t *testing.T) {
 		Scenarios []string
 		Shares    []string
 	}
-	for _, l := range strings.Split(p.logs.String(), "\n") {
+	for _, l := range strings.Split(logs.String(), "\n") {
 		if json.Unmarshal([]byte(l), &line) == nil && line.Msg == "fileemu listening" {
 			break
 		}
 	}
-	base := p.url()
+	base := "http://" + addr
 	want := map[string]string{"haufe": base + "/v1", "desk": base + "/desk/api/v2", "weavy": base + "/api",
 		"filesro": base + "/api/v1", "s3": base + "/s3", "admin": base + "/__admin"}
 	for api, u := range want {
@@ -166,12 +166,12 @@ func TestStartupSaysWhereThingsAre(t *testing.T) {
 	}
 
 	// Text: a table after the log line, one API a row.
-	cmd, logs := startText(t)
-	defer cmd()
+	stop, text := startText(t)
+	defer stop()
 	for _, want := range []string{"msg=\"fileemu listening\"", "  haufe     http://127.0.0.1:", "/v1\n", "  desk      http://", "/desk/api/v2\n",
 		"  admin     http://", "/__admin\n", "  sessions  http://", "/_s/{id}/...", "  shares    demo (editor)"} {
-		if !strings.Contains(logs(), want) {
-			t.Errorf("text startup lacks %q:\n%s", want, logs())
+		if !strings.Contains(text(), want) {
+			t.Errorf("text startup lacks %q:\n%s", want, text())
 		}
 	}
 }

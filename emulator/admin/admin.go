@@ -52,6 +52,7 @@ func New(spec *validate.Spec, d Deps) *api.API {
 		Prefixes:    []string{Prefix},
 		Spec:        spec,
 		Sessionless: true,
+		FormAsJSON:  true,
 		Auth:        s.auth,
 		Handlers: map[string]api.Handler{
 			"getHealth":     s.health,

@@ -108,10 +108,12 @@ func (s *service) sessionScenarios(r *api.Request) error {
 }
 
 func (s *service) activateSessionScenarios(r *api.Request) error {
-	st, err := s.sessionState(r)
-	if st == nil {
-		return err
+	// Sessions are created on first use: turning scenarios on may come before the first request.
+	sess, _, err := s.d.Sessions.Ensure(r.Param("id"))
+	if err != nil {
+		return writeError(r, Error{Status: 422, Code: "invalid_session", Message: err.Error()})
 	}
+	st := session.Model(sess, "scenarios", scenarios.NewSessionState)
 	var in struct {
 		Names []string `json:"names"`
 	}

@@ -157,6 +157,9 @@ type API struct {
 	WriteProblem func(r *Request, p Problem) error
 	// Sessionless APIs (the admin API) ignore sessions and are not recorded in the journal.
 	Sessionless bool
+	// FormAsJSON reads a body sent as application/x-www-form-urlencoded (what curl -d sends
+	// without a Content-Type) as JSON when the operation takes JSON: lenient, for the admin API.
+	FormAsJSON bool
 	// RoutingPath optionally rewrites the path used to match the spec (the fake S3 escapes the
 	// slashes of object keys so that one {key} parameter holds them).
 	RoutingPath func(path string) string
