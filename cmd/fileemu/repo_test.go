@@ -51,3 +51,41 @@ func TestNoArchivedYAMLModule(t *testing.T) {
 		}
 	}
 }
+
+// README's Layout names every package directory and, on the cmd/fileemu line, every command:
+// the picture a newcomer starts from must not lag behind the tree.
+func TestReadmeLayoutIsComplete(t *testing.T) {
+	readme, err := os.ReadFile("../../README.md")
+	if err != nil {
+		t.Fatal(err)
+	}
+	_, after, _ := strings.Cut(string(readme), "## Layout")
+	layout, _, _ := strings.Cut(strings.SplitN(after, "```", 3)[1], "```")
+	cmd := exec.Command("go", "list", "-f", "{{.Dir}}", "./...")
+	cmd.Dir = "../.."
+	out, err := cmd.Output()
+	if err != nil {
+		t.Fatal(err)
+	}
+	root, _ := filepath.Abs("../..")
+	for _, dir := range strings.Fields(string(out)) {
+		name := filepath.Base(dir) + "/"
+		if dir == root {
+			continue
+		}
+		if !strings.Contains(layout, name) {
+			t.Errorf("README's Layout does not name %s (%s)", name, strings.TrimPrefix(dir, root+"/"))
+		}
+	}
+	for _, c := range commands() {
+		line := ""
+		for _, l := range strings.Split(layout, "\n") {
+			if strings.HasPrefix(l, "cmd/fileemu/") {
+				line = l
+			}
+		}
+		if !strings.Contains(line, c.name) {
+			t.Errorf("README's Layout line for cmd/fileemu does not name the command %s: %q", c.name, line)
+		}
+	}
+}
