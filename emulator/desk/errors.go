@@ -68,7 +68,7 @@ func writeProblem(r *api.Request, p api.Problem) error {
 		for _, v := range p.Violations {
 			items = append(items, toErrorItem(v))
 		}
-		return writeErrors(r, http.StatusBadRequest, items...)
+		return writeErrors(r, http.StatusBadRequest, tidy(items)...)
 	case api.Status:
 		code := strings.ToLower(strings.ReplaceAll(http.StatusText(p.Status), " ", "_"))
 		return writeErrors(r, p.Status, errorItem{Code: code, Detail: http.StatusText(p.Status)})
@@ -98,4 +98,39 @@ func toErrorItem(v validate.Violation) errorItem {
 		it.Code = "invalid"
 	}
 	return it
+}
+
+// tidy drops repeated problems (each part of an allOf checks the type again) and problems inside
+// a value whose type is already wrong (a null "file" has no missing "file/filename" to speak of).
+func tidy(items []errorItem) []errorItem {
+	wrong := map[string]bool{}
+	for _, it := range items {
+		if it.Source != nil && it.Source.Pointer != "" && (it.Code == "type" || it.Code == "nullable") {
+			wrong[strings.TrimSuffix(it.Source.Pointer, "/")] = true
+		}
+	}
+	inside := func(ptr string) bool {
+		ptr = strings.TrimSuffix(ptr, "/")
+		for p := range wrong {
+			if strings.HasPrefix(ptr, p+"/") {
+				return true
+			}
+		}
+		return false
+	}
+	out := items[:0:0]
+	seen := map[errorItem]bool{}
+	for _, it := range items {
+		key := it
+		if it.Source != nil {
+			key.Source = nil
+			key.Detail += "\x00" + it.Source.Pointer + "\x00" + it.Source.Parameter
+		}
+		if seen[key] || (it.Source != nil && inside(it.Source.Pointer)) {
+			continue
+		}
+		seen[key] = true
+		out = append(out, it)
+	}
+	return out
 }
