@@ -3,6 +3,8 @@ package desk_test
 import (
 	"bytes"
 	"context"
+	"crypto/sha256"
+	"encoding/hex"
 	"encoding/json"
 	"fmt"
 	"image"
@@ -99,7 +101,12 @@ func TestTeamworkDeskSDK(t *testing.T) {
 	if err := c.Files.Upload(ctx, ref, content); err != nil {
 		t.Fatalf("Files.Upload: %v", err)
 	}
-	s.AssertCalled(t, "postObject", 1)
+	// That client is not the validating one: the journal tells what the fake S3 answered and got.
+	posts := s.Requests(t, testkit.Operation("postObject"))
+	sum := sha256.Sum256(content)
+	if len(posts) != 1 || posts[0].Status != 201 || posts[0].BodySHA256 != hex.EncodeToString(sum[:]) {
+		t.Errorf("S3 POSTs = %+v, want one 201 carrying the content", posts)
+	}
 
 	// 3. Activate: no SDK method; its generic service sends PATCH with an empty FileResponse.
 	activator := deskclient.NewService[deskmodels.FileResponse, deskmodels.FilesResponse](c,
