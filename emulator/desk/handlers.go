@@ -370,15 +370,25 @@ func (s *service) deleteFile(r *api.Request) error {
 const maxPageSize = 100
 
 func (s *service) listFiles(r *api.Request) error {
-	q := ListQuery{Page: 1, PageSize: 50, State: r.QueryParam("state"), OrderBy: r.QueryParam("orderBy"),
+	q := ListQuery{PageSize: 50, State: r.QueryParam("state"), OrderBy: r.QueryParam("orderBy"),
 		Desc: r.QueryParam("orderMode") != "asc"}
 	// The spec already checked that these are integers in range.
+	page := 1
 	if v, err := strconv.Atoi(r.QueryParam("page")); err == nil {
-		q.Page = v
+		page = v
 	}
 	if v, err := strconv.Atoi(r.QueryParam("pageSize")); err == nil {
 		q.PageSize = min(v, maxPageSize)
 	}
+	q.Offset = (page - 1) * q.PageSize
+	if v, err := strconv.Atoi(r.QueryParam("pageOffset")); err == nil {
+		q.Offset = v // an offset wins over a page number
+	}
+	ids, err := idList(r.QueryParams()["ids"])
+	if err != nil {
+		return s.fail(r, err)
+	}
+	q.IDs = ids
 	for _, raw := range r.QueryParams()["filter"] {
 		f, err := ParseFilter(raw)
 		if err != nil {
@@ -403,16 +413,38 @@ func (s *service) listFiles(r *api.Request) error {
 		}
 		views = append(views, out)
 	}
-	offset := (q.Page - 1) * q.PageSize
 	pages := (total + q.PageSize - 1) / q.PageSize
-	more := offset+len(files) < total
+	more := q.Offset+len(files) < total
 	return r.WriteJSON(http.StatusOK, "", map[string]any{
 		"files":    views,
 		"included": s.included(r, files...),
 		"meta": map[string]any{"page": map[string]any{
-			"pageOffset": offset, "pageSize": q.PageSize, "count": total, "pages": pages, "hasMore": more,
+			"pageOffset": q.Offset, "pageSize": q.PageSize, "count": total, "pages": pages, "hasMore": more,
 		}},
-		"pagination": map[string]any{"page": q.Page, "pageSize": q.PageSize, "pages": pages, "records": total,
-			"hasMorePages": more},
+		"pagination": map[string]any{"page": q.Offset/q.PageSize + 1, "pageSize": q.PageSize, "pages": pages,
+			"records": total, "hasMorePages": more},
 	})
+}
+
+// idList reads the `ids` parameter, repeated or comma-separated: nil when absent.
+func idList(values []string) ([]int64, error) {
+	var ids []int64
+	for _, v := range values {
+		for _, part := range strings.Split(v, ",") {
+			part = strings.TrimSpace(part)
+			if part == "" {
+				continue
+			}
+			id, err := strconv.ParseInt(part, 10, 64)
+			if err != nil || id < 1 {
+				return nil, &Error{Status: 400, Code: "invalid", Parameter: "ids",
+					Detail: fmt.Sprintf("ids: %q is not a file id (a positive integer)", part)}
+			}
+			ids = append(ids, id)
+		}
+	}
+	if values != nil && ids == nil {
+		ids = []int64{} // ids given but empty: no file matches
+	}
+	return ids, nil
 }

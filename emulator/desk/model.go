@@ -254,11 +254,12 @@ func (m *Model) Delete(id int64) error {
 
 // ListQuery selects, orders and pages a list of files.
 type ListQuery struct {
-	Page, PageSize int
-	State          string   // "" for any state
-	Filters        []Filter // all must match
-	OrderBy        string   // a field name (see Fields); "" for createdAt
-	Desc           bool
+	Offset, PageSize int      // the page: files [Offset, Offset+PageSize) of the ordered list
+	IDs              []int64  // nil for any id
+	State            string   // "" for any state
+	Filters          []Filter // all must match
+	OrderBy          string   // a field name (see fields); "" for createdAt
+	Desc             bool
 }
 
 // List returns one page of the files that are not deleted and match q, and how many match.
@@ -266,7 +267,8 @@ func (m *Model) List(q ListQuery) ([]File, int) {
 	m.mu.Lock()
 	all := make([]File, 0, len(m.files))
 	for _, f := range m.files {
-		if f.State != StateDeleted && (q.State == "" || f.State == q.State) && matchAll(q.Filters, *f) {
+		if f.State != StateDeleted && (q.State == "" || f.State == q.State) &&
+			(q.IDs == nil || slices.Contains(q.IDs, f.ID)) && matchAll(q.Filters, *f) {
 			all = append(all, *f)
 		}
 	}
@@ -285,9 +287,8 @@ func (m *Model) List(q ListQuery) ([]File, int) {
 		}
 		return c
 	})
-	page, pageSize := q.Page, q.PageSize
-	start := min((page-1)*pageSize, len(all))
-	end := min(start+pageSize, len(all))
+	start := min(q.Offset, len(all))
+	end := min(start+q.PageSize, len(all))
 	return all[start:end], len(all)
 }
 

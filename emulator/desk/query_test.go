@@ -101,6 +101,15 @@ func TestListOrderAndPaging(t *testing.T) {
 		{"orderBy=mimeType&orderMode=asc", "c.jpeg b.png a.txt d.txt"},
 		{"orderBy=id&orderMode=asc&page=2&pageSize=3", "d.txt"},
 		{"orderBy=updatedAt&orderMode=asc&" + filterQuery(`{"state":"temp"}`), "a.txt c.jpeg"},
+		{"pageOffset=1&pageSize=2", "c.jpeg b.png"},
+		{"pageOffset=3&page=1", "a.txt"}, // an offset wins over a page
+		{"pageOffset=9", ""},
+		{"ids=1,3", "c.jpeg a.txt"},
+		{"ids=4&ids=2", "d.txt b.png"},
+		{"ids=4,2&" + filterQuery(`{"state":"active"}`) + "&orderMode=asc", "b.png d.txt"},
+		{"ids=99", ""},
+		// The SDK's ListOptions names are not Desk's: ignored like any unknown parameter.
+		{"per_page=1&sort_by=size&sort_dir=asc", "d.txt c.jpeg b.png a.txt"},
 	}
 	for _, tc := range cases {
 		t.Run(tc.query, func(t *testing.T) {
@@ -117,6 +126,17 @@ func TestListOrderAndPaging(t *testing.T) {
 	}
 	if st, b := c.do("GET", "/files.json?pageSize=500", "", &list); st != 200 || list.Meta.Page.PageSize != 100 || list.Pagination.PageSize != 100 || list.Meta.Page.Pages != 1 {
 		t.Errorf("pageSize=500 = %d %s", st, b)
+	}
+	var paged struct {
+		Meta       struct{ Page struct{ PageOffset, Count, Pages int } }
+		Pagination struct {
+			Page, Pages, Records int
+			HasMorePages         bool
+		}
+	}
+	if st, b := c.do("GET", "/files.json?pageOffset=2&pageSize=2", "", &paged); st != 200 || paged.Meta.Page.PageOffset != 2 ||
+		paged.Pagination.Page != 2 || paged.Pagination.Pages != 2 || paged.Pagination.Records != 4 || paged.Pagination.HasMorePages {
+		t.Errorf("pageOffset=2&pageSize=2 = %d %s", st, b)
 	}
 }
 
@@ -182,6 +202,9 @@ func TestBadQueriesGetDeskErrors(t *testing.T) {
 		{"orderMode=up", "enum orderMode"},
 		{"fields=filename,owner", "invalid fields"},
 		{"pageSize=0", "minimum pageSize"},
+		{"pageOffset=-1", "minimum pageOffset"},
+		{"ids=1,x", "invalid ids"},
+		{"ids=0", "invalid ids"},
 	}
 	for _, tc := range cases {
 		t.Run(tc.query, func(t *testing.T) {
