@@ -128,7 +128,9 @@ func TestListOrderAndPaging(t *testing.T) {
 		t.Errorf("pageSize=500 = %d %s", st, b)
 	}
 	var paged struct {
-		Meta       struct{ Page struct{ PageOffset, Count, Pages int } }
+		Meta struct {
+			Page struct{ PageOffset, Count, Pages int }
+		}
 		Pagination struct {
 			Page, Pages, Records int
 			HasMorePages         bool
