@@ -47,3 +47,27 @@ CODE=$(curl -sS -o "$WORK/denied.xml" -w '%{http_code}' -X POST "$URL" \
   -F x-amz-signature="$(param x-amz-signature)" -F file=@"$YOUR_FILE_PATH")
 echo "tampered key: $CODE $(grep -o '<Message>[^<]*' "$WORK/denied.xml" | cut -c10-)"
 [ "$CODE" = 403 ]
+
+# The same API as Teamwork's Go SDK (desksdkgo) calls it: Basic auth with the API key as user
+# name, the file's fields wrapped in "file" (the SDK adds empty "params").
+REF2=$(curl -fsS -u "$TOKEN:X" -X POST "$BASE/desk/api/v2/files/ref.json" -H "Content-Type: application/json" \
+  -d '{"params":{},"file":{"id":0,"filename":"notes.txt","mimeType":"text/plain","type":"attachment"},"included":{}}')
+NOTES_ID=$(jq -r .file.id <<<"$REF2")
+echo "wrapped ref: file $NOTES_ID $(jq -r '.file.filename + " is " + .file.state' <<<"$REF2")"
+
+# Lists take Desk's Mongo-like filter, a sparse fieldset, orderBy and orderMode.
+ACTIVE=$(curl -fsS -G -u "$TOKEN:X" "$BASE/desk/api/v2/files.json" \
+  --data-urlencode 'filter={"state":{"$eq":"active"}}' --data-urlencode 'fields=filename,state,size' \
+  -d orderBy=createdAt -d orderMode=asc | jq -c '.files')
+echo "active files: $ACTIVE"
+[ "$(jq -r '.[0].filename' <<<"$ACTIVE")" = the_file_name.jpeg ] && [ "$(jq length <<<"$ACTIVE")" = 1 ]
+
+# PUT renames (the SDK's Files.Update sends the whole {"params","file"} object back).
+curl -fsS -u "$TOKEN:X" -X PUT "$BASE/desk/api/v2/files/$NOTES_ID.json" -H "Content-Type: application/json" \
+  -d '{"file":{"filename":"renamed.txt"}}' | jq -c '.file | {id, filename, fileName}'
+
+# A malformed body is refused in Desk's envelope, naming the field.
+CODE=$(curl -sS -o "$WORK/bad.json" -w '%{http_code}' -u "$TOKEN:X" -X POST "$BASE/desk/api/v2/files/ref.json" \
+  -H "Content-Type: application/json" -d '{"file":{"filename":"x.txt"}}')
+echo "no mimeType: $CODE $(jq -c '.errors[0] | [.code, .source.pointer]' "$WORK/bad.json")"
+[ "$CODE" = 400 ]

@@ -12,8 +12,10 @@ import (
 	"github.com/fileemu/fileemu/emulator/validate"
 )
 
-// TokenAuth accepts API keys (header, query or cookie) and HTTP bearer tokens. With no tokens
-// listed, any non-empty one is valid; otherwise only the listed ones.
+// TokenAuth accepts API keys (header, query or cookie), HTTP bearer tokens and HTTP basic
+// credentials whose user name is the key (the password is not checked: Teamwork documents
+// "the API key as user name, any password"). With no tokens listed, any non-empty one is valid;
+// otherwise only the listed ones.
 func TokenAuth(tokens []string) validate.AuthFunc {
 	return func(_ context.Context, _ string, scheme *openapi3.SecurityScheme, r *http.Request) error {
 		got, err := credential(scheme, r)
@@ -61,15 +63,28 @@ func credential(scheme *openapi3.SecurityScheme, r *http.Request) (string, error
 			return "", errors.New("Authorization header is not a Bearer token")
 		}
 		return strings.TrimSpace(tok), nil
+	case scheme.Type == "http" && strings.EqualFold(scheme.Scheme, "basic"):
+		h := r.Header.Get("Authorization")
+		if h == "" {
+			return "", errors.New("missing Authorization header")
+		}
+		user, _, ok := r.BasicAuth()
+		if !ok || strings.TrimSpace(user) == "" {
+			return "", errors.New("Authorization header is not Basic credentials with a user name")
+		}
+		return user, nil
 	}
 	return "", errors.New("unsupported security scheme " + scheme.Type)
 }
 
-// Credential is the request's Bearer token, or else its api-key header: what scenario rules
-// match with `key` and key-scoped rate limits count by.
+// Credential is the request's Bearer token, or else the user name of its Basic credentials, or
+// else its api-key header: what scenario rules match with `key` and key-scoped rate limits count by.
 func Credential(r *http.Request) string {
 	if kind, tok, ok := strings.Cut(r.Header.Get("Authorization"), " "); ok && strings.EqualFold(kind, "Bearer") {
 		return strings.TrimSpace(tok)
+	}
+	if user, _, ok := r.BasicAuth(); ok && user != "" {
+		return user
 	}
 	return r.Header.Get("api-key")
 }

@@ -306,7 +306,7 @@ func TestBadInputGetsDeskErrors(t *testing.T) {
 			[]string{"enum /disposition", "enum /type", "required /filename", "required /mimeType"}},
 		{"non-numeric id", "GET", "/files/abc.json", "", 400, []string{"type id"}},
 		{"unknown id", "GET", "/files/999.json", "", 404, []string{"not_found "}},
-		{"bad page size", "GET", "/files.json?pageSize=1000", "", 400, []string{"maximum pageSize"}},
+		{"bad page size", "GET", "/files.json?pageSize=0", "", 400, []string{"minimum pageSize"}},
 		{"bad disposition on update", "PUT", "/files/1.json", `{"file":{"disposition":"x"}}`, 400, []string{"enum /file/disposition"}},
 	}
 	for _, tc := range cases {

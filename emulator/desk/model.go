@@ -4,8 +4,11 @@
 package desk
 
 import (
+	"cmp"
 	"fmt"
+	"slices"
 	"sort"
+	"strings"
 	"sync"
 	"time"
 
@@ -51,17 +54,45 @@ type File struct {
 // S3Path is bucket/key of the upload.
 func (f File) S3Path() string { return s3.ObjectName(Bucket, f.Key) }
 
-// Error is a Desk error: one envelope entry with its status.
+// Error is a Desk error: one envelope entry with its status. Pointer (a JSON pointer into the
+// body) or Parameter (a query parameter) names what is wrong when one thing is.
 type Error struct {
-	Status int
-	Code   string
-	Detail string
+	Status    int
+	Code      string
+	Detail    string
+	Pointer   string
+	Parameter string
 }
 
 func (e *Error) Error() string { return e.Code + ": " + e.Detail }
 
+// Errors are several problems of one request, all told at once (400).
+type Errors []*Error
+
+func (es Errors) Error() string {
+	parts := make([]string, len(es))
+	for i, e := range es {
+		parts[i] = e.Error()
+	}
+	return strings.Join(parts, "; ")
+}
+
+// under moves body pointers below prefix, e.g. "/mimeType" to "/file/mimeType".
+func (es Errors) under(prefix string) Errors {
+	for _, e := range es {
+		if e.Pointer != "" {
+			e.Pointer = prefix + e.Pointer
+		}
+	}
+	return es
+}
+
+func errMissing(field, detail string) *Error {
+	return &Error{400, "required", detail, "/" + field, ""}
+}
+
 func errNotFound(id int64) *Error {
-	return &Error{404, "not_found", fmt.Sprintf("file %d not found", id)}
+	return &Error{Status: 404, Code: "not_found", Detail: fmt.Sprintf("file %d not found", id)}
 }
 
 // Model is the Desk state of one session.
@@ -82,13 +113,38 @@ func NewModel(blobs *blobstore.Store, now func() time.Time) *Model {
 // stamp is the emulator time at the precision Desk shows (microseconds).
 func (m *Model) stamp() time.Time { return m.now().UTC().Truncate(time.Microsecond) }
 
-// RefIn is what an upload authorization asks for.
+// RefIn is what an upload authorization asks for. Empty Disposition and Type take their defaults.
 type RefIn struct {
 	FileName, MimeType, Disposition, Type string
 }
 
+// check names every required field that is missing. Pointers are relative to the object holding
+// the fields (the body, or its "file").
+func (in RefIn) check() error {
+	var es Errors
+	if in.MimeType == "" {
+		es = append(es, errMissing("mimeType", `property "mimeType" is missing`))
+	}
+	if in.FileName == "" {
+		es = append(es, errMissing("filename", `property "filename" is missing (fileName is accepted too)`))
+	}
+	if len(es) > 0 {
+		return es
+	}
+	return nil
+}
+
 // CreateRef records a file in state temp, waiting for its upload.
-func (m *Model) CreateRef(in RefIn) File {
+func (m *Model) CreateRef(in RefIn) (File, error) {
+	if err := in.check(); err != nil {
+		return File{}, err
+	}
+	if in.Disposition == "" {
+		in.Disposition = "attachment"
+	}
+	if in.Type == "" {
+		in.Type = "attachment"
+	}
 	m.mu.Lock()
 	defer m.mu.Unlock()
 	m.nextID++
@@ -99,7 +155,7 @@ func (m *Model) CreateRef(in RefIn) File {
 		CreatedAt: now, UpdatedAt: now, CreatedBy: userID, UpdatedBy: userID,
 	}
 	m.files[f.ID] = f
-	return *f
+	return *f, nil
 }
 
 // Get returns a file, deleted ones included.
@@ -132,14 +188,16 @@ func (m *Model) Activate(id int64) (File, error) {
 	}
 	obj, ok := m.blobs.Stat(f.S3Path())
 	if !ok {
-		return File{}, &Error{400, "upload_missing", fmt.Sprintf("file %d has no upload: POST the file to the url with the params of files/ref.json first", id)}
+		return File{}, &Error{Status: 400, Code: "upload_missing",
+			Detail: fmt.Sprintf("file %d has no upload: POST the file to the url with the params of files/ref.json first", id)}
 	}
 	infected, err := antivirus.Scan(m.blobs, f.S3Path())
 	if err != nil {
 		return File{}, err
 	}
 	if infected {
-		return File{}, &Error{400, "infected", fmt.Sprintf("file %d is infected with a virus (EICAR test signature) and was not activated", id)}
+		return File{}, &Error{Status: 400, Code: "infected",
+			Detail: fmt.Sprintf("file %d is infected with a virus (EICAR test signature) and was not activated", id)}
 	}
 	f.Size = obj.Size
 	f.PixelWidth, f.PixelHeight = media.Dimensions(m.blobs, f.S3Path())
@@ -147,19 +205,31 @@ func (m *Model) Activate(id int64) (File, error) {
 	return *f, nil
 }
 
-// Update changes the name and disposition of a file; empty values keep the current ones.
-func (m *Model) Update(id int64, fileName, disposition string) (File, error) {
+// UpdateIn is a change of a file's metadata. Empty values keep the current ones; ID, when not 0,
+// must be the file's own (clients send back what they read).
+type UpdateIn struct {
+	ID                    int64
+	FileName, Disposition string
+}
+
+// Update changes the name and disposition of a file. Error pointers are relative to the object
+// holding the fields.
+func (m *Model) Update(id int64, in UpdateIn) (File, error) {
+	if in.ID != 0 && in.ID != id {
+		return File{}, Errors{{Status: 400, Code: "invalid", Pointer: "/id",
+			Detail: fmt.Sprintf("id %d is not the id of the file being updated (%d); send 0 or %d", in.ID, id, id)}}
+	}
 	m.mu.Lock()
 	defer m.mu.Unlock()
 	f, err := m.live(id)
 	if err != nil {
 		return File{}, err
 	}
-	if fileName != "" {
-		f.FileName = fileName
+	if in.FileName != "" {
+		f.FileName = in.FileName
 	}
-	if disposition != "" {
-		f.Disposition = disposition
+	if in.Disposition != "" {
+		f.Disposition = in.Disposition
 	}
 	f.UpdatedAt, f.UpdatedBy = m.stamp(), userID
 	return *f, nil
@@ -182,20 +252,43 @@ func (m *Model) Delete(id int64) error {
 	return nil
 }
 
-// List returns one page of the files that are not deleted, newest first, and their total.
-// state, when set, keeps only files in that state.
-func (m *Model) List(page, pageSize int, state string) ([]File, int) {
+// ListQuery selects, orders and pages a list of files.
+type ListQuery struct {
+	Offset, PageSize int      // the page: files [Offset, Offset+PageSize) of the ordered list
+	IDs              []int64  // nil for any id
+	State            string   // "" for any state
+	Filters          []Filter // all must match
+	OrderBy          string   // a field name (see fields); "" for createdAt
+	Desc             bool
+}
+
+// List returns one page of the files that are not deleted and match q, and how many match.
+func (m *Model) List(q ListQuery) ([]File, int) {
 	m.mu.Lock()
 	all := make([]File, 0, len(m.files))
 	for _, f := range m.files {
-		if f.State != StateDeleted && (state == "" || f.State == state) {
+		if f.State != StateDeleted && (q.State == "" || f.State == q.State) &&
+			(q.IDs == nil || slices.Contains(q.IDs, f.ID)) && matchAll(q.Filters, *f) {
 			all = append(all, *f)
 		}
 	}
 	m.mu.Unlock()
-	sort.Slice(all, func(i, j int) bool { return all[i].ID > all[j].ID })
-	start := min((page-1)*pageSize, len(all))
-	end := min(start+pageSize, len(all))
+	by := q.OrderBy
+	if by == "" {
+		by = "createdAt"
+	}
+	slices.SortFunc(all, func(a, b File) int {
+		c := compareValues(a.value(by), b.value(by))
+		if c == 0 {
+			c = cmp.Compare(a.ID, b.ID) // a stable order among equal values
+		}
+		if q.Desc {
+			return -c
+		}
+		return c
+	})
+	start := min(q.Offset, len(all))
+	end := min(start+q.PageSize, len(all))
 	return all[start:end], len(all)
 }
 
