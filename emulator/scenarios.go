@@ -89,16 +89,11 @@ func (s *Server) ReloadScenarios() (changed bool, err error) {
 	if err != nil {
 		return false, err
 	}
-	if s.scenarios.FilesUnchanged(files) {
-		return false, nil
-	}
-	return true, s.scenarios.LoadFiles(files)
+	return s.scenarios.Reload(files)
 }
 
 // WatchScenarios reloads the scenario files whenever they change, until ctx ends. Bad files
-// are logged and the running set stays; session state is never touched. Only the named files
-// and, in named directories, scenario files (by extension) are watched: a log file written
-// beside them must not trigger reloads (each reload logs a line).
+// are logged and the running set stays; session state is never touched.
 func (s *Server) WatchScenarios(ctx context.Context) error {
 	if len(s.cfg.Scenarios) == 0 {
 		return nil
@@ -107,27 +102,12 @@ func (s *Server) WatchScenarios(ctx context.Context) error {
 	if err != nil {
 		return fmt.Errorf("watch scenarios: %w", err)
 	}
-	files := map[string]bool{} // named files, cleaned
-	dirs := map[string]bool{}  // named directories, cleaned
-	for _, p := range s.cfg.Scenarios {
-		p = filepath.Clean(p)
-		// Watch the directory of a file: editors replace files by renaming, which a watch on
-		// the file itself would lose.
-		dir := p
-		if info, err := os.Stat(p); err == nil && !info.IsDir() {
-			dir = filepath.Dir(p)
-			files[p] = true
-		} else {
-			dirs[p] = true
-		}
+	sw, dirs := newScenarioWatch(s.cfg.Scenarios)
+	for _, dir := range dirs {
 		if err := w.Add(dir); err != nil {
 			w.Close()
 			return fmt.Errorf("watch scenarios %s: %w", dir, err)
 		}
-	}
-	watched := func(name string) bool {
-		name = filepath.Clean(name)
-		return files[name] || dirs[filepath.Dir(name)] && scenarios.IsFile(name)
 	}
 	go func() {
 		defer w.Close()
@@ -140,10 +120,9 @@ func (s *Server) WatchScenarios(ctx context.Context) error {
 				if !ok {
 					return
 				}
-				if ev.Has(fsnotify.Chmod) || !watched(ev.Name) {
-					continue
+				if sw.relevant(ev) {
+					settle = time.After(100 * time.Millisecond) // one reload for a burst of events
 				}
-				settle = time.After(100 * time.Millisecond) // one reload for a burst of events
 			case err, ok := <-w.Errors:
 				if !ok {
 					return
@@ -156,11 +135,59 @@ func (s *Server) WatchScenarios(ctx context.Context) error {
 					s.cfg.Logger.Error("scenario files changed but are invalid; keeping the running set", "error", err)
 				case changed:
 					s.cfg.Logger.Info("scenarios reloaded", "count", len(s.scenarios.List("")))
+				default:
+					s.cfg.Logger.Debug("scenario files unchanged")
 				}
 			}
 		}
 	}()
 	return nil
+}
+
+// scenarioWatch decides which file events may change the scenario set.
+type scenarioWatch struct {
+	files map[string]bool // named files, cleaned
+	dirs  map[string]bool // watched directories: named ones and those of named files
+	named map[string]bool // named directories, whose scenario files count
+}
+
+// newScenarioWatch builds the filter for the --scenarios paths and returns the directories to
+// watch: a file's directory, since editors and Kubernetes replace files by renaming, which a
+// watch on the file itself would lose.
+func newScenarioWatch(paths []string) (scenarioWatch, []string) {
+	w := scenarioWatch{files: map[string]bool{}, dirs: map[string]bool{}, named: map[string]bool{}}
+	var dirs []string
+	for _, p := range paths {
+		p = filepath.Clean(p)
+		dir := p
+		if info, err := os.Stat(p); err == nil && !info.IsDir() {
+			dir = filepath.Dir(p)
+			w.files[p] = true
+		} else {
+			w.named[p] = true
+		}
+		if !w.dirs[dir] {
+			w.dirs[dir] = true
+			dirs = append(dirs, dir)
+		}
+	}
+	return w, dirs
+}
+
+// relevant: any event on a named file or on a scenario file of a named directory; a creation,
+// rename or removal of anything else in a watched directory (a symlink swap such as
+// Kubernetes' ..data replaces files without an event on their names). Writes to other files
+// (a log beside the scenarios, which each reload writes to) and chmods never are. A reload
+// that finds the contents unchanged does nothing, so a false alarm costs one read.
+func (w scenarioWatch) relevant(ev fsnotify.Event) bool {
+	name := filepath.Clean(ev.Name)
+	switch {
+	case ev.Has(fsnotify.Chmod) && !ev.Has(fsnotify.Write|fsnotify.Create|fsnotify.Rename|fsnotify.Remove):
+		return false
+	case w.files[name], w.named[filepath.Dir(name)] && scenarios.IsFile(name):
+		return true
+	}
+	return ev.Has(fsnotify.Create) || ev.Has(fsnotify.Rename) || ev.Has(fsnotify.Remove)
 }
 
 // namedScenarios parses X-Fileemu-Scenario and returns the names, or a violation naming the

@@ -2,6 +2,7 @@ package scenarios
 
 import (
 	"crypto/sha256"
+	"maps"
 	"hash/fnv"
 	"math"
 	"math/rand/v2"
@@ -145,21 +146,25 @@ func (e *Engine) replace(edit func(map[string]*Scenario)) {
 // content is what was loaded from it before keeps its scenarios as they were, rule state
 // included: reloading unchanged files starts no counter, window or rate limit afresh.
 func (e *Engine) LoadFiles(files map[string][]byte) error {
+	_, err := e.Reload(files)
+	return err
+}
+
+// Reload is LoadFiles that also reports whether anything changed: the same names with the
+// same contents change nothing (and swap nothing in).
+func (e *Engine) Reload(files map[string][]byte) (changed bool, err error) {
 	e.mu.Lock()
-	prev := e.files
+	prev := maps.Clone(e.files) // Delete and Clear write e.files under the lock
 	e.mu.Unlock()
 	var errs Errors
 	fresh := map[string]*Scenario{}
 	loaded := make(map[string]loadedFile, len(files))
-	names := make([]string, 0, len(files))
-	for n := range files {
-		names = append(names, n)
-	}
-	sort.Strings(names)
-	for _, name := range names {
+	reused := 0
+	for _, name := range slices.Sorted(maps.Keys(files)) {
 		lf := loadedFile{sum: sha256.Sum256(files[name])}
 		if old, ok := prev[name]; ok && old.sum == lf.sum {
 			lf.scs = old.scs
+			reused++
 		} else {
 			scs, err := Parse(name, files[name], e.cat)
 			if err != nil {
@@ -177,7 +182,10 @@ func (e *Engine) LoadFiles(files map[string][]byte) error {
 		}
 	}
 	if len(errs) > 0 {
-		return errs
+		return true, errs
+	}
+	if reused == len(files) && len(prev) == len(files) {
+		return false, nil
 	}
 	e.replace(func(m map[string]*Scenario) {
 		for n, sc := range m {
@@ -190,23 +198,7 @@ func (e *Engine) LoadFiles(files map[string][]byte) error {
 		}
 		e.files = loaded
 	})
-	return nil
-}
-
-// FilesUnchanged reports whether files are exactly what LoadFiles loaded last: the same names
-// with the same contents. A watcher uses it to skip reloads that would change nothing.
-func (e *Engine) FilesUnchanged(files map[string][]byte) bool {
-	e.mu.Lock()
-	defer e.mu.Unlock()
-	if len(files) != len(e.files) {
-		return false
-	}
-	for n, b := range files {
-		if lf, ok := e.files[n]; !ok || lf.sum != sha256.Sum256(b) {
-			return false
-		}
-	}
-	return true
+	return true, nil
 }
 
 // SourceAdmin marks scenarios added through the admin API; file reloads keep them.
@@ -237,11 +229,7 @@ func (e *Engine) Put(session string, data []byte) ([]string, error) {
 func (e *Engine) Delete(session, name string) bool {
 	found := false
 	e.replace(func(m map[string]*Scenario) {
-		var sc *Scenario
-		sc, found = m[scopedKey(session, name)]
-		if found {
-			delete(e.files, sc.Source) // the file no longer stands as loaded: the next reload reads it
-		}
+		_, found = m[scopedKey(session, name)]
 		delete(m, scopedKey(session, name))
 	})
 	return found

@@ -1,6 +1,7 @@
 package scenarios
 
 import (
+	"fmt"
 	"net/http"
 	"slices"
 	"strings"
@@ -701,4 +702,75 @@ func TestLoadFilesKeepsTheRunningSetOnErrors(t *testing.T) {
 	if d := e.Evaluate(signedURL(NewSessionState()).input()); d != nil || len(e.List("*")) != 0 {
 		t.Errorf("after Clear: %v", hits(d))
 	}
+}
+
+// Reloading unchanged files swaps nothing in: their rules, and with them counters and token
+// buckets, go on. A changed file starts afresh; Delete and Clear interplay with reloads.
+func TestReloadKeepsUnchangedFilesRuleState(t *testing.T) {
+	c := newClock()
+	e := newEngine(t, c)
+	limited := []byte(doc("scenarios:", "  - name: slow", "    rules:", "      - match: {api: haufe}", "        rate_limit: {rate: 2/m}"))
+	other := []byte(doc("scenarios:", "  - name: other", "    rules:", "      - match: {api: desk}", "        respond: 500"))
+	files := map[string][]byte{"a.yaml": limited, "b.yaml": other}
+	if changed, err := e.Reload(files); !changed || err != nil {
+		t.Fatalf("first load = %v %v", changed, err)
+	}
+	st := NewSessionState()
+	r := req{session: "s", state: st, api: "haufe", op: "listFiles", method: "GET", path: "/v1/files"}
+	limitedAfter := func(n int) bool {
+		for range n - 1 {
+			e.Evaluate(r.input())
+		}
+		d := e.Evaluate(r.input())
+		return d != nil && d.RateLimited
+	}
+	if limitedAfter(3) != true {
+		t.Fatal("the third request is not limited")
+	}
+	if changed, err := e.Reload(map[string][]byte{"a.yaml": limited, "b.yaml": other}); changed || err != nil {
+		t.Fatalf("unchanged reload = %v %v", changed, err)
+	}
+	if !limitedAfter(1) {
+		t.Error("after an unchanged reload the bucket started afresh")
+	}
+	// Another file changes: a.yaml's rules (and bucket) stay.
+	files["b.yaml"] = []byte(strings.Replace(string(other), "500", "503", 1))
+	if changed, err := e.Reload(files); !changed || err != nil {
+		t.Fatalf("reload of a changed b.yaml = %v %v", changed, err)
+	}
+	if !limitedAfter(1) {
+		t.Error("a change to b.yaml reset a.yaml's bucket")
+	}
+	// a.yaml changes: fresh rules, full bucket.
+	files["a.yaml"] = []byte(strings.Replace(string(limited), "2/m", "3/m", 1))
+	if changed, _ := e.Reload(files); !changed || limitedAfter(1) {
+		t.Error("a changed a.yaml kept the old bucket")
+	}
+	// Delete keeps the files' record: an unchanged reload does not bring the scenario back.
+	e.Delete("", "other")
+	if changed, _ := e.Reload(files); changed {
+		t.Error("an unchanged reload after Delete swapped scenarios in")
+	}
+	if _, ok := e.Get("", "other"); ok {
+		t.Error("the deleted scenario came back")
+	}
+	// Clear forgets them: the next reload loads everything again.
+	e.Clear()
+	if changed, _ := e.Reload(files); !changed || len(e.List("")) != 2 {
+		t.Errorf("reload after Clear: changed=%v, %d scenarios", changed, len(e.List("")))
+	}
+	// Reloads racing with Delete and Clear (run with -race).
+	done := make(chan struct{})
+	go func() {
+		defer close(done)
+		for range 200 {
+			e.Delete("", "slow")
+			e.Clear()
+		}
+	}()
+	for i := range 200 {
+		files["a.yaml"] = []byte(strings.Replace(string(limited), "2/m", fmt.Sprintf("%d/m", i%5+1), 1))
+		_, _ = e.Reload(files)
+	}
+	<-done
 }

@@ -431,6 +431,16 @@ func (p *parser) reachable(r *Rule, f map[string]*yaml.Node) {
 	if m.API != "" && !known {
 		return // reported as an unknown api
 	}
+	if infect && api.UploadsTo != "" {
+		// The upload is the request to the other API (an S3 PUT/POST): it carries no user-id,
+		// no API key and none of this API's paths.
+		for _, field := range []string{"user", "key", "path"} {
+			if f[field] != nil {
+				p.errorf(f[field], "%s never matches: infect applies to the uploads to URLs %s hands out, requests to api %s that carry no %s",
+					field, m.API, api.UploadsTo, map[string]string{"user": "user-id header", "key": "API key", "path": m.API + " path"}[field])
+			}
+		}
+	}
 	if m.Operation != "" {
 		owner := p.cat.owner(m.API, m.Operation)
 		if owner == "" {

@@ -140,6 +140,13 @@ func TestParseRefusesBadFiles(t *testing.T) {
 			"      - match: {api: haufe, operation: getSignedUrl, filename: \"*.exe\"}",
 			"        infect: true",
 		), []string{`bad.yaml:4:40: infect marks uploaded files, and getSignedUrl carries no file; uploads to URLs haufe hands out arrive at api s3: match {api: haufe} without an operation`}},
+		{"infect of an owner's uploads matched by what only the owner's requests carry", doc(
+			"scenarios:",
+			"  - name: a",
+			"    rules:",
+			"      - match: {api: haufe, user: \"u1\"}",
+			"        infect: true",
+		), []string{`bad.yaml:4:35: user never matches: infect applies to the uploads to URLs haufe hands out, requests to api s3 that carry no user-id header`}},
 		{"filename on an operation whose URL names no file", doc(
 			"scenarios:",
 			"  - name: a",

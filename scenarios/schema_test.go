@@ -94,6 +94,7 @@ func TestSchemaAgreesWithTheParser(t *testing.T) {
 		}
 	}
 	good["lower-case method"] = []byte("scenarios:\n  - name: m\n    rules:\n      - match: {method: put}\n        respond: 500\n")
+	good["mixed-case method"] = []byte("scenarios:\n  - name: m\n    rules:\n      - match: {method: Put}\n        respond: 500\n")
 	good["every action"] = []byte(`{"scenarios":[{"name":"all","active":false,"rules":[
 		{"match":{"api":"haufe","operation":"getSignedUrl","query":{"filename":"*.pdf"}},"when":{"times":1,"after":1,"every":2},"respond":{"status":409,"body":{"x":1},"headers":{"X-A":"b"}}},
 		{"match":{},"when":{"probability":0.5,"seed":3,"window":{"from":"1m","until":"2m"}},"delay":"10ms..1s"},

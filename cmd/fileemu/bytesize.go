@@ -2,6 +2,7 @@ package main
 
 import (
 	"fmt"
+	"math"
 	"strconv"
 	"strings"
 )
@@ -28,10 +29,12 @@ func (b *byteSize) Set(s string) error {
 		}
 	}
 	n, err := strconv.ParseFloat(v, 64)
-	if err != nil || n <= 0 || n*factor > 1<<62 {
-		return fmt.Errorf("%q is not a size: use bytes (104857600) or a number with a unit: B, KB, MB, GB, KiB, MiB, GiB (10MiB)", s)
+	bytes := n * factor
+	// !(bytes >= 1) also refuses NaN; a fraction of a byte is no size either.
+	if err != nil || !(bytes >= 1) || bytes > 1<<62 || bytes != math.Trunc(bytes) {
+		return fmt.Errorf("%q is not a size: use bytes (104857600) or a number with a unit: B, KB, MB, GB, TB, KiB, MiB, GiB, TiB (10MiB)", s)
 	}
-	*b = byteSize(n * factor)
+	*b = byteSize(bytes)
 	return nil
 }
 

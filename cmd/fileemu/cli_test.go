@@ -59,6 +59,9 @@ func TestCLIMistakes(t *testing.T) {
 		{[]string{"serve", "--log-level", "loud", "--addr", "127.0.0.1:0"}, nil, 1, `--log-level "loud": use one of debug, info, warn, error`},
 		{[]string{"serve", "--max-object-size", "lots"}, nil, 2, "use bytes (104857600) or a number with a unit"},
 		{[]string{"serve"}, []string{"FILEEMU_MAX_OBJECT_SIZE=ten"}, 2, "FILEEMU_MAX_OBJECT_SIZE"},
+		{[]string{"serve", "--help"}, []string{"FILEEMU_MAX_OBJECT_SIZE=ten"}, 0, "Usage: fileemu serve"},
+		{[]string{"serve", "--addr"}, nil, 2, "flag needs an argument: --addr"},
+		{[]string{"--version"}, nil, 0, "fileemu "},
 	}
 	for _, c := range cases {
 		code, out := runBinary(t, c.env, c.args...)
@@ -100,6 +103,12 @@ func TestByteSizeUnits(t *testing.T) {
 			if resp.StatusCode != want {
 				t.Errorf("%v %v: PUT of %d bytes = %d %s, want %d", env, args, size, resp.StatusCode, body, want)
 			}
+		}
+	}
+	for _, bad := range []string{"nan", "0.5", "1e-9", "inf", "-1", "0", "1.5B", "ten"} {
+		var b byteSize
+		if err := b.Set(bad); err == nil {
+			t.Errorf("Set(%q) = %d, want an error", bad, b)
 		}
 	}
 	for in, want := range map[string]byteSize{"10MiB": 10 << 20, "1.5GB": 1_500_000_000, "512 kib": 512 << 10, "42": 42, "7b": 7} {

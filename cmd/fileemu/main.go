@@ -107,6 +107,8 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer) int {
 	name := "serve"
 	if len(args) > 0 && (args[0] == "-h" || args[0] == "-help" || args[0] == "--help") {
 		name, args = "help", nil // the whole usage, not only serve's flags
+	} else if len(args) > 0 && (args[0] == "-v" || args[0] == "--version" || args[0] == "-version") {
+		name, args = "version", nil
 	} else if len(args) > 0 && !strings.HasPrefix(args[0], "-") {
 		name, args = args[0], args[1:]
 	}
@@ -134,16 +136,17 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer) int {
 	}
 	var s settings
 	fs := newFlagSet(*cmd, &s)
-	if err := applyEnv(fs); err != nil {
-		fmt.Fprintln(stderr, "fileemu:", err)
-		return 2
-	}
+	envErr := applyEnv(fs)
 	if err := fs.Parse(args); err != nil {
 		if errors.Is(err, flag.ErrHelp) {
-			commandUsage(stdout, *cmd)
+			commandUsage(stdout, *cmd) // help first, even with a bad FILEEMU_* value around
 			return 0
 		}
 		fmt.Fprintf(stderr, "fileemu %s: %s\nRun 'fileemu %s --help' for its flags.\n", cmd.name, flagError(err, fs), cmd.name)
+		return 2
+	}
+	if envErr != nil {
+		fmt.Fprintln(stderr, "fileemu:", envErr)
 		return 2
 	}
 	return cmd.run(ctx, &s, fs.Args(), stdout, stderr)
@@ -175,7 +178,7 @@ func flagError(err error, fs *flag.FlagSet) string {
 	const undefined = "flag provided but not defined: "
 	msg := err.Error()
 	if !strings.HasPrefix(msg, undefined) {
-		return msg
+		return strings.Replace(msg, ": -", ": --", 1) // "flag needs an argument: --addr"
 	}
 	given := strings.TrimLeft(strings.TrimPrefix(msg, undefined), "-")
 	var names []string

@@ -113,7 +113,7 @@ func announce(logger *slog.Logger, w io.Writer, s settings, emu *emulator.Server
 			apis = append(apis, e.API)
 		}
 	}
-	var scs, shares []string
+	scs, shares := []string{}, []string{}
 	for _, sc := range emu.Scenarios().List("") {
 		st := sc.Name
 		if !sc.Active {
@@ -135,6 +135,9 @@ func announce(logger *slog.Logger, w io.Writer, s settings, emu *emulator.Server
 		return
 	}
 	logger.Info("fileemu listening", "addr", addr, "version", version)
+	if !logger.Enabled(context.Background(), slog.LevelInfo) {
+		return // --log-level warn asked for quiet
+	}
 	var b strings.Builder
 	for _, n := range names {
 		fmt.Fprintf(&b, "  %-9s %s\n", n, urls[n])

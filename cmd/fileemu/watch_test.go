@@ -61,7 +61,7 @@ func TestLogBesideScenarioFileDoesNotReload(t *testing.T) {
 
 	// Saving the file again unchanged (editors do) keeps the rule state: still limited.
 	writeFile(t, filepath.Join(dir, "s.yaml"), rateLimitScenario)
-	time.Sleep(400 * time.Millisecond)
+	poll(t, "the unchanged file to be read", func() bool { return strings.Contains(readFile(t, logPath), "scenario files unchanged") })
 	if got := statuses(1); got[0] != 429 {
 		t.Errorf("after saving the same content: %v, want 429 (rule state kept)", got)
 	}

@@ -108,12 +108,6 @@ func (s *service) sessionScenarios(r *api.Request) error {
 }
 
 func (s *service) activateSessionScenarios(r *api.Request) error {
-	// Sessions are created on first use: turning scenarios on may come before the first request.
-	sess, _, err := s.d.Sessions.Ensure(r.Param("id"))
-	if err != nil {
-		return writeError(r, Error{Status: 422, Code: "invalid_session", Message: err.Error()})
-	}
-	st := session.Model(sess, "scenarios", scenarios.NewSessionState)
 	var in struct {
 		Names []string `json:"names"`
 	}
@@ -129,6 +123,12 @@ func (s *service) activateSessionScenarios(r *api.Request) error {
 	if len(unknown) > 0 {
 		return writeError(r, Error{Status: 422, Code: "unknown_scenario", Message: "unknown scenario " + strings.Join(unknown, ", ")})
 	}
+	// Sessions are created on first use: turning scenarios on may come before the first request.
+	sess, _, err := s.d.Sessions.Ensure(r.Param("id"))
+	if err != nil {
+		return writeError(r, Error{Status: 422, Code: "invalid_session", Message: err.Error()})
+	}
+	st := session.Model(sess, "scenarios", scenarios.NewSessionState)
 	st.Activate(s.d.Clock(), in.Names...)
 	return r.WriteJSON(http.StatusOK, "", map[string]any{"active": st.Active()})
 }
