@@ -2,8 +2,8 @@ package scenarios
 
 import (
 	"crypto/sha256"
-	"maps"
 	"hash/fnv"
+	"maps"
 	"math"
 	"math/rand/v2"
 	"net/http"
