@@ -4,6 +4,7 @@ import (
 	"log/slog"
 	"time"
 
+	"github.com/fileemu/fileemu/emulator/journal"
 	"github.com/fileemu/fileemu/emulator/s3"
 )
 
@@ -22,6 +23,12 @@ type Config struct {
 	Tokens []string
 	// JournalSize bounds the request journal (default 10000 entries).
 	JournalSize int
+	// JournalBytes bounds the bytes the journal keeps (default 64 MiB): the oldest entries go
+	// first. Each entry is bounded too (header values, path and query are cut).
+	JournalBytes int64
+	// MaxBodySize bounds a request body that is not an upload (JSON and form bodies, default
+	// 1 MiB): larger ones are answered 413 in the API's format before they are read whole.
+	MaxBodySize int64
 	// S3 holds the fake S3 credentials (default fileemu / fileemu-secret / us-east-1).
 	S3 s3.Credentials
 	// S3Lenient logs S3 signature problems instead of refusing the request (local development).
@@ -42,12 +49,22 @@ type Config struct {
 // DefaultMaxObjectSize is the default bound of one upload.
 const DefaultMaxObjectSize = 100 << 20
 
+// DefaultJournalBytes is the default bound of the bytes the journal keeps.
+const DefaultJournalBytes = journal.DefaultMaxBytes
+
+// DefaultMaxBodySize is the default bound of a request body that is not an upload: far above
+// any real JSON request of the emulated APIs.
+const DefaultMaxBodySize = 1 << 20
+
 func (c Config) withDefaults() Config {
 	if c.MaxObjectSize <= 0 {
 		c.MaxObjectSize = DefaultMaxObjectSize
 	}
 	if c.JournalSize <= 0 {
 		c.JournalSize = 10000
+	}
+	if c.MaxBodySize <= 0 {
+		c.MaxBodySize = DefaultMaxBodySize
 	}
 	if c.S3.AccessKey == "" {
 		c.S3.AccessKey = "fileemu"

@@ -7,6 +7,7 @@
 package emulator
 
 import (
+	"bytes"
 	"context"
 	"crypto/rand"
 	"encoding/hex"
@@ -55,7 +56,7 @@ func New(cfg Config) (*Server, error) {
 	s := &Server{
 		cfg:      cfg,
 		sessions: session.NewRegistry(cfg.Clock),
-		journal:  journal.New(cfg.JournalSize),
+		journal:  journal.New(cfg.JournalSize, cfg.JournalBytes),
 		specs:    map[string]*validate.Spec{},
 	}
 	ctx := context.Background()
@@ -239,6 +240,16 @@ func (s *Server) dispatch(req *api.Request) (err error) {
 	if a.FormAsJSON {
 		formAsJSON(r, rt)
 	}
+	if !api.StreamsBody(rt) {
+		// kin reads a body whole to validate it: bound it first, in the API's own envelope.
+		if tooLarge, err := boundBody(r, s.cfg.MaxBodySize); tooLarge {
+			return s.problem(req, api.Problem{Kind: api.Status, Status: http.StatusRequestEntityTooLarge,
+				Detail: fmt.Sprintf("request body larger than %d bytes (the emulator's bound for bodies that are not uploads, --max-body-size)", s.cfg.MaxBodySize)})
+		} else if err != nil {
+			v := validate.Violation{In: "body", Keyword: "read", Message: err.Error()}
+			return s.problem(req, api.Problem{Kind: api.Invalid, Violations: []validate.Violation{v}, Detail: err.Error()})
+		}
+	}
 	if vs := a.Spec.ValidateRequest(r.Context(), r, rt, validate.RequestOptions{Auth: a.Auth, SkipBody: api.StreamsBody(rt)}); len(vs) > 0 {
 		kind := api.Invalid
 		// Authentication comes first, as in the real services: no validation detail for strangers.
@@ -257,6 +268,27 @@ func (s *Server) dispatch(req *api.Request) (err error) {
 		return s.problem(req, api.Problem{Kind: api.Internal, Detail: "internal error"})
 	}
 	return nil
+}
+
+// boundBody reads r's body into memory when it is at most max bytes, and refuses it otherwise
+// without reading more than max+1 bytes. Bodies that are not uploads are small; the bound keeps
+// a 2 GiB JSON POST from costing 2 GiB (kin reads a body whole to validate it).
+func boundBody(r *http.Request, max int64) (tooLarge bool, err error) {
+	if r.Body == nil || r.Body == http.NoBody {
+		return false, nil
+	}
+	if r.ContentLength > max {
+		return true, nil
+	}
+	b, err := io.ReadAll(io.LimitReader(r.Body, max+1))
+	if err != nil {
+		return false, fmt.Errorf("read request body: %w", err)
+	}
+	if int64(len(b)) > max {
+		return true, nil
+	}
+	r.Body = io.NopCloser(bytes.NewReader(b))
+	return false, nil
 }
 
 // formAsJSON relabels a form-encoded body as JSON when the operation takes JSON: curl -d

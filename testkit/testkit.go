@@ -65,6 +65,9 @@ func WithSeed(seed int64) Option { return func(o *options) { o.cfg.Seed = seed }
 // WithMaxObjectSize bounds uploads.
 func WithMaxObjectSize(n int64) Option { return func(o *options) { o.cfg.MaxObjectSize = n } }
 
+// WithMaxBodySize bounds request bodies that are not uploads (413 above it; default 1 MiB).
+func WithMaxBodySize(n int64) Option { return func(o *options) { o.cfg.MaxBodySize = n } }
+
 // WithAdminToken protects the admin API with a bearer token (the kit's Admin client sends it).
 func WithAdminToken(token string) Option { return func(o *options) { o.cfg.AdminToken = token } }
 

@@ -35,7 +35,7 @@ type settings struct {
 	addr, publicURL, logFormat, logLevel, adminToken, tokens, scenarios string
 	s3AccessKey, s3SecretKey, s3Region                                  string
 	seed                                                                int64
-	maxObjectSize                                                       byteSize
+	maxObjectSize, maxBodySize, journalBytes                            byteSize
 	journalSize                                                         int
 	s3Lenient                                                           bool
 	chunkExpiry                                                         time.Duration
@@ -92,7 +92,11 @@ func serveFlags(fs *flag.FlagSet, s *settings) {
 	fs.Int64Var(&s.seed, "seed", 1, "seed of generated data: same seed, same data")
 	fs.StringVar(&s.tokens, "tokens", "", "comma-separated API keys/bearer tokens the APIs accept; empty: any non-empty one")
 	fs.StringVar(&s.adminToken, "admin-token", "", "bearer token required by the admin API; empty: open")
+	s.maxBodySize = emulator.DefaultMaxBodySize
+	fs.Var(&s.maxBodySize, "max-body-size", "largest request body that is not an upload (JSON, forms): 413 above it")
 	fs.IntVar(&s.journalSize, "journal-size", 10000, "request journal capacity (entries)")
+	s.journalBytes = emulator.DefaultJournalBytes
+	fs.Var(&s.journalBytes, "journal-bytes", "bytes the request journal keeps at most (oldest entries go first)")
 	fs.DurationVar(&s.chunkExpiry, "chunk-expiry", time.Hour, "how long an abandoned files.ro chunked upload is kept")
 	fs.StringVar(&s.s3AccessKey, "s3-access-key", "fileemu", "fake S3 access key")
 	fs.StringVar(&s.s3SecretKey, "s3-secret-key", "fileemu-secret", "fake S3 secret key")

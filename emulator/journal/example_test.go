@@ -10,7 +10,7 @@ import (
 )
 
 func Example() {
-	j := journal.New(1000)
+	j := journal.New(1000, 0)
 
 	// The server adds an entry once the status is known...
 	seq := j.Add(journal.Entry{

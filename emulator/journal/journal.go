@@ -13,8 +13,10 @@ import (
 	"net/http"
 	"slices"
 	"sort"
+	"strconv"
 	"sync"
 	"time"
+	"unicode/utf8"
 )
 
 // DefaultCapacity is the capacity New uses when given a capacity <= 0.
@@ -44,18 +46,28 @@ type Entry struct {
 // sanitize makes e safe to store: it owns its Headers map and carries no
 // credentials, even if the caller forgot to call Redact or RedactQuery.
 // Both redactions are idempotent, so calling it on redacted data is harmless.
+//
+// It also bounds the entry: header values, the number of headers, path and
+// query are cut to their limits, with a marker saying what was dropped.
 func (e *Entry) sanitize() {
 	if e.Headers != nil {
-		h := make(map[string]string, len(e.Headers))
-		for k, v := range e.Headers {
+		names := slices.Sorted(maps.Keys(e.Headers))
+		h := make(map[string]string, min(len(names), maxHeaders+1))
+		for i, k := range names {
+			if i == maxHeaders {
+				h["X-Fileemu-Journal-Truncated"] = strconv.Itoa(len(names)-maxHeaders) + " more headers not kept"
+				break
+			}
+			v := e.Headers[k]
 			if sensitiveHeaders[http.CanonicalHeaderKey(k)] {
 				v = Redacted
 			}
-			h[k] = v
+			h[truncate(k, maxHeaderValue)] = truncate(v, maxHeaderValue)
 		}
 		e.Headers = h
 	}
-	e.Query = RedactQuery(e.Query)
+	e.Path = truncate(e.Path, maxPath)
+	e.Query = truncate(RedactQuery(e.Query), maxQuery)
 }
 
 // clone returns a copy of e that shares no map with it, so entries handed
@@ -65,25 +77,66 @@ func (e Entry) clone() Entry {
 	return e
 }
 
-// Journal is a fixed-capacity ring buffer of entries; when it is full, Add
-// evicts the oldest entry. All methods are safe for concurrent use.
+// DefaultMaxBytes is the byte bound New uses when given one <= 0.
+const DefaultMaxBytes = 64 << 20
+
+// Per-entry bounds: a request cannot make its entry large (one 1,000 KiB header used to be kept
+// whole, 1,500 such requests took the process to 2.4 GiB).
+const (
+	maxHeaderValue = 1 << 10 // bytes kept of one header value
+	maxHeaders     = 64      // headers kept per entry
+	maxPath        = 2 << 10 // bytes kept of the path
+	maxQuery       = 4 << 10 // bytes kept of the (redacted) query
+)
+
+// Journal is a bounded ring buffer of entries: at most capacity entries and
+// about maxBytes bytes; Add evicts the oldest entries to stay within both.
+// All methods are safe for concurrent use.
 type Journal struct {
 	mu       sync.Mutex
 	capacity int
-	// buf holds the entries; it grows up to capacity and is then reused as
-	// a ring. Oldest first starting at head; head is 0 while not full.
+	maxBytes int64
+	// buf holds the entries as a ring: n of them, oldest first from head. It
+	// grows up to capacity.
 	buf     []Entry
-	head    int
+	head, n int
+	bytes   int64 // the sum of the entries' sizes
 	lastSeq uint64
 }
 
 // New returns an empty Journal holding at most capacity entries
-// (DefaultCapacity if capacity <= 0).
-func New(capacity int) *Journal {
+// (DefaultCapacity if capacity <= 0) of at most maxBytes bytes together
+// (DefaultMaxBytes if maxBytes <= 0).
+func New(capacity int, maxBytes int64) *Journal {
 	if capacity <= 0 {
 		capacity = DefaultCapacity
 	}
-	return &Journal{capacity: capacity}
+	if maxBytes <= 0 {
+		maxBytes = DefaultMaxBytes
+	}
+	return &Journal{capacity: capacity, maxBytes: maxBytes}
+}
+
+// size is about the bytes an entry holds.
+func (e *Entry) size() int64 {
+	n := 256 + len(e.Session) + len(e.API) + len(e.Operation) + len(e.Method) + len(e.Path) + len(e.Query) +
+		len(e.RequestID) + len(e.BodySHA256) + len(e.Error) + len(e.Scenario) + len(e.Rule)
+	for k, v := range e.Headers {
+		n += 32 + len(k) + len(v)
+	}
+	return int64(n)
+}
+
+// truncate cuts s to max bytes (at a UTF-8 boundary), saying how much was dropped.
+func truncate(s string, max int) string {
+	if len(s) <= max {
+		return s
+	}
+	cut := max
+	for cut > 0 && !utf8.RuneStart(s[cut]) {
+		cut--
+	}
+	return s[:cut] + "…[" + strconv.Itoa(len(s)-cut) + " bytes truncated]"
 }
 
 // Capacity returns the maximum number of entries kept.
@@ -91,21 +144,46 @@ func (j *Journal) Capacity() int {
 	return j.capacity // immutable after New
 }
 
-// Add stores a copy of e, evicting the oldest entry if the journal is full.
-// It assigns e's Seq (ignoring the given one) and returns it.
+// Bytes returns about how many bytes the entries hold (at most the bound given to New).
+func (j *Journal) Bytes() int64 {
+	j.mu.Lock()
+	defer j.mu.Unlock()
+	return j.bytes
+}
+
+// Add stores a copy of e, evicting the oldest entries while the journal is
+// full or over its byte bound. It assigns e's Seq (ignoring the given one)
+// and returns it.
 func (j *Journal) Add(e Entry) uint64 {
 	e.sanitize()
+	size := e.size()
 	j.mu.Lock()
 	defer j.mu.Unlock()
 	j.lastSeq++
 	e.Seq = j.lastSeq
-	if len(j.buf) < j.capacity {
-		j.buf = append(j.buf, e)
-	} else {
-		j.buf[j.head] = e
-		j.head = (j.head + 1) % len(j.buf)
+	for j.n > 0 && (j.n == j.capacity || j.bytes+size > j.maxBytes) {
+		j.evictOldest()
 	}
+	if j.n == len(j.buf) { // the ring is full but below capacity: grow it, oldest first
+		grown := make([]Entry, j.n, min(max(2*j.n, 16), j.capacity))
+		for i := range j.n {
+			grown[i] = *j.at(i)
+		}
+		j.buf, j.head = append(grown, e), 0
+	} else {
+		*j.at(j.n) = e
+	}
+	j.n++
+	j.bytes += size
 	return e.Seq
+}
+
+func (j *Journal) evictOldest() {
+	e := j.at(0)
+	j.bytes -= e.size()
+	*e = Entry{} // let the strings go
+	j.head = (j.head + 1) % len(j.buf)
+	j.n--
 }
 
 // at returns the i-th oldest entry.
@@ -123,15 +201,17 @@ func (j *Journal) Update(seq uint64, fn func(*Entry)) bool {
 	j.mu.Lock()
 	defer j.mu.Unlock()
 	// Seqs increase from oldest to newest, so binary search finds the entry.
-	n := len(j.buf)
+	n := j.n
 	i := sort.Search(n, func(i int) bool { return j.at(i).Seq >= seq })
 	if i == n || j.at(i).Seq != seq {
 		return false
 	}
 	e := j.at(i)
+	before := e.size()
 	fn(e)
 	e.Seq = seq
 	e.sanitize() // fn may have added credentials
+	j.bytes += e.size() - before
 	return true
 }
 
@@ -140,7 +220,7 @@ func (j *Journal) Update(seq uint64, fn func(*Entry)) bool {
 // entries and lets AfterSeq stop early. The caller holds j.mu.
 func (j *Journal) scan(f Filter, fn func(i int, e *Entry)) {
 	taken := 0
-	for i := len(j.buf) - 1; i >= 0; i-- {
+	for i := j.n - 1; i >= 0; i-- {
 		e := j.at(i)
 		if e.Seq <= f.AfterSeq {
 			return // all older entries have smaller seqs
@@ -181,7 +261,7 @@ func (j *Journal) Count(f Filter) int {
 func (j *Journal) Remove(f Filter) int {
 	j.mu.Lock()
 	defer j.mu.Unlock()
-	remove := make([]bool, len(j.buf))
+	remove := make([]bool, j.n)
 	removed := 0
 	j.scan(f, func(i int, _ *Entry) {
 		remove[i] = true
@@ -192,13 +272,15 @@ func (j *Journal) Remove(f Filter) int {
 	}
 	// Rebuild oldest first so that head is 0 again, as Add expects of a
 	// journal that is not full.
-	kept := make([]Entry, 0, len(j.buf)-removed)
-	for i := range j.buf {
+	kept := make([]Entry, 0, j.n-removed)
+	j.bytes = 0
+	for i := range j.n {
 		if !remove[i] {
 			kept = append(kept, *j.at(i))
+			j.bytes += j.at(i).size()
 		}
 	}
-	j.buf, j.head = kept, 0
+	j.buf, j.head, j.n = kept, 0, len(kept)
 	return removed
 }
 
@@ -207,5 +289,5 @@ func (j *Journal) Remove(f Filter) int {
 func (j *Journal) Clear() {
 	j.mu.Lock()
 	defer j.mu.Unlock()
-	j.buf, j.head = nil, 0
+	j.buf, j.head, j.n, j.bytes = nil, 0, 0, 0
 }

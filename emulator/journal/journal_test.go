@@ -8,6 +8,7 @@ import (
 	"strings"
 	"sync"
 	"testing"
+	"unicode/utf8"
 )
 
 // seqs returns the sequence numbers of entries, for compact comparisons.
@@ -21,14 +22,14 @@ func seqs(entries []Entry) []uint64 {
 
 func TestNewCapacity(t *testing.T) {
 	for _, tt := range []struct{ in, want int }{{-1, DefaultCapacity}, {0, DefaultCapacity}, {1, 1}, {5, 5}} {
-		if got := New(tt.in).Capacity(); got != tt.want {
-			t.Errorf("New(%d).Capacity() = %d, want %d", tt.in, got, tt.want)
+		if got := New(tt.in, 0).Capacity(); got != tt.want {
+			t.Errorf("New(%d, 0).Capacity() = %d, want %d", tt.in, got, tt.want)
 		}
 	}
 }
 
 func TestRingEviction(t *testing.T) {
-	j := New(3)
+	j := New(3, 0)
 	for i := 1; i <= 7; i++ {
 		if seq := j.Add(Entry{Seq: 999, Path: fmt.Sprint("/", i)}); seq != uint64(i) {
 			t.Fatalf("Add #%d returned seq %d", i, seq)
@@ -48,7 +49,7 @@ func TestRingEviction(t *testing.T) {
 }
 
 func TestUpdate(t *testing.T) {
-	j := New(3)
+	j := New(3, 0)
 	first := j.Add(Entry{Path: "/a"})
 	for range 3 {
 		j.Add(Entry{Path: "/b"})
@@ -124,7 +125,7 @@ func TestFilterMatch(t *testing.T) {
 
 // sample fills a journal with entries of two sessions, interleaved.
 func sample() *Journal {
-	j := New(100)
+	j := New(100, 0)
 	for i := range 10 {
 		session := []string{"a", "b"}[i%2]
 		method := []string{"GET", "PUT"}[i/5]
@@ -180,7 +181,7 @@ func TestFindCountRemove(t *testing.T) {
 }
 
 func TestRemoveSessionThenAdd(t *testing.T) {
-	j := New(4)
+	j := New(4, 0)
 	for i := range 6 { // wraps the ring: seqs 3..6 remain
 		j.Add(Entry{Session: []string{"a", "b"}[i%2]})
 	}
@@ -203,7 +204,7 @@ func TestRemoveSessionThenAdd(t *testing.T) {
 }
 
 func TestFindReturnsCopies(t *testing.T) {
-	j := New(10)
+	j := New(10, 0)
 	h := map[string]string{"Accept": "*/*"}
 	j.Add(Entry{Headers: h})
 	h["Accept"] = "changed by caller"
@@ -215,7 +216,7 @@ func TestFindReturnsCopies(t *testing.T) {
 }
 
 func TestAddRedacts(t *testing.T) {
-	j := New(10)
+	j := New(10, 0)
 	j.Add(Entry{
 		Query:   "X-Amz-Signature=abc&part=1",
 		Headers: map[string]string{"authorization": "Bearer x", "Accept": "*/*"},
@@ -319,7 +320,7 @@ func TestFilterFromQuery(t *testing.T) {
 }
 
 func TestConcurrentUse(t *testing.T) {
-	j := New(50)
+	j := New(50, 0)
 	var wg sync.WaitGroup
 	for g := range 8 {
 		wg.Go(func() {
@@ -351,11 +352,70 @@ func TestConcurrentUse(t *testing.T) {
 }
 
 func BenchmarkAdd(b *testing.B) {
-	j := New(DefaultCapacity)
+	j := New(DefaultCapacity, 0)
 	h := Redact(http.Header{"Authorization": {"Bearer x"}, "Content-Type": {"text/plain"}, "User-Agent": {"bench"}})
 	e := Entry{Session: "s1", API: "s3", Operation: "PutObject", Method: "PUT", Path: "/bucket/key", Query: "partNumber=1&uploadId=abc", Status: 200, Headers: h}
 	b.ReportAllocs()
 	for b.Loop() {
 		j.Add(e)
+	}
+}
+
+// A huge header, path or query is cut, with a marker; the entry stays small.
+func TestEntriesAreBounded(t *testing.T) {
+	j := New(10, 0)
+	h := http.Header{"X-Big": {strings.Repeat("é", 600_000)}, "Authorization": {"Bearer secret"}}
+	for i := range 200 {
+		h.Set(fmt.Sprintf("X-Many-%03d", i), "v")
+	}
+	j.Add(Entry{Session: "s", Path: "/" + strings.Repeat("p", 1<<20), Query: "a=" + strings.Repeat("q", 1<<20), Headers: Redact(h)})
+	e := j.Find(Filter{})[0]
+	if n := len(e.Headers); n != maxHeaders+1 || e.Headers["X-Fileemu-Journal-Truncated"] != fmt.Sprintf("%d more headers not kept", 202-maxHeaders) {
+		t.Errorf("%d headers kept, marker %q", n, e.Headers["X-Fileemu-Journal-Truncated"])
+	}
+	if v := e.Headers["Authorization"]; v != Redacted {
+		t.Errorf("Authorization = %q", v)
+	}
+	if v := e.Headers["X-Big"]; len(v) > maxHeaderValue+40 || !strings.HasSuffix(v, "bytes truncated]") || !utf8.ValidString(v) {
+		t.Errorf("X-Big kept %d bytes: %q", len(v), v[len(v)-40:])
+	}
+	if len(e.Path) > maxPath+40 || len(e.Query) > maxQuery+40 {
+		t.Errorf("path %d, query %d bytes kept", len(e.Path), len(e.Query))
+	}
+	if b := j.Bytes(); b > 200<<10 {
+		t.Errorf("one bounded entry takes %d bytes", b)
+	}
+}
+
+// The journal keeps to its byte bound by dropping the oldest entries; counts stay right.
+func TestJournalByteBound(t *testing.T) {
+	j := New(1000, 100<<10)
+	big := Redact(http.Header{"X-Big": {strings.Repeat("x", 1000)}})
+	for i := range 500 {
+		j.Add(Entry{Session: "s", Path: fmt.Sprint("/", i), Headers: big})
+		if b := j.Bytes(); b > 100<<10 {
+			t.Fatalf("after %d adds the journal holds %d bytes", i+1, b)
+		}
+	}
+	got := j.Find(Filter{})
+	if len(got) == 0 || len(got) >= 500 || got[len(got)-1].Path != "/499" {
+		t.Fatalf("kept %d entries, last %v", len(got), got[len(got)-1].Path)
+	}
+	for i := 1; i < len(got); i++ {
+		if got[i].Seq != got[i-1].Seq+1 {
+			t.Fatalf("entries not contiguous: %d then %d", got[i-1].Seq, got[i].Seq)
+		}
+	}
+	// Update keeps the accounting right; Remove and Clear give the bytes back.
+	j.Update(got[0].Seq, func(e *Entry) { e.Error = strings.Repeat("e", 100) })
+	before := j.Bytes()
+	j.Remove(Filter{Session: "s", Limit: 10})
+	if j.Bytes() >= before || j.Count(Filter{}) != len(got)-10 {
+		t.Errorf("remove: bytes %d -> %d, count %d", before, j.Bytes(), j.Count(Filter{}))
+	}
+	j.Add(Entry{Session: "t"})
+	j.Clear()
+	if j.Bytes() != 0 || j.Count(Filter{}) != 0 {
+		t.Errorf("after clear: %d bytes, %d entries", j.Bytes(), j.Count(Filter{}))
 	}
 }
