@@ -59,6 +59,12 @@ func errContentEmpty() *Error {
 func errNoMatchingToolCall() *Error {
 	return &Error{400, "tool_message_has_no_matching_tool_call", "Tool message id not found in an preceding assistant message's tool calls in the thread"}
 }
+func errStackEnding() *Error {
+	return &Error{400, "incorrect_stack_ending", "The last message in the stack must be a user, tool, or system message."}
+}
+func errAPITimeout() *Error {
+	return &Error{500, "api_timeout_error", "OpenAI API request timed out."}
+}
 func errRateLimitGateway() *Error {
 	return &Error{429, "rate_limit_gateway", "Rate limit exceeded"}
 }
@@ -146,6 +152,11 @@ func writeValidation(r *api.Request, items []validationItem) error {
 	return r.WriteJSON(http.StatusUnprocessableEntity, "", map[string]any{"error_code": "validation_error", "detail": items})
 }
 
+// isRun reports whether r invokes the assistant (a run, streamed or not).
+func isRun(r *api.Request) bool {
+	return r.Route != nil && (r.Route.OperationID == "createRun" || r.Route.OperationID == "streamRun")
+}
+
 // threadsOperation reports whether r is one of the Threads operations (tag Threads in the spec):
 // they answer their own bodies for rate limits and injected errors.
 func threadsOperation(r *api.Request) bool {
@@ -188,6 +199,9 @@ func writeProblem(r *api.Request, p api.Problem) error {
 			// The files operations document the gateway's body, which has no error_code.
 			r.SetErrorCode("rate_limited")
 			return r.WriteJSON(p.Status, "", map[string]string{"message": "Rate limit exceeded!"})
+		}
+		if p.Status == http.StatusInternalServerError && isRun(r) {
+			return writeError(r, errAPITimeout()) // what the run pages document for a 500
 		}
 		return writeError(r, errorForStatus(threads, p.Status))
 	}

@@ -52,6 +52,8 @@ func New(spec *validate.Spec, opts Options) *api.API {
 			"deleteThread":   s.deleteThread,
 			"createMessage":  s.createMessage,
 			"listMessages":   s.listMessages,
+			"createRun":      s.createRun,
+			"streamRun":      s.streamRun,
 		},
 		WriteProblem: writeProblem,
 	}
@@ -329,4 +331,84 @@ func (s *service) listMessages(r *api.Request) error {
 		items = append(items, toMessageJSON(m))
 	}
 	return respond(r, http.StatusOK, newPage(items, cursor), err)
+}
+
+// runJSON is a run's answer as the docs show it.
+type runJSON struct {
+	ID        string   `json:"id"`
+	Content   string   `json:"content"`
+	Role      string   `json:"role"`
+	ThreadID  string   `json:"thread_id"`
+	CreatedAt string   `json:"created_at"`
+	MetaData  runMeta  `json:"meta_data"`
+	Sources   []Source `json:"sources"`
+}
+
+type runMeta struct {
+	Intent      string `json:"intent"`
+	LegalAdvice bool   `json:"legal_advice"`
+	Type        string `json:"type"`
+}
+
+// run checks the optional run body (the spec validated it) and runs the thread.
+func (s *service) run(r *api.Request) (Answer, error) {
+	var in map[string]any
+	if err := decodeBody(r, &in); err != nil {
+		return Answer{}, &ValidationError{[]validationItem{{Loc: []string{"body"}, Message: err.Error(), Type: "json_invalid"}}}
+	}
+	return s.model(r).Run(tenant(r), r.Param("thread_id"))
+}
+
+func (s *service) createRun(r *api.Request) error {
+	a, err := s.run(r)
+	out := runJSON{ID: a.ID, Content: a.Content, Role: a.Role, ThreadID: a.ThreadID, CreatedAt: formatTime(a.Created),
+		MetaData: runMeta{Intent: a.Intent, Type: runMetaType}, Sources: a.Sources}
+	return respond(r, http.StatusOK, out, err)
+}
+
+// streamChunk is one NDJSON line of a streamed run.
+type streamChunk struct {
+	CreatedAt string      `json:"created_at"`
+	Delta     streamDelta `json:"delta"`
+	MessageID string      `json:"message_id"`
+	ThreadID  string      `json:"thread_id"`
+}
+
+type streamDelta struct {
+	Content string   `json:"content"`
+	Role    string   `json:"role"`
+	Sources []Source `json:"sources"`
+}
+
+// streamWords is how many words each streamed chunk carries.
+const streamWords = 4
+
+// streamRun answers the run as NDJSON: the content a few words per line, flushed line by line;
+// the last line carries the sources. Errors found before the first line are ordinary JSON errors.
+func (s *service) streamRun(r *api.Request) error {
+	a, err := s.run(r)
+	if err != nil {
+		return respond(r, 0, nil, err)
+	}
+	w := r.Response()
+	w.Header().Set("Content-Type", "application/x-ndjson")
+	w.WriteHeader(http.StatusOK)
+	rc := http.NewResponseController(w)
+	enc := json.NewEncoder(w)
+	enc.SetEscapeHTML(false)
+	words := strings.SplitAfter(a.Content, " ")
+	for i := 0; i < len(words); i += streamWords {
+		chunk := streamChunk{CreatedAt: formatTime(a.Created), MessageID: a.ID, ThreadID: a.ThreadID,
+			Delta: streamDelta{Content: strings.Join(words[i:min(i+streamWords, len(words))], ""), Role: RoleAssistant, Sources: []Source{}}}
+		if i+streamWords >= len(words) {
+			chunk.Delta.Sources = a.Sources
+		}
+		if err := enc.Encode(chunk); err != nil {
+			return fmt.Errorf("stream run of %s: %w", a.ThreadID, err)
+		}
+		if err := rc.Flush(); err != nil {
+			return fmt.Errorf("stream run of %s: %w", a.ThreadID, err)
+		}
+	}
+	return nil
 }

@@ -6,6 +6,8 @@ import (
 	"fmt"
 	"strings"
 	"time"
+
+	"github.com/brianvoe/gofakeit/v7"
 )
 
 // Message roles, as documented for "Create a message".
@@ -306,4 +308,87 @@ func (t *Thread) dump() threadDump {
 		d.Messages = append(d.Messages, *msg)
 	}
 	return d
+}
+
+// runMetaType is the meta_data.type of the answers in the docs' examples.
+const runMetaType = "53aa66b7-b874-407f-967c-3a959c919d62"
+
+// Source is a document an answer cites.
+type Source struct {
+	Content  string     `json:"content"`
+	MetaData SourceMeta `json:"meta_data"`
+}
+
+// SourceMeta names a cited document.
+type SourceMeta struct {
+	DocumentTitle string `json:"document_title"`
+	Section       string `json:"section,omitempty"`
+}
+
+// Answer is the assistant message a run adds to its thread, with what the run returns beyond
+// the message: the intent it read from the question and the sources it cites.
+type Answer struct {
+	Message
+	Intent  string
+	Sources []Source
+}
+
+// sourceExcerpt bounds the text of an attached file quoted as a source.
+const sourceExcerpt = 300
+
+// Run invokes the thread's assistant: the thread must hold a user message and end on a user,
+// tool or system message. The answer is a deterministic fake text (same last question at the
+// same position in the thread, same seed: same text) citing the thread's attached file, if
+// any; it is appended to the thread.
+func (m *Model) Run(tenant, threadID string) (Answer, error) {
+	m.mu.Lock()
+	defer m.mu.Unlock()
+	t, err := m.thread(tenant, threadID)
+	if err != nil {
+		return Answer{}, err
+	}
+	var question *Message
+	for _, msg := range t.Messages {
+		if msg.Role == RoleUser {
+			question = msg
+		}
+	}
+	if question == nil || t.Messages[len(t.Messages)-1].Role == RoleAssistant {
+		return Answer{}, errStackEnding()
+	}
+	sum := sha256.Sum256(fmt.Appendf(nil, "%d\x00%s", len(t.Messages), question.Content))
+	var seed uint64
+	for _, b := range sum[:8] {
+		seed = seed<<8 | uint64(b)
+	}
+	faker := gofakeit.New(seed ^ uint64(m.seed))
+	a := Answer{
+		Message: Message{ID: NewUUID(), ThreadID: t.ID, Role: RoleAssistant, Content: faker.Paragraph(), Created: m.now()},
+		Intent:  intent(question.Content),
+		Sources: []Source{},
+	}
+	if f, ok := m.files[t.Attachment]; ok && m.sync(f) && f.Status == StatusProcessed {
+		text, err := m.extract(f)
+		if err != nil {
+			return Answer{}, err
+		}
+		if r := []rune(text); len(r) > sourceExcerpt {
+			text = string(r[:sourceExcerpt])
+		}
+		a.Sources = append(a.Sources, Source{Content: text, MetaData: SourceMeta{DocumentTitle: f.Name}})
+	}
+	msg := a.Message
+	t.Messages = append(t.Messages, &msg)
+	t.Updated = msg.Created
+	return a, nil
+}
+
+// intent is a short label of a question, like the docs' "Kündigungsfrist Probezeit": its first
+// words.
+func intent(question string) string {
+	words := strings.Fields(question)
+	if len(words) > 6 {
+		words = words[:6]
+	}
+	return strings.TrimRight(strings.Join(words, " "), "?!.,;:")
 }

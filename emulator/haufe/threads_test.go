@@ -354,6 +354,18 @@ func TestFilesFlowUnderAgentsBaseURL(t *testing.T) {
 	if a, _ := m["attachments"].([]any); len(a) != 1 || a[0].(map[string]any)["file_id"] != s.FileID || a[0].(map[string]any)["file_name"] != "report.txt" {
 		t.Errorf("attachments = %v", m["attachments"])
 	}
+	var run struct {
+		Sources []struct {
+			Content  string
+			MetaData struct {
+				DocumentTitle string `json:"document_title"`
+			} `json:"meta_data"`
+		}
+	}
+	if st, b := c.do("POST", "/v1/threads/"+thread+"/run", "", nil, nil, &run); st != 200 || len(run.Sources) != 1 ||
+		run.Sources[0].MetaData.DocumentTitle != "report.txt" || run.Sources[0].Content != "Quarterly report" {
+		t.Errorf("run citing the attachment = %d %s", st, b)
+	}
 	var files struct{ Total int }
 	c.do("GET", "/v1/files", user, nil, nil, &files)
 	if files.Total != 1 {
@@ -383,6 +395,8 @@ func TestScenarioBodiesByOperation(t *testing.T) {
         respond: {status: 403}
       - match: {api: haufe, operation: listMessages}
         respond: {status: 503}
+      - match: {api: haufe, operation: createRun}
+        respond: {status: 500}
       - match: {api: haufe}
         respond: {status: 429}
 `)
@@ -394,6 +408,7 @@ func TestScenarioBodiesByOperation(t *testing.T) {
 		{"POST", "/agents/v1/threads/" + thread + "/messages", `{"role":"user","content":"x"}`, `{"error_code":"rate_limit_gateway","detail":"Rate limit exceeded"}`},
 		{"DELETE", "/v1/threads/" + thread, "", `{"error_code":"rate_limit_gateway","detail":"Rate limit exceeded"}`},
 		{"GET", "/v1/threads/" + thread, "", `{"error_code":"assistant_not_available","detail":"Assistant not available to your tenant"}`},
+		{"POST", "/v1/threads/" + thread + "/run", "{}", `{"error_code":"api_timeout_error","detail":"OpenAI API request timed out."}`},
 		{"GET", "/v1/threads/" + thread + "/messages", "", `{"error_code":"internal_service_error","detail":"An internal service required for processing the request is currently unavailable. Please try again later."}`},
 	}
 	for _, tc := range cases {
@@ -410,4 +425,82 @@ func TestScenarioBodiesByOperation(t *testing.T) {
 			t.Errorf("%s %s = %d %s, want %s", tc.method, tc.path, st, b, tc.want)
 		}
 	}
+}
+
+// The reference's run curls: POST .../run and .../run/stream with the body '{}'.
+func TestReferenceRunCurls(t *testing.T) {
+	c := newClient(t, testkit.Start(t))
+	c.base += "/agents"
+	thread := c.newThread(user)
+	post := func(path, body string) (int, []byte) {
+		t.Helper()
+		return c.do("POST", "/v1/threads/"+thread+path, "", strings.NewReader(body), jsonCT, nil)
+	}
+	if st, b := post("/run", `{}`); st != 400 || string(b) != `{"error_code":"incorrect_stack_ending","detail":"The last message in the stack must be a user, tool, or system message."}` {
+		t.Errorf("run of an empty thread = %d %s, want 400 incorrect_stack_ending", st, b)
+	}
+	if st, b := post("/messages", `{"content":"Welche Kündigungsfristen gelten während der Probezeit?","role":"user"}`); st != 201 {
+		t.Fatalf("message = %d %s", st, b)
+	}
+	st, b := post("/run", `{}`)
+	if st != 200 {
+		t.Fatalf("run = %d %s", st, b)
+	}
+	run := object(t, "run", b, "id", "content", "role", "thread_id", "created_at", "meta_data", "sources")
+	meta, _ := run["meta_data"].(map[string]any)
+	if run["role"] != "assistant" || run["thread_id"] != thread || run["content"] == "" || !timeRE.MatchString(run["created_at"].(string)) ||
+		meta["intent"] != "Welche Kündigungsfristen gelten während der Probezeit" || meta["legal_advice"] != false || meta["type"] != "53aa66b7-b874-407f-967c-3a959c919d62" {
+		t.Errorf("run = %s", b)
+	}
+	if st, b := post("/run/stream", `{}`); st != 400 || errorCode(t, b) != "incorrect_stack_ending" {
+		t.Errorf("stream ending on the assistant's answer = %d %s, want 400 incorrect_stack_ending", st, b)
+	}
+
+	// The same question at the same place in another thread gets the same answer.
+	other := c.newThread(user)
+	c.do("POST", "/v1/threads/"+other+"/messages", "", strings.NewReader(`{"content":"Welche Kündigungsfristen gelten während der Probezeit?","role":"user"}`), jsonCT, nil)
+	var again struct{ Content string }
+	c.do("POST", "/v1/threads/"+other+"/run", "", nil, nil, &again)
+	if again.Content != run["content"] {
+		t.Errorf("answers differ for the same question: %q vs %q", again.Content, run["content"])
+	}
+
+	post("/messages", `{"content":"Und nach der Probezeit?","role":"user"}`)
+	st, b = post("/run/stream", `{}`)
+	if st != 200 {
+		t.Fatalf("stream = %d %s", st, b)
+	}
+	lines := strings.Split(strings.TrimSuffix(string(b), "\n"), "\n")
+	if len(lines) < 2 {
+		t.Fatalf("stream = %q, want several NDJSON lines", b)
+	}
+	var content strings.Builder
+	var messageID string
+	for i, line := range lines {
+		chunk := object(t, fmt.Sprintf("line %d", i), []byte(line), "created_at", "delta", "message_id", "thread_id")
+		delta := object(t, fmt.Sprintf("delta %d", i), must(json.Marshal(chunk["delta"])), "content", "role", "sources")
+		if delta["role"] != "assistant" || chunk["thread_id"] != thread || (messageID != "" && chunk["message_id"] != messageID) {
+			t.Errorf("line %d = %s", i, line)
+		}
+		messageID, _ = chunk["message_id"].(string)
+		content.WriteString(delta["content"].(string))
+	}
+	var list struct {
+		Items []struct{ ID, Role, Content string } `json:"items"`
+	}
+	c.do("GET", "/v1/threads/"+thread+"/messages", "", nil, nil, &list)
+	if len(list.Items) != 4 || list.Items[0].ID != messageID || list.Items[0].Role != "assistant" || list.Items[0].Content != content.String() {
+		t.Errorf("messages after the stream = %+v, want the streamed answer %q (%s) first", list.Items, content.String(), messageID)
+	}
+	if st, b := c.do("POST", "/v1/threads/00000000-0000-4000-8000-000000000000/run", "", nil, nil, nil); st != 404 || errorCode(t, b) != "thread_not_found" {
+		t.Errorf("run of an unknown thread = %d %s", st, b)
+	}
+	c.s.AssertCalled(t, "streamRun", 2)
+}
+
+func must(b []byte, err error) []byte {
+	if err != nil {
+		panic(err)
+	}
+	return b
 }
