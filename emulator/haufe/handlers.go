@@ -59,13 +59,15 @@ func New(spec *validate.Spec, opts Options) *api.API {
 	}
 }
 
-// routingPath maps /agents/v1/... onto the spec's /v1/... paths. It gets the decoded path and
-// returns it escaped segment by segment, as the router matches escaped paths.
+// routingPath maps /agents/v1/... onto the spec's /v1/... paths and leaves the others as they
+// are (""). It gets the decoded path and returns it escaped segment by segment, as the router
+// matches escaped paths; an escaped slash inside a segment is lost on the way.
 func routingPath(path string) string {
-	if rest, ok := strings.CutPrefix(path, AgentsPrefix); ok && strings.HasPrefix(rest, "/v1/") {
-		path = rest
+	rest, ok := strings.CutPrefix(path, AgentsPrefix)
+	if !ok || !strings.HasPrefix(rest, "/v1/") {
+		return ""
 	}
-	segs := strings.Split(path, "/")
+	segs := strings.Split(rest, "/")
 	for i, seg := range segs {
 		segs[i] = url.PathEscape(seg)
 	}
