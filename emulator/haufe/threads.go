@@ -158,6 +158,7 @@ type ThreadFilter struct {
 // ListThreads returns one page of the tenant's threads, newest first, and the cursor of the
 // next page ("" after the last).
 func (m *Model) ListThreads(tenant string, f ThreadFilter) ([]Thread, string, error) {
+	f.Limit = pageLimit(f.Limit)
 	m.mu.Lock()
 	defer m.mu.Unlock()
 	start := len(m.order) - 1
@@ -180,6 +181,14 @@ func (m *Model) ListThreads(tenant string, f ThreadFilter) ([]Thread, string, er
 		out = append(out, t.view())
 	}
 	return out, "", nil
+}
+
+// pageLimit is the documented default page size for limits below 1 (the spec refuses them).
+func pageLimit(limit int) int {
+	if limit < 1 {
+		return 100
+	}
+	return limit
 }
 
 // position is the index in m.order of the tenant's thread id, or -1. Callers hold m.mu.
@@ -268,6 +277,7 @@ func checkMessage(t *Thread, in MessageIn) error {
 // ListMessages returns one page of a thread's messages, newest first, and the cursor of the
 // next page ("" after the last).
 func (m *Model) ListMessages(tenant, threadID, cursor string, limit int) ([]Message, string, error) {
+	limit = pageLimit(limit)
 	m.mu.Lock()
 	defer m.mu.Unlock()
 	t, err := m.thread(tenant, threadID)
