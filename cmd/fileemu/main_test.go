@@ -91,7 +91,7 @@ func (p *proc) url() string { return "http://" + p.addr }
 func TestWalkthroughsWithCurl(t *testing.T) {
 	p := start(t, nil)
 	cases := map[string][]string{
-		"haufe-walkthrough.sh": {"status: PROCESSED", "attached", `"infected":true`, "attach eicar: 409"},
+		"haufe-walkthrough.sh": {"status: PROCESSED", "attached", `messages: [{"role":"user","content":"Summarise the report"}]`, `"infected":true`, "attach eicar: 409"},
 		"desk-walkthrough.sh":  {"is temp", "<PostResponse>", `"state":"active"`, "tampered key: 403 Invalid according to Policy"},
 		"weavy-walkthrough.sh": {"same name: 409", "replace: 200 rev 2", `revisions: [{"rev":3`, "after restore: rev 4, content: Quarterly report, draft 1",
 			`listed: {"count":0}`, `"ids":[1]`, "deleted: 404", `(message)"],"count":2}`, "bad list: 422", "no token: 401", "eicar blob: 409 Conflict"},

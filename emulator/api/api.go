@@ -161,7 +161,8 @@ type API struct {
 	// without a Content-Type) as JSON when the operation takes JSON: lenient, for the admin API.
 	FormAsJSON bool
 	// RoutingPath optionally rewrites the path used to match the spec (the fake S3 escapes the
-	// slashes of object keys so that one {key} parameter holds them).
+	// slashes of object keys so that one {key} parameter holds them). It gets the decoded path and
+	// returns the escaped one, or "" to route the request as it is.
 	RoutingPath func(path string) string
 }
 
@@ -171,8 +172,12 @@ func (a *API) RoutingRequest(r *http.Request) *http.Request {
 	if a.RoutingPath == nil {
 		return r
 	}
+	p := a.RoutingPath(r.URL.Path)
+	if p == "" {
+		return r
+	}
 	rr := r.Clone(r.Context())
-	rr.URL.RawPath = a.RoutingPath(r.URL.Path)
+	rr.URL.RawPath = p
 	rr.URL.Path, _ = url.PathUnescape(rr.URL.RawPath) // Go ignores a RawPath that does not decode to Path
 	return rr
 }

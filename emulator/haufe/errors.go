@@ -45,12 +45,82 @@ func errInternal() *Error {
 func errNotReachable(status int) *Error {
 	return &Error{status, "attachment_document_not_reachable", "The file attachment service does not respond as expected. Please try again later."}
 }
+
+// The threads' documented error bodies (see haufe.yaml for the statuses).
 func errThreadNotFound() *Error {
-	return &Error{404, "thread_not_found", "Thread not found."}
+	return &Error{404, "thread_not_found", "Thread not found"}
+}
+func errAssistantNotAvailable() *Error {
+	return &Error{403, "assistant_not_available", "Assistant not available to your tenant"}
+}
+func errContentEmpty() *Error {
+	return &Error{422, "message_content_empty", "Message content cannot be empty."}
+}
+func errNoMatchingToolCall() *Error {
+	return &Error{400, "tool_message_has_no_matching_tool_call", "Tool message id not found in an preceding assistant message's tool calls in the thread"}
+}
+func errStackEnding() *Error {
+	return &Error{400, "incorrect_stack_ending", "The last message in the stack must be a user, tool, or system message."}
+}
+func errAPITimeout() *Error {
+	return &Error{500, "api_timeout_error", "OpenAI API request timed out."}
+}
+func errRateLimitGateway() *Error {
+	return &Error{429, "rate_limit_gateway", "Rate limit exceeded"}
+}
+func errInternalService(status int) *Error {
+	return &Error{status, "internal_service_error", "An internal service required for processing the request is currently unavailable. Please try again later."}
+}
+func errBadRequest() *Error {
+	return &Error{400, "bad_request", "Bad request"}
+}
+func errUnprocessable() *Error {
+	return &Error{422, "unprocessable_entity", "Unprocessable entity"}
 }
 
-// errorForStatus is the default body for a status (scenario-injected errors).
-func errorForStatus(status int) *Error {
+// ValidationError is a FastAPI-style 422 validation_error the model raises for rules a schema
+// cannot express (a tool message without tool_call_id, a cursor that names nothing).
+type ValidationError struct {
+	Items []validationItem
+}
+
+func (e *ValidationError) Error() string {
+	parts := make([]string, 0, len(e.Items))
+	for _, it := range e.Items {
+		parts = append(parts, strings.Join(it.Loc, ".")+": "+it.Message)
+	}
+	return "validation_error: " + strings.Join(parts, "; ")
+}
+
+func missingField(name string) *ValidationError {
+	return &ValidationError{[]validationItem{{Loc: []string{"body", name}, Message: "Field required", Type: "missing"}}}
+}
+func fieldError(name, msg string) *ValidationError {
+	return &ValidationError{[]validationItem{{Loc: []string{"body", name}, Message: msg, Type: "value_error"}}}
+}
+func errBadCursor() *ValidationError {
+	return &ValidationError{[]validationItem{{Loc: []string{"query", "cursor"}, Message: "Unknown cursor: pass the cursor of the previous page unchanged", Type: "value_error"}}}
+}
+
+// errorForStatus is the default body for a status (scenario-injected errors): the threads
+// operations document other bodies than the files operations.
+func errorForStatus(threads bool, status int) *Error {
+	if threads {
+		switch status {
+		case 400:
+			return errBadRequest()
+		case 403:
+			return errAssistantNotAvailable()
+		case 404:
+			return errThreadNotFound()
+		case 422:
+			return errUnprocessable()
+		case 429:
+			return errRateLimitGateway()
+		case 502, 503, 504:
+			return errInternalService(status)
+		}
+	}
 	switch status {
 	case 400:
 		return errRaised()
@@ -77,6 +147,30 @@ func writeError(r *api.Request, e *Error) error {
 	return r.WriteJSON(e.Status, "", e)
 }
 
+func writeValidation(r *api.Request, items []validationItem) error {
+	r.SetErrorCode("validation_error")
+	return r.WriteJSON(http.StatusUnprocessableEntity, "", map[string]any{"error_code": "validation_error", "detail": items})
+}
+
+// isRun reports whether r invokes the assistant (a run, streamed or not).
+func isRun(r *api.Request) bool {
+	return r.Route != nil && (r.Route.OperationID == "createRun" || r.Route.OperationID == "streamRun")
+}
+
+// threadsOperation reports whether r is one of the Threads operations (tag Threads in the spec):
+// they answer their own bodies for rate limits and injected errors.
+func threadsOperation(r *api.Request) bool {
+	if r.Route == nil || r.Route.Operation == nil {
+		return false
+	}
+	for _, tag := range r.Route.Operation.Tags {
+		if tag == "Threads" {
+			return true
+		}
+	}
+	return false
+}
+
 // validationItem is one FastAPI-style validation problem.
 type validationItem struct {
 	Loc     []string `json:"loc"`
@@ -98,14 +192,18 @@ func writeProblem(r *api.Request, p api.Problem) error {
 		for _, v := range p.Violations {
 			items = append(items, toValidationItem(v))
 		}
-		r.SetErrorCode("validation_error")
-		return r.WriteJSON(http.StatusUnprocessableEntity, "", map[string]any{"error_code": "validation_error", "detail": items})
+		return writeValidation(r, items)
 	case api.Status:
-		if p.Status == http.StatusTooManyRequests {
+		threads := threadsOperation(r)
+		if p.Status == http.StatusTooManyRequests && !threads {
+			// The files operations document the gateway's body, which has no error_code.
 			r.SetErrorCode("rate_limited")
 			return r.WriteJSON(p.Status, "", map[string]string{"message": "Rate limit exceeded!"})
 		}
-		return writeError(r, errorForStatus(p.Status))
+		if p.Status == http.StatusInternalServerError && isRun(r) {
+			return writeError(r, errAPITimeout()) // what the run pages document for a 500
+		}
+		return writeError(r, errorForStatus(threads, p.Status))
 	}
 	return writeError(r, errInternal())
 }

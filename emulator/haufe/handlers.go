@@ -6,7 +6,9 @@ import (
 	"fmt"
 	"io"
 	"net/http"
+	"net/url"
 	"strconv"
+	"strings"
 	"time"
 
 	"github.com/fileemu/fileemu/emulator/api"
@@ -25,14 +27,19 @@ type Options struct {
 
 type service struct{ opts Options }
 
-// New returns the Haufe files API as a mountable API.
+// AgentsPrefix is the path of Haufe's documented base URL (https://api.haufe.ai/agents): clients
+// configured with it call /agents/v1/..., which fileemu serves like /v1/....
+const AgentsPrefix = "/agents"
+
+// New returns the Haufe API (files, threads and messages) as a mountable API.
 func New(spec *validate.Spec, opts Options) *api.API {
 	s := &service{opts: opts}
 	return &api.API{
-		Name:     "haufe",
-		Prefixes: []string{"/v1/"},
-		Spec:     spec,
-		Auth:     opts.Auth,
+		Name:        "haufe",
+		Prefixes:    []string{"/v1/", AgentsPrefix + "/v1/"},
+		RoutingPath: routingPath,
+		Spec:        spec,
+		Auth:        opts.Auth,
 		Handlers: map[string]api.Handler{
 			"getSignedUrl":   s.getSignedURL,
 			"getFileStatus":  s.getFileStatus,
@@ -40,10 +47,31 @@ func New(spec *validate.Spec, opts Options) *api.API {
 			"listFiles":      s.listFiles,
 			"deleteFile":     s.deleteFile,
 			"createThread":   s.createThread,
+			"listThreads":    s.listThreads,
+			"getThread":      s.getThread,
+			"deleteThread":   s.deleteThread,
 			"createMessage":  s.createMessage,
+			"listMessages":   s.listMessages,
+			"createRun":      s.createRun,
+			"streamRun":      s.streamRun,
 		},
 		WriteProblem: writeProblem,
 	}
+}
+
+// routingPath maps /agents/v1/... onto the spec's /v1/... paths and leaves the others as they
+// are (""). It gets the decoded path and returns it escaped segment by segment, as the router
+// matches escaped paths; an escaped slash inside a segment is lost on the way.
+func routingPath(path string) string {
+	rest, ok := strings.CutPrefix(path, AgentsPrefix)
+	if !ok || !strings.HasPrefix(rest, "/v1/") {
+		return ""
+	}
+	segs := strings.Split(rest, "/")
+	for i, seg := range segs {
+		segs[i] = url.PathEscape(seg)
+	}
+	return strings.Join(segs, "/")
 }
 
 func (s *service) model(r *api.Request) *Model {
@@ -60,6 +88,10 @@ func respond(r *api.Request, status int, v any, err error) error {
 		var he *Error
 		if errors.As(err, &he) {
 			return writeError(r, he)
+		}
+		var ve *ValidationError
+		if errors.As(err, &ve) {
+			return writeValidation(r, ve.Items)
 		}
 		return err
 	}
@@ -162,36 +194,223 @@ func decodeBody(r *api.Request, v any) error {
 	return err
 }
 
+// tenant is the tenant of the request's API key.
+func tenant(r *api.Request) string { return TenantID(r.Request().Header.Get("api-key")) }
+
+// threadJSON is a thread as the docs show it.
+type threadJSON struct {
+	ID            string  `json:"id"`
+	AssistantID   string  `json:"assistant_id"`
+	Title         *string `json:"title"`
+	UserID        *string `json:"user_id"`
+	TenantID      string  `json:"tenant_id"`
+	CreatedAt     string  `json:"created_at"`
+	LastUpdatedAt string  `json:"last_updated_at"`
+}
+
+func toThreadJSON(t Thread) threadJSON {
+	out := threadJSON{ID: t.ID, AssistantID: t.AssistantID, Title: t.Title, TenantID: t.TenantID,
+		CreatedAt: formatTime(t.Created), LastUpdatedAt: formatTime(t.Updated)}
+	if t.UserID != "" {
+		out.UserID = &t.UserID
+	}
+	return out
+}
+
+// messageJSON is a message as the docs show it, plus what the client sent beyond content and
+// role (tool_call_id, tool_calls, attachments), only when present.
+type messageJSON struct {
+	ID          string       `json:"id"`
+	Content     string       `json:"content"`
+	Role        string       `json:"role"`
+	ThreadID    string       `json:"thread_id"`
+	CreatedAt   string       `json:"created_at"`
+	ToolCallID  string       `json:"tool_call_id,omitempty"`
+	ToolCalls   []ToolCall   `json:"tool_calls,omitempty"`
+	Attachments []Attachment `json:"attachments,omitempty"`
+}
+
+func toMessageJSON(m Message) messageJSON {
+	return messageJSON{ID: m.ID, Content: m.Content, Role: m.Role, ThreadID: m.ThreadID, CreatedAt: formatTime(m.Created),
+		ToolCallID: m.ToolCallID, ToolCalls: m.ToolCalls, Attachments: m.Attachments}
+}
+
+// formatTime writes timestamps as the docs show them: UTC with microseconds.
+func formatTime(t time.Time) string { return t.UTC().Format(timeLayout) }
+
+// page is the cursor-paginated list envelope of threads and messages.
+type page[T any] struct {
+	Cursor *string `json:"cursor"`
+	Items  []T     `json:"items"`
+}
+
+func newPage[T any](items []T, cursor string) page[T] {
+	p := page[T]{Items: items}
+	if p.Items == nil {
+		p.Items = []T{}
+	}
+	if cursor != "" {
+		p.Cursor = &cursor
+	}
+	return p
+}
+
 func (s *service) createThread(r *api.Request) error {
 	var in struct {
-		Title string `json:"title"`
+		AssistantID string  `json:"assistant_id"`
+		Title       *string `json:"title"`
+		UserID      *string `json:"user_id"`
 	}
 	if err := decodeBody(r, &in); err != nil {
-		return writeError(r, errRaised())
+		return writeValidation(r, []validationItem{{Loc: []string{"body"}, Message: err.Error(), Type: "json_invalid"}})
 	}
-	t := s.model(r).CreateThread(userID(r), in.Title)
-	out := map[string]any{"thread_id": t.ID, "user_id": t.UserID, "created_at": t.Created}
-	if t.Title != "" {
-		out["title"] = t.Title
+	ti := ThreadIn{AssistantID: in.AssistantID, Title: in.Title}
+	if in.UserID != nil {
+		ti.UserID = *in.UserID
 	}
-	return r.WriteJSON(http.StatusCreated, "", out)
+	t, err := s.model(r).CreateThread(tenant(r), ti)
+	return respond(r, http.StatusCreated, toThreadJSON(t), err)
+}
+
+func (s *service) listThreads(r *api.Request) error {
+	q := r.Request().URL.Query()
+	include, _ := strconv.ParseBool(q.Get("include_deleted")) // the spec already checked it is a boolean
+	threads, cursor, err := s.model(r).ListThreads(tenant(r), ThreadFilter{
+		UserID: q.Get("user_id"), IncludeDeleted: include, Cursor: q.Get("cursor"), Limit: intParam(q.Get("limit"), 100),
+	})
+	items := make([]threadJSON, 0, len(threads))
+	for _, t := range threads {
+		items = append(items, toThreadJSON(t))
+	}
+	return respond(r, http.StatusOK, newPage(items, cursor), err)
+}
+
+func (s *service) getThread(r *api.Request) error {
+	t, err := s.model(r).GetThread(tenant(r), r.Param("thread_id"))
+	return respond(r, http.StatusOK, toThreadJSON(t), err)
+}
+
+func (s *service) deleteThread(r *api.Request) error {
+	if err := s.model(r).DeleteThread(tenant(r), r.Param("thread_id")); err != nil {
+		return respond(r, 0, nil, err)
+	}
+	return r.NoContent(http.StatusNoContent)
 }
 
 func (s *service) createMessage(r *api.Request) error {
 	var in struct {
-		Role        string `json:"role"`
-		Content     string `json:"content"`
+		Role        string            `json:"role"`
+		Content     string            `json:"content"`
+		ToolCallID  string            `json:"tool_call_id"`
+		ToolCalls   []json.RawMessage `json:"tool_calls"`
 		Attachments []struct {
 			FileID string `json:"file_id"`
 		} `json:"attachments"`
 	}
 	if err := decodeBody(r, &in); err != nil {
-		return writeError(r, errRaised())
+		return writeValidation(r, []validationItem{{Loc: []string{"body"}, Message: err.Error(), Type: "json_invalid"}})
 	}
-	ids := make([]string, 0, len(in.Attachments))
+	mi := MessageIn{Role: in.Role, Content: in.Content, ToolCallID: in.ToolCallID}
+	for _, raw := range in.ToolCalls {
+		var c struct {
+			ID string `json:"id"`
+		}
+		_ = json.Unmarshal(raw, &c) // the spec already checked each call is an object with a string id
+		mi.ToolCalls = append(mi.ToolCalls, ToolCall{ID: c.ID, Raw: raw})
+	}
 	for _, a := range in.Attachments {
-		ids = append(ids, a.FileID)
+		mi.FileIDs = append(mi.FileIDs, a.FileID)
 	}
-	msg, err := s.model(r).AddMessage(userID(r), r.Param("thread_id"), in.Role, in.Content, ids)
-	return respond(r, http.StatusCreated, msg, err)
+	msg, err := s.model(r).AddMessage(tenant(r), r.Param("thread_id"), mi)
+	return respond(r, http.StatusCreated, toMessageJSON(msg), err)
+}
+
+func (s *service) listMessages(r *api.Request) error {
+	q := r.Request().URL.Query()
+	msgs, cursor, err := s.model(r).ListMessages(tenant(r), r.Param("thread_id"), q.Get("cursor"), intParam(q.Get("limit"), 100))
+	items := make([]messageJSON, 0, len(msgs))
+	for _, m := range msgs {
+		items = append(items, toMessageJSON(m))
+	}
+	return respond(r, http.StatusOK, newPage(items, cursor), err)
+}
+
+// runJSON is a run's answer as the docs show it.
+type runJSON struct {
+	ID        string   `json:"id"`
+	Content   string   `json:"content"`
+	Role      string   `json:"role"`
+	ThreadID  string   `json:"thread_id"`
+	CreatedAt string   `json:"created_at"`
+	MetaData  runMeta  `json:"meta_data"`
+	Sources   []Source `json:"sources"`
+}
+
+type runMeta struct {
+	Intent      string `json:"intent"`
+	LegalAdvice bool   `json:"legal_advice"`
+	Type        string `json:"type"`
+}
+
+// run checks the optional run body (the spec validated it) and runs the thread.
+func (s *service) run(r *api.Request) (Answer, error) {
+	var in map[string]any
+	if err := decodeBody(r, &in); err != nil {
+		return Answer{}, &ValidationError{[]validationItem{{Loc: []string{"body"}, Message: err.Error(), Type: "json_invalid"}}}
+	}
+	return s.model(r).Run(tenant(r), r.Param("thread_id"))
+}
+
+func (s *service) createRun(r *api.Request) error {
+	a, err := s.run(r)
+	out := runJSON{ID: a.ID, Content: a.Content, Role: a.Role, ThreadID: a.ThreadID, CreatedAt: formatTime(a.Created),
+		MetaData: runMeta{Intent: a.Intent, Type: runMetaType}, Sources: a.Sources}
+	return respond(r, http.StatusOK, out, err)
+}
+
+// streamChunk is one NDJSON line of a streamed run.
+type streamChunk struct {
+	CreatedAt string      `json:"created_at"`
+	Delta     streamDelta `json:"delta"`
+	MessageID string      `json:"message_id"`
+	ThreadID  string      `json:"thread_id"`
+}
+
+type streamDelta struct {
+	Content string   `json:"content"`
+	Role    string   `json:"role"`
+	Sources []Source `json:"sources"`
+}
+
+// streamWords is how many words each streamed chunk carries.
+const streamWords = 4
+
+// streamRun answers the run as NDJSON: the content a few words per line, flushed line by line;
+// the last line carries the sources. Errors found before the first line are ordinary JSON errors.
+func (s *service) streamRun(r *api.Request) error {
+	a, err := s.run(r)
+	if err != nil {
+		return respond(r, 0, nil, err)
+	}
+	w := r.Response()
+	w.Header().Set("Content-Type", "application/x-ndjson")
+	w.WriteHeader(http.StatusOK)
+	rc := http.NewResponseController(w)
+	enc := json.NewEncoder(w)
+	enc.SetEscapeHTML(false)
+	words := strings.SplitAfter(a.Content, " ")
+	for i := 0; i < len(words); i += streamWords {
+		chunk := streamChunk{CreatedAt: formatTime(a.Created), MessageID: a.ID, ThreadID: a.ThreadID,
+			Delta: streamDelta{Content: strings.Join(words[i:min(i+streamWords, len(words))], ""), Role: RoleAssistant, Sources: []Source{}}}
+		if i+streamWords >= len(words) {
+			chunk.Delta.Sources = a.Sources
+		}
+		if err := enc.Encode(chunk); err != nil {
+			return fmt.Errorf("stream run of %s: %w", a.ThreadID, err)
+		}
+		if err := rc.Flush(); err != nil {
+			return fmt.Errorf("stream run of %s: %w", a.ThreadID, err)
+		}
+	}
+	return nil
 }

@@ -129,22 +129,29 @@ func (c *client) pollUntilDone(user, id string) status {
 	return status{}
 }
 
+const assistant = "a1b2c3d4-5678-9abc-def0-1234567890ab"
+
+var jsonCT = map[string]string{"Content-Type": "application/json"}
+
+// newThread creates a thread owned by user (a UUID): only user's files can be attached in it.
 func (c *client) newThread(user string) string {
 	c.t.Helper()
 	var th struct {
-		ThreadID string `json:"thread_id"`
+		ID string `json:"id"`
 	}
-	st, b := c.do("POST", "/v1/threads", user, strings.NewReader(`{"title":"t"}`), map[string]string{"Content-Type": "application/json"}, &th)
-	if st != 201 {
+	body := fmt.Sprintf(`{"assistant_id":%q,"user_id":%q,"title":"t"}`, assistant, user)
+	st, b := c.do("POST", "/v1/threads", "", strings.NewReader(body), jsonCT, &th)
+	if st != 201 || th.ID == "" {
 		c.t.Fatalf("create thread: %d %s", st, b)
 	}
-	return th.ThreadID
+	return th.ID
 }
 
-func (c *client) attach(user, thread, fileID string) (int, []byte) {
+// attach posts a user message attaching fileID; threads take no user-id header.
+func (c *client) attach(thread, fileID string) (int, []byte) {
 	c.t.Helper()
 	body := fmt.Sprintf(`{"role":"user","content":"summarise it","attachments":[{"file_id":%q}]}`, fileID)
-	return c.do("POST", "/v1/threads/"+thread+"/messages", user, strings.NewReader(body), map[string]string{"Content-Type": "application/json"}, nil)
+	return c.do("POST", "/v1/threads/"+thread+"/messages", "", strings.NewReader(body), jsonCT, nil)
 }
 
 func errorCode(t *testing.T, b []byte) string {
@@ -180,7 +187,7 @@ func TestSeedFlow(t *testing.T) {
 	}
 
 	thread := c.newThread(user)
-	if st, b := c.attach(user, thread, s.FileID); st != 409 || errorCode(t, b) != "conflict" {
+	if st, b := c.attach(thread, s.FileID); st != 409 || errorCode(t, b) != "conflict" {
 		t.Errorf("attach before processing = %d %s, want 409 conflict", st, b)
 	}
 	st1, first := c.status(user, s.FileID)
@@ -194,12 +201,12 @@ func TestSeedFlow(t *testing.T) {
 	if st, b := c.do("GET", "/v1/files/"+s.FileID, user, nil, nil, nil); st != 200 || !bytes.Equal(b, content) {
 		t.Errorf("content = %d %q, want the uploaded text", st, b)
 	}
-	if st, b := c.attach(user, thread, s.FileID); st != 201 {
+	if st, b := c.attach(thread, s.FileID); st != 201 {
 		t.Fatalf("attach = %d %s", st, b)
 	}
 	other := c.upload(user, "second.txt", []byte("more"))
 	c.pollUntilDone(user, other)
-	if st, b := c.attach(user, thread, other); st != 409 || errorCode(t, b) != "attachment_not_unique" {
+	if st, b := c.attach(thread, other); st != 409 || errorCode(t, b) != "attachment_not_unique" {
 		t.Errorf("second attachment = %d %s, want 409 attachment_not_unique", st, b)
 	}
 
@@ -219,7 +226,7 @@ func TestInfectedFileFailsAndCannotBeAttached(t *testing.T) {
 	if s.ProcessingStatus != "FAILED" || !s.Warnings.Infected {
 		t.Errorf("final status = %+v, want FAILED infected", s)
 	}
-	if st, b := c.attach(user, c.newThread(user), id); st != 409 || errorCode(t, b) != "conflict" {
+	if st, b := c.attach(c.newThread(user), id); st != 409 || errorCode(t, b) != "conflict" {
 		t.Errorf("attach infected = %d %s, want 409 conflict", st, b)
 	}
 	if st, _ := c.do("GET", "/v1/files/"+id, user, nil, nil, nil); st != 409 {
@@ -247,14 +254,16 @@ func TestOtherUsersFilesAreForbidden(t *testing.T) {
 	if st, b := c.do("GET", "/v1/files/"+id+"/status", intruder, nil, nil, nil); st != 403 || errorCode(t, b) != "attachment_access_forbidden" {
 		t.Errorf("other user's status = %d %s", st, b)
 	}
-	if st, _ := c.attach(intruder, c.newThread(intruder), id); st != 403 {
-		t.Errorf("attach other user's file = %d, want 403", st)
+	if st, b := c.attach(c.newThread(intruder), id); st != 403 || errorCode(t, b) != "attachment_access_forbidden" {
+		t.Errorf("attach other user's file = %d %s, want 403", st, b)
 	}
 	if st, _ := c.do("DELETE", "/v1/files/"+id, intruder, nil, nil, nil); st != 403 {
 		t.Errorf("delete other user's file = %d, want 403", st)
 	}
-	if st, b := c.attach(user, c.newThread(intruder), id); st != 404 || errorCode(t, b) != "thread_not_found" {
-		t.Errorf("message to other user's thread = %d %s, want 404 thread_not_found", st, b)
+	otherTenant := *c
+	otherTenant.key = "another-tenant"
+	if st, b := otherTenant.attach(c.newThread(user), id); st != 404 || errorCode(t, b) != "thread_not_found" {
+		t.Errorf("message to another tenant's thread = %d %s, want 404 thread_not_found", st, b)
 	}
 	if st, b := c.do("GET", "/v1/files/00000000-0000-4000-8000-000000000000/status", user, nil, nil, nil); st != 404 || errorCode(t, b) != "attachment_document_does_not_exist" {
 		t.Errorf("unknown file = %d %s", st, b)
@@ -289,8 +298,17 @@ func TestBadInputGetsHaufeErrors(t *testing.T) {
 		{"file id not a UUID", "GET", "/v1/files/not-a-uuid/status", user, "", "", []string{"path", "file_id"}},
 		{"filename of dots", "GET", "/v1/files/signed-url?filename=..", user, "", "", []string{"query", "filename"}},
 		{"filename with a slash", "GET", "/v1/files/signed-url?filename=a%2F..%2Fb.txt", user, "", "", []string{"query", "filename"}},
-		{"malformed JSON", "POST", "/v1/threads/x/messages", user, `{"role":`, "application/json", []string{"body"}},
-		{"missing content", "POST", "/v1/threads/x/messages", user, `{"role":"user"}`, "application/json", []string{"body", "content"}},
+		{"malformed JSON", "POST", "/v1/threads/" + user + "/messages", "", `{"role":`, "application/json", []string{"body"}},
+		{"missing content", "POST", "/v1/threads/" + user + "/messages", "", `{"role":"user"}`, "application/json", []string{"body", "content"}},
+		{"unknown role", "POST", "/v1/threads/" + user + "/messages", "", `{"role":"robot","content":"x"}`, "application/json", []string{"body", "role"}},
+		{"thread id not a UUID", "GET", "/v1/threads/x/messages", "", "", "", []string{"path", "thread_id"}},
+		{"missing assistant_id", "POST", "/v1/threads", "", `{"title":"t"}`, "application/json", []string{"body", "assistant_id"}},
+		{"assistant_id not a UUID", "POST", "/v1/threads", "", `{"assistant_id":"tax"}`, "application/json", []string{"body", "assistant_id"}},
+		{"user_id not a UUID", "POST", "/v1/threads", "", `{"assistant_id":"` + assistant + `","user_id":"bob"}`, "application/json", []string{"body", "user_id"}},
+		{"unknown thread field", "POST", "/v1/threads", "", `{"assistant_id":"` + assistant + `","colour":"red"}`, "application/json", []string{"body", "colour"}},
+		{"limit of threads over 100", "GET", "/v1/threads?limit=101", "", "", "", []string{"query", "limit"}},
+		{"include_deleted not a boolean", "GET", "/v1/threads?include_deleted=maybe", "", "", "", []string{"query", "include_deleted"}},
+		{"unknown cursor", "GET", "/v1/threads?cursor=nope", "", "", "", []string{"query", "cursor"}},
 	}
 	for _, tc := range cases {
 		t.Run(tc.name, func(t *testing.T) {

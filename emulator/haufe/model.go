@@ -1,6 +1,7 @@
-// Package haufe emulates the Haufe Copilot files API: presigned S3 PUT uploads, asynchronous
-// processing (antivirus scan, text extraction) observed by polling, and attachment of processed
-// files to thread messages. model.go holds the rules; handlers.go maps HTTP to them.
+// Package haufe emulates the Haufe Copilot API: presigned S3 PUT uploads, asynchronous
+// processing (antivirus scan, text extraction) observed by polling, threads and their messages,
+// and attachment of processed files to messages. model.go (files) and threads.go hold the rules;
+// handlers.go maps HTTP to them.
 package haufe
 
 import (
@@ -88,32 +89,6 @@ type File struct {
 	Warnings    Warnings `json:"warnings"`
 }
 
-// Attachment is a file attached to a message.
-type Attachment struct {
-	FileID   string `json:"file_id"`
-	FileName string `json:"file_name"`
-}
-
-// Message is one thread message.
-type Message struct {
-	ID          string       `json:"message_id"`
-	ThreadID    string       `json:"thread_id"`
-	Role        string       `json:"role"`
-	Content     string       `json:"content"`
-	Attachments []Attachment `json:"attachments"`
-	Created     time.Time    `json:"created_at"`
-}
-
-// Thread holds messages and at most one attachment.
-type Thread struct {
-	ID         string     `json:"thread_id"`
-	UserID     string     `json:"user_id"`
-	Title      string     `json:"title,omitempty"`
-	Created    time.Time  `json:"created_at"`
-	Attachment string     `json:"attachment,omitempty"`
-	Messages   []*Message `json:"messages"`
-}
-
 // Model is the Haufe state of one session.
 type Model struct {
 	blobs *blobstore.Store
@@ -126,6 +101,9 @@ type Model struct {
 	mu      sync.Mutex
 	files   map[string]*File
 	threads map[string]*Thread
+	// order holds the threads oldest first: lists page through it newest first, and a cursor
+	// stays valid because threads are only ever soft-deleted.
+	order []*Thread
 }
 
 // NewModel returns an empty model over a session's blob store.
@@ -375,45 +353,6 @@ func (m *Model) Delete(userID, id string) error {
 	return nil
 }
 
-// CreateThread starts a thread for userID.
-func (m *Model) CreateThread(userID, title string) Thread {
-	t := &Thread{ID: NewUUID(), UserID: userID, Title: title, Created: m.now(), Messages: []*Message{}}
-	m.mu.Lock()
-	m.threads[t.ID] = t
-	m.mu.Unlock()
-	return *t
-}
-
-// AddMessage appends a message, attaching at most one processed file per thread.
-func (m *Model) AddMessage(userID, threadID, role, content string, fileIDs []string) (Message, error) {
-	m.mu.Lock()
-	defer m.mu.Unlock()
-	t, ok := m.threads[threadID]
-	if !ok || t.UserID != userID {
-		return Message{}, errThreadNotFound()
-	}
-	if len(fileIDs) > 1 || (len(fileIDs) == 1 && t.Attachment != "") {
-		return Message{}, errNotUnique()
-	}
-	msg := &Message{ID: NewUUID(), ThreadID: t.ID, Role: role, Content: content, Attachments: []Attachment{}, Created: m.now()}
-	for _, id := range fileIDs {
-		f, e := m.lookup(userID, id)
-		if e != nil {
-			return Message{}, e
-		}
-		if !m.sync(f) {
-			return Message{}, errNoDocument()
-		}
-		if f.Status != StatusProcessed {
-			return Message{}, errConflict()
-		}
-		msg.Attachments = append(msg.Attachments, Attachment{FileID: f.ID, FileName: f.Name})
-		t.Attachment = f.ID
-	}
-	t.Messages = append(t.Messages, msg)
-	return *msg, nil
-}
-
 // Snapshot dumps the model for the admin state endpoint.
 func (m *Model) Snapshot() any {
 	m.mu.Lock()
@@ -426,10 +365,9 @@ func (m *Model) Snapshot() any {
 	sort.Slice(files, func(i, j int) bool {
 		return files[i].Created.Before(files[j].Created) || files[i].Created.Equal(files[j].Created) && files[i].ID < files[j].ID
 	})
-	threads := make([]Thread, 0, len(m.threads))
-	for _, t := range m.threads {
-		threads = append(threads, *t)
+	threads := make([]threadDump, 0, len(m.order))
+	for _, t := range m.order {
+		threads = append(threads, t.dump())
 	}
-	sort.Slice(threads, func(i, j int) bool { return threads[i].ID < threads[j].ID })
 	return map[string]any{"files": files, "threads": threads}
 }

@@ -280,13 +280,14 @@ func haufeFlow(t *testing.T, tg testkit.Target) {
 	}
 
 	var th struct {
-		ThreadID string `json:"thread_id"`
+		ID string `json:"id"`
 	}
-	if st, b := c.haufe("POST", "/v1/threads", `{"title":"t"}`, &th); st != 201 {
+	thread := fmt.Sprintf(`{"assistant_id":"a1b2c3d4-5678-9abc-def0-1234567890ab","title":"t","user_id":%q}`, user)
+	if st, b := c.haufe("POST", "/agents/v1/threads", thread, &th); st != 201 {
 		t.Fatalf("create thread = %d %s", st, b)
 	}
 	msg := fmt.Sprintf(`{"role":"user","content":"summarise it","attachments":[{"file_id":%q}]}`, s.FileID)
-	if st, b := c.haufe("POST", "/v1/threads/"+th.ThreadID+"/messages", msg, nil); st != 201 {
+	if st, b := c.haufe("POST", "/agents/v1/threads/"+th.ID+"/messages", msg, nil); st != 201 {
 		t.Fatalf("attach = %d %s", st, b)
 	}
 
