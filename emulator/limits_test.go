@@ -39,7 +39,7 @@ func TestNonUploadBodiesAreBounded(t *testing.T) {
 		{"haufe", "POST", s.URL("haufe") + "/v1/threads", map[string]string{"api-key": "k", "user-id": "u"}, `"error_code"`},
 		{"weavy", "POST", s.URL("weavy") + "/api/apps", map[string]string{"Authorization": "Bearer k"}, `"status":413`},
 		{"filesro", "POST", s.URL("filesro") + "/api/v1/shares/demo-protected/authenticate", nil, `"message"`},
-		{"admin", "POST", s.URL("admin") + "/sessions", nil, `"error"`},
+		{"admin", "POST", s.URL("admin") + "/sessions", nil, `"error":"request_entity_too_large"`},
 	}
 	for _, c := range cases {
 		for _, known := range []bool{true, false} {

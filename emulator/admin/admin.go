@@ -115,7 +115,11 @@ func writeProblem(r *api.Request, p api.Problem) error {
 	case api.Invalid:
 		return writeError(r, Error{Status: 422, Code: "invalid_request", Message: p.Detail, Violations: p.Violations})
 	case api.Status:
-		return writeError(r, Error{Status: p.Status, Code: "error", Message: http.StatusText(p.Status)})
+		msg := p.Detail
+		if msg == "" {
+			msg = http.StatusText(p.Status)
+		}
+		return writeError(r, Error{Status: p.Status, Code: strings.ToLower(strings.ReplaceAll(http.StatusText(p.Status), " ", "_")), Message: msg})
 	}
 	return writeError(r, Error{Status: 500, Code: "internal_error", Message: p.Detail})
 }
