@@ -29,6 +29,12 @@ type Config struct {
 	// MaxBodySize bounds a request body that is not an upload (JSON and form bodies, default
 	// 1 MiB): larger ones are answered 413 in the API's format before they are read whole.
 	MaxBodySize int64
+	// MinBodyRate and BodyGrace pace request bodies: after BodyGrace, a body must have arrived at
+	// MinBodyRate bytes per second on average, or the connection's reads time out (defaults 256
+	// B/s after 60 s: a slow browser upload passes, a client that trickles a byte every 10 s or
+	// sends fewer bytes than it declared is cut). A negative MinBodyRate turns pacing off.
+	MinBodyRate int64
+	BodyGrace   time.Duration
 	// S3 holds the fake S3 credentials (default fileemu / fileemu-secret / us-east-1).
 	S3 s3.Credentials
 	// S3Lenient logs S3 signature problems instead of refusing the request (local development).
@@ -49,6 +55,12 @@ type Config struct {
 // DefaultMaxObjectSize is the default bound of one upload.
 const DefaultMaxObjectSize = 100 << 20
 
+// Default body pacing: 256 bytes per second on average after a minute.
+const (
+	DefaultMinBodyRate = 256
+	DefaultBodyGrace   = time.Minute
+)
+
 // DefaultJournalBytes is the default bound of the bytes the journal keeps.
 const DefaultJournalBytes = journal.DefaultMaxBytes
 
@@ -65,6 +77,12 @@ func (c Config) withDefaults() Config {
 	}
 	if c.MaxBodySize <= 0 {
 		c.MaxBodySize = DefaultMaxBodySize
+	}
+	if c.MinBodyRate == 0 {
+		c.MinBodyRate = DefaultMinBodyRate
+	}
+	if c.BodyGrace <= 0 {
+		c.BodyGrace = DefaultBodyGrace
 	}
 	if c.S3.AccessKey == "" {
 		c.S3.AccessKey = "fileemu"

@@ -1,10 +1,17 @@
 package emulator_test
 
 import (
+	"bufio"
+	"bytes"
+	"encoding/json"
+	"fmt"
 	"io"
+	"net"
 	"net/http"
+	"net/url"
 	"strings"
 	"testing"
+	"time"
 
 	"github.com/fileemu/fileemu/testkit"
 )
@@ -69,5 +76,81 @@ func TestNonUploadBodiesAreBounded(t *testing.T) {
 	req.Header.Set("Content-Type", "application/json")
 	if resp, b := testkit.Do(t, client, req); resp.StatusCode != 201 {
 		t.Errorf("small body = %d %s", resp.StatusCode, b)
+	}
+}
+
+// A body that trickles (or declares more bytes than it sends) is cut once the grace period has
+// passed and the average rate is below the minimum; a slow but steady upload is not.
+func TestBodyPacing(t *testing.T) {
+	emu := testkit.Start(t, testkit.WithBodyPacing(4000, 700*time.Millisecond))
+	s := emu.Session(t)
+	u, _ := url.Parse(signedPutURL(t, emu, s))
+	conn, err := net.Dial("tcp", u.Host)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer conn.Close()
+	fmt.Fprintf(conn, "PUT %s HTTP/1.1\r\nHost: %s\r\nContent-Length: 100000\r\n\r\nabc", u.RequestURI(), u.Host)
+	start := time.Now()
+	_ = conn.SetReadDeadline(time.Now().Add(30 * time.Second))
+	resp, err := http.ReadResponse(bufio.NewReader(conn), nil)
+	if err == nil {
+		resp.Body.Close()
+	}
+	if waited := time.Since(start); waited > 20*time.Second {
+		t.Errorf("a trickling body held the connection %s (err %v)", waited, err)
+	}
+	if err == nil && resp.StatusCode < 400 {
+		t.Errorf("a trickling body was answered %d", resp.StatusCode)
+	}
+	if st := s.State(t); len(st.Objects) != 0 {
+		t.Errorf("the cut upload stored %v", st.Objects)
+	}
+
+	// 40 KB over about 1.2 s: 33 KB/s, far above the minimum, across the grace period.
+	pr, pw := io.Pipe()
+	go func() {
+		for range 12 {
+			pw.Write(bytes.Repeat([]byte("x"), 40_000/12))
+			time.Sleep(100 * time.Millisecond)
+		}
+		pw.Write(bytes.Repeat([]byte("x"), 40_000-12*(40_000/12)))
+		pw.Close()
+	}()
+	req, _ := http.NewRequest("PUT", signedPutURL(t, emu, s), pr)
+	req.ContentLength = 40_000
+	if resp, b := testkit.Do(t, emu.Client(t), req); resp.StatusCode != 200 {
+		t.Errorf("a steady slow upload = %d %s", resp.StatusCode, b)
+	}
+}
+
+// signedPutURL asks Haufe for an upload URL in session s.
+func signedPutURL(t *testing.T, emu *testkit.Emulator, s *testkit.Session) string {
+	t.Helper()
+	req, _ := http.NewRequest("GET", s.URL("haufe")+"/v1/files/signed-url?filename=a.bin", nil)
+	req.Header.Set("api-key", "k")
+	req.Header.Set("user-id", "u")
+	_, b := testkit.Do(t, emu.Client(t), req)
+	var v struct {
+		FileURL string `json:"file_url"`
+	}
+	if err := json.Unmarshal(b, &v); err != nil || v.FileURL == "" {
+		t.Fatalf("signed-url: %s", b)
+	}
+	return v.FileURL
+}
+
+// Past Go's 10,000 query parameters Go parses none: the answer says so instead of naming a
+// "missing" parameter.
+func TestTooManyQueryParameters(t *testing.T) {
+	emu := testkit.Start(t)
+	s := emu.Session(t)
+	q := "filename=a.txt" + strings.Repeat("&x=1", 10_000)
+	req, _ := http.NewRequest("GET", s.URL("haufe")+"/v1/files/signed-url?"+q, nil)
+	req.Header.Set("api-key", "k")
+	req.Header.Set("user-id", "u")
+	resp, b := testkit.Do(t, emu.Client(t), req)
+	if resp.StatusCode != 422 || !strings.Contains(string(b), "too many query parameters") {
+		t.Errorf("= %d %s", resp.StatusCode, b)
 	}
 }

@@ -194,6 +194,14 @@ func (s *Server) serve(c *echo.Context) (err error) {
 		finish := s.record(req)
 		defer finish()
 	}
+	if strings.Count(r.URL.RawQuery, "&")+1 > maxQueryParams {
+		// Go drops every parameter past its limit, and the handler would report a missing one.
+		v := validate.Violation{In: "query", Keyword: "maxItems", Message: fmt.Sprintf("too many query parameters (more than %d)", maxQueryParams)}
+		return s.problem(req, api.Problem{Kind: api.Invalid, Violations: []validate.Violation{v}, Detail: v.Message})
+	}
+	if s.cfg.MinBodyRate > 0 && r.Body != nil && r.Body != http.NoBody {
+		r.Body = newPacedBody(r.Body, http.NewResponseController(c.Response()), s.cfg.BodyGrace, s.cfg.MinBodyRate)
+	}
 	if err := s.dispatch(req); err != nil {
 		// Rendered here, before the journal entry is completed, so both say 500.
 		s.cfg.Logger.Error("request failed", "request_id", req.RequestID, "error", err)
@@ -467,7 +475,56 @@ func (c *countingReader) Read(p []byte) (int, error) {
 
 func (c *countingReader) Close() error { return c.r.Close() }
 
-// ShutdownTimeout bounds how long in-flight uploads may take to finish on shutdown.
+// maxQueryParams is Go's limit of query parameters (net/url): past it Go parses none.
+const maxQueryParams = 10000
+
+// pacedBody cuts a request body that arrives slower than a minimum average rate, after a
+// grace period: the read deadline is start + grace + bytes read / rate, so each byte buys
+// time. A legitimate slow upload (a browser on a slow link) stays ahead of it; a client that
+// sends a byte every 10 s, or declares more bytes than it sends, is cut within the grace.
+type pacedBody struct {
+	io.ReadCloser
+	rc       *http.ResponseController
+	start    time.Time
+	grace    time.Duration
+	rate     float64 // bytes per second
+	read     int64
+	deadline time.Time
+}
+
+func newPacedBody(body io.ReadCloser, rc *http.ResponseController, grace time.Duration, rate int64) *pacedBody {
+	p := &pacedBody{ReadCloser: body, rc: rc, start: time.Now(), grace: grace, rate: float64(rate)}
+	p.extend()
+	return p
+}
+
+func (p *pacedBody) Read(b []byte) (int, error) {
+	n, err := p.ReadCloser.Read(b)
+	if n > 0 {
+		p.read += int64(n)
+		p.extend()
+	}
+	if err == io.EOF {
+		// The body is complete: a slow handler (a scenario delay) must not be cut by a deadline
+		// on reads nobody makes, or net/http's background read would cancel the request.
+		_ = p.rc.SetReadDeadline(time.Time{})
+	}
+	return n, err
+}
+
+// extend moves the connection's read deadline to what the bytes read so far have earned; it
+// only moves it when it changes by a second or more, to keep syscalls off the upload path.
+func (p *pacedBody) extend() {
+	d := p.start.Add(p.grace + time.Duration(float64(p.read)/p.rate*float64(time.Second)))
+	if d.Sub(p.deadline) < time.Second && !p.deadline.IsZero() {
+		return
+	}
+	p.deadline = d
+	_ = p.rc.SetReadDeadline(d) // unsupported writers (tests' recorders) just are not paced
+}
+
+// ShutdownTimeout is the default bound of how long in-flight uploads may take to finish on
+// shutdown.
 const ShutdownTimeout = 30 * time.Second
 
 // Logger returns the configured logger.

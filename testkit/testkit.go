@@ -65,6 +65,12 @@ func WithSeed(seed int64) Option { return func(o *options) { o.cfg.Seed = seed }
 // WithMaxObjectSize bounds uploads.
 func WithMaxObjectSize(n int64) Option { return func(o *options) { o.cfg.MaxObjectSize = n } }
 
+// WithBodyPacing sets the minimum average rate (bytes per second) a request body must keep
+// after the grace period, or its connection is cut (defaults: 256 B/s after a minute).
+func WithBodyPacing(minRate int64, grace time.Duration) Option {
+	return func(o *options) { o.cfg.MinBodyRate, o.cfg.BodyGrace = minRate, grace }
+}
+
 // WithMaxBodySize bounds request bodies that are not uploads (413 above it; default 1 MiB).
 func WithMaxBodySize(n int64) Option { return func(o *options) { o.cfg.MaxBodySize = n } }
 

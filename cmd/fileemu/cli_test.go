@@ -2,6 +2,7 @@ package main
 
 import (
 	"encoding/json"
+	"fmt"
 	"io"
 	"net"
 	"net/http"
@@ -9,7 +10,9 @@ import (
 	"os/exec"
 	"path/filepath"
 	"strings"
+	"syscall"
 	"testing"
+	"time"
 )
 
 // help and --help print the whole usage to stdout and exit 0: what fileemu is, every command,
@@ -202,4 +205,44 @@ func startText(t *testing.T) (stop func(), logs func() string) {
 	}
 	poll(t, "the emulator to listen", func() bool { return strings.Contains(readFile(t, out), "  shares ") })
 	return func() { _ = p.Process.Kill(); _ = p.Wait(); f.Close() }, func() string { return readFile(t, out) }
+}
+
+// A shutdown that outlasts its grace period says what it cut and still exits 0, as a container
+// expects after SIGTERM.
+func TestShutdownPastTheGracePeriodExitsZero(t *testing.T) {
+	addr := freeAddr(t)
+	cmd := exec.Command(binary, "serve", "--addr", addr, "--shutdown-timeout", "500ms", "--log-format", "json")
+	var logs syncBuffer
+	cmd.Stderr = &logs
+	if err := cmd.Start(); err != nil {
+		t.Fatal(err)
+	}
+	defer func() { _ = cmd.Process.Kill() }()
+	poll(t, "the emulator to listen", func() bool { return get(t, "http://"+addr+"/__admin/health", nil) == 200 })
+	u := signedURL(t, "http://"+addr)
+	// An upload that never completes: headers and a few bytes of a declared megabyte.
+	conn, err := net.Dial("tcp", addr)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer conn.Close()
+	path := strings.TrimPrefix(u, "http://"+addr)
+	fmt.Fprintf(conn, "PUT %s HTTP/1.1\r\nHost: %s\r\nContent-Length: 1048576\r\n\r\nabc", path, addr)
+	time.Sleep(300 * time.Millisecond) // the server reads the headers and starts the upload
+	if err := cmd.Process.Signal(syscall.SIGTERM); err != nil {
+		t.Fatal(err)
+	}
+	done := make(chan error, 1)
+	go func() { done <- cmd.Wait() }()
+	select {
+	case err := <-done:
+		if err != nil {
+			t.Errorf("exit after SIGTERM with a stuck upload: %v\n%s", err, logs.String())
+		}
+	case <-time.After(20 * time.Second):
+		t.Fatalf("still running 20 s after SIGTERM:\n%s", logs.String())
+	}
+	if !strings.Contains(logs.String(), "shutdown grace period over") || !strings.Contains(logs.String(), `"connections":1`) {
+		t.Errorf("the log does not say what was cut:\n%s", logs.String())
+	}
 }

@@ -38,7 +38,8 @@ type settings struct {
 	maxObjectSize, maxBodySize, journalBytes                            byteSize
 	journalSize                                                         int
 	s3Lenient                                                           bool
-	chunkExpiry                                                         time.Duration
+	chunkExpiry, bodyGrace, idleTimeout, shutdownTimeout                time.Duration
+	minBodyRate                                                         byteSize
 }
 
 // command is one subcommand: its flags and what it does with them.
@@ -98,6 +99,11 @@ func serveFlags(fs *flag.FlagSet, s *settings) {
 	s.journalBytes = emulator.DefaultJournalBytes
 	fs.Var(&s.journalBytes, "journal-bytes", "bytes the request journal keeps at most (oldest entries go first)")
 	fs.DurationVar(&s.chunkExpiry, "chunk-expiry", time.Hour, "how long an abandoned files.ro chunked upload is kept")
+	s.minBodyRate = emulator.DefaultMinBodyRate
+	fs.Var(&s.minBodyRate, "min-body-rate", "bytes per second a request body must average after --body-grace, or its connection is cut")
+	fs.DurationVar(&s.bodyGrace, "body-grace", emulator.DefaultBodyGrace, "time a request body gets before --min-body-rate applies")
+	fs.DurationVar(&s.idleTimeout, "idle-timeout", 2*time.Minute, "how long an idle keep-alive connection is kept open")
+	fs.DurationVar(&s.shutdownTimeout, "shutdown-timeout", emulator.ShutdownTimeout, "how long in-flight requests may finish after SIGTERM")
 	fs.StringVar(&s.s3AccessKey, "s3-access-key", "fileemu", "fake S3 access key")
 	fs.StringVar(&s.s3SecretKey, "s3-secret-key", "fileemu-secret", "fake S3 secret key")
 	fs.StringVar(&s.s3Region, "s3-region", "us-east-1", "fake S3 region")

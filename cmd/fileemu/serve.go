@@ -11,6 +11,7 @@ import (
 	"os"
 	"os/signal"
 	"strings"
+	"sync"
 	"syscall"
 	"time"
 
@@ -51,7 +52,8 @@ func serve(ctx context.Context, s settings, logOut io.Writer) error {
 	}
 	emu, err := emulator.New(emulator.Config{
 		PublicURL: s.publicURL, MaxObjectSize: int64(s.maxObjectSize), Seed: s.seed, AdminToken: s.adminToken,
-		Tokens: splitList(s.tokens), JournalSize: s.journalSize, JournalBytes: int64(s.journalBytes), MaxBodySize: int64(s.maxBodySize), S3Lenient: s.s3Lenient, Logger: logger, Version: version,
+		Tokens: splitList(s.tokens), JournalSize: s.journalSize, JournalBytes: int64(s.journalBytes), MaxBodySize: int64(s.maxBodySize),
+		MinBodyRate: int64(s.minBodyRate), BodyGrace: s.bodyGrace, S3Lenient: s.s3Lenient, Logger: logger, Version: version,
 		S3: emulator.S3Credentials(s.s3AccessKey, s.s3SecretKey, s.s3Region), Scenarios: splitList(s.scenarios), ChunkExpiry: s.chunkExpiry,
 	})
 	if err != nil {
@@ -65,8 +67,10 @@ func serve(ctx context.Context, s settings, logOut io.Writer) error {
 		}
 		return fmt.Errorf("listen: %w", err)
 	}
-	// No ReadTimeout: large uploads may take long. Headers must come quickly.
-	srv := &http.Server{Handler: emu, ReadHeaderTimeout: 10 * time.Second}
+	// No ReadTimeout: large uploads may take long; the emulator paces bodies instead
+	// (--min-body-rate). Headers must come quickly; idle connections are closed.
+	var open connCount
+	srv := &http.Server{Handler: emu, ReadHeaderTimeout: 10 * time.Second, IdleTimeout: s.idleTimeout, ConnState: open.track}
 	ctx, stop := signal.NotifyContext(ctx, os.Interrupt, syscall.SIGTERM)
 	defer stop()
 	if err := emu.WatchScenarios(ctx); err != nil {
@@ -80,11 +84,13 @@ func serve(ctx context.Context, s settings, logOut io.Writer) error {
 		return fmt.Errorf("serve: %w", err)
 	case <-ctx.Done():
 	}
-	logger.Info("shutting down: letting in-flight requests finish", "timeout", emulator.ShutdownTimeout)
-	sctx, cancel := context.WithTimeout(context.Background(), emulator.ShutdownTimeout)
+	logger.Info("shutting down: letting in-flight requests finish", "timeout", s.shutdownTimeout)
+	sctx, cancel := context.WithTimeout(context.Background(), s.shutdownTimeout)
 	defer cancel()
 	if err := srv.Shutdown(sctx); err != nil {
-		return fmt.Errorf("shutdown: %w", err)
+		// A container expects exit 0 after SIGTERM: say what was cut, then stop.
+		logger.Warn("shutdown grace period over: closing the connections still busy", "timeout", s.shutdownTimeout, "connections", open.active())
+		_ = srv.Close()
 	}
 	if err := <-errc; err != nil && !errors.Is(err, http.ErrServerClosed) {
 		return fmt.Errorf("serve: %w", err)
@@ -160,4 +166,29 @@ func splitList(v string) []string {
 		}
 	}
 	return out
+}
+
+// connCount counts the connections with a request in progress, for the shutdown message.
+type connCount struct {
+	mu   sync.Mutex
+	busy map[net.Conn]bool
+}
+
+func (c *connCount) track(conn net.Conn, st http.ConnState) {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	if c.busy == nil {
+		c.busy = map[net.Conn]bool{}
+	}
+	if st == http.StateActive {
+		c.busy[conn] = true
+	} else {
+		delete(c.busy, conn)
+	}
+}
+
+func (c *connCount) active() int {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	return len(c.busy)
 }
