@@ -298,6 +298,8 @@ func TestBadInputGetsHaufeErrors(t *testing.T) {
 		{"file id not a UUID", "GET", "/v1/files/not-a-uuid/status", user, "", "", []string{"path", "file_id"}},
 		{"filename of dots", "GET", "/v1/files/signed-url?filename=..", user, "", "", []string{"query", "filename"}},
 		{"filename with a slash", "GET", "/v1/files/signed-url?filename=a%2F..%2Fb.txt", user, "", "", []string{"query", "filename"}},
+		{"filename with NUL", "GET", "/v1/files/signed-url?filename=a%00b.txt", user, "", "", []string{"query", "filename"}},
+		{"filename with a newline", "GET", "/v1/files/signed-url?filename=a%0Ab.txt", user, "", "", []string{"query", "filename"}},
 		{"malformed JSON", "POST", "/v1/threads/" + user + "/messages", "", `{"role":`, "application/json", []string{"body"}},
 		{"missing content", "POST", "/v1/threads/" + user + "/messages", "", `{"role":"user"}`, "application/json", []string{"body", "content"}},
 		{"unknown role", "POST", "/v1/threads/" + user + "/messages", "", `{"role":"robot","content":"x"}`, "application/json", []string{"body", "role"}},
