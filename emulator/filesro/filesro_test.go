@@ -988,10 +988,14 @@ func TestThumbnailsAndFileURL(t *testing.T) {
 	if resp, _ := c.get("/shares/demo-readonly/files/" + txt.ID); resp.StatusCode != 403 {
 		t.Errorf("file through another share = %d", resp.StatusCode)
 	}
-	// A fake JPEG (the walk-through's bytes) is a file like any other, without thumbnail.
+	// A fake JPEG is an image whose thumbnail cannot be made: the URL is there (VueFileManager's
+	// client reads thumbnail.sm of every image) and answers 404.
 	fake := c.mustUpload("demo", text("name", "fake"), file("file", "fake.jpg", []byte("\xff\xd8\xff\xe0 not really")), text("extension", "jpg"))
-	if fake.Attributes.Thumbnail != nil || fake.Attributes.Mimetype != "image/jpeg" {
-		t.Errorf("fake jpeg = %+v", fake.Attributes)
+	if fake.Attributes.Thumbnail == nil || fake.Type != "image" || fake.Attributes.Mimetype != "image/jpeg" {
+		t.Fatalf("fake jpeg = %s %+v", fake.Type, fake.Attributes)
+	}
+	if resp, b := c.get(*fake.Attributes.Thumbnail); resp.StatusCode != 404 || errorMessage(t, b) != "This file has no thumbnail." {
+		t.Errorf("fake jpeg thumbnail = %d %s", resp.StatusCode, b)
 	}
 }
 

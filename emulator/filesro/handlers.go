@@ -234,7 +234,9 @@ func fileResource(r *api.Request, sh Share, e Entry, owner User) resource {
 		FileURL: apiURL(r, sh.Token, "files", e.ID), ParentID: optional(e.ParentID),
 		CreatedAt: date(e.Created), UpdatedAt: date(e.Updated),
 	}
-	if e.Thumbnail {
+	// Every image has one, as in VueFileManager, whose client reads thumbnail.sm of every image
+	// (a null would throw there); the URL answers 404 when the image cannot be downscaled.
+	if e.Thumbnail || e.Type == "image" {
 		a.Thumbnail = optional(apiURL(r, sh.Token, "files", e.ID, "thumbnail"))
 	}
 	rels := relationships(r, sh, e, owner, "creator")
