@@ -329,7 +329,7 @@ type listing struct {
 
 // sortOf reads sort and direction (values the spec already checked); absent ones keep the default.
 func sortOf(r *api.Request) Sort {
-	s := DefaultSort
+	s := DefaultSort()
 	if f := r.QueryParam("sort"); f != "" {
 		s.Field = f
 		s.Desc = false // kyslik/column-sortable: ascending unless told otherwise

@@ -614,7 +614,7 @@ const (
 )
 
 // DefaultSort is newest first: what VueFileManager's client asks for until the visitor changes it.
-var DefaultSort = Sort{Field: SortCreated, Desc: true}
+func DefaultSort() Sort { return Sort{Field: SortCreated, Desc: true} }
 
 // compare orders items a and b of one kind. Callers hold m.mu.
 func (m *Model) compare(s Sort, a, b string) int {
@@ -648,8 +648,8 @@ func (m *Model) sorted(id string, s Sort) []string {
 	return kids
 }
 
-// IsUUID reports whether id has the shape of a UUID, as Laravel's Str::isUuid checks it.
-func IsUUID(id string) bool {
+// isUUID reports whether id has the shape of a UUID, as Laravel's Str::isUuid checks it.
+func isUUID(id string) bool {
 	if len(id) != 36 {
 		return false
 	}
@@ -682,7 +682,7 @@ func (m *Model) Browse(token, cookie, id string, s Sort) (Entry, []Entry, error)
 	if sh.Type != KindFolder {
 		return Entry{}, nil, errAccessDenied()
 	}
-	if !IsUUID(id) {
+	if !isUUID(id) {
 		id = sh.ItemID
 	}
 	it, ok := m.items[id]
