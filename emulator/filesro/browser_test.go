@@ -186,7 +186,7 @@ func sharePage(t *testing.T, browser context.Context, pageURL, family string) {
 
 	tab, cancel := chromedp.NewContext(browser)
 	defer cancel()
-	tab, cancelTimeout := context.WithTimeout(tab, 3*time.Minute)
+	tab, cancelTimeout := context.WithTimeout(tab, 5*time.Minute) // a 70 MB upload on a busy 2-core machine, with -race
 	defer cancelTimeout()
 	var mu sync.Mutex
 	var pageErrors []string
