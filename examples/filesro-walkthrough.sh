@@ -1,8 +1,8 @@
 #!/usr/bin/env bash
 # The files.ro share upload from its docs, typed with curl against a running fileemu (`make run`):
 # the seed share "demo" -> the docs' own curl (simple upload) -> a chunked upload the way the
-# VueFileManager web client sends it -> browse -> file and thumbnail URLs -> a visitor share refuses
-# -> a protected share unlocks with its cookie.
+# VueFileManager web client sends it -> browse, navigation tree, VueFileManager's own route -> a visitor
+# share refuses -> a protected share unlocks with its cookie.
 # Needs curl, jq, split and sha256sum. FILEEMU_URL overrides the emulator's address.
 set -euo pipefail
 BASE=${FILEEMU_URL:-http://127.0.0.1:8080}
@@ -55,8 +55,14 @@ done
 URL=$(jq -r .data.attributes.file_url "$WORK/chunk.json")
 [ "$(curl -fsS "$URL" | sha256sum)" = "$(sha256sum < "$WORK/report.pdf")" ] && echo "sha256 matches"
 
-# 4. Browse the share: the created folder first, then the files.
-curl -fsS "$S/api/v1/shares/demo/folders/all" | jq -r '.data[] | "\(.type) \(.attributes.name) \(.attributes.filesize)"'
+# 4. Browse the share as VueFileManager's share page does: folders first, then files, each entry
+#    wrapped as {"data":...}, sorted by sort/direction, 50 per page, camelCase meta.paginate.
+curl -fsS "$S/api/v1/shares/demo/folders/all?sort=name&direction=ASC&page=1" \
+  | jq -r '.data[].data | "\(.type) \(.attributes.name) \(.attributes.filesize)"'
+curl -fsS "$S/api/v1/shares/demo/folders/all?page=1" | jq -c '.meta.paginate | {currentPage, lastPage, perPage, total}'
+#    The navigation tree the page loads when it opens, and the same listing on VueFileManager's own route.
+curl -fsS "$S/api/v1/shares/demo/navigation" | jq -c '.[0].folders[] | {name, folders: [.folders[].name]}'
+curl -fsS "$S/api/sharing/folders/all/demo?sort=created_at&direction=DESC&page=1" | jq -r '"vfm route: \(.meta.root.data.attributes.name), \(.data | length) entries"'
 
 # 5. A visitor share refuses uploads.
 CODE=$(curl -sS -o "$WORK/denied.json" -w '%{http_code}' "$S/api/v1/shares/demo-readonly/uploads" \

@@ -166,6 +166,26 @@ type item struct {
 	Attributes map[string]any `json:"attributes"`
 }
 
+// UnmarshalJSON reads a listing entry, which comes wrapped as {"data":{...}} like VueFileManager's
+// resources; an unwrapped one is an error.
+func (it *item) UnmarshalJSON(b []byte) error {
+	var w struct {
+		Data *struct {
+			ID         string         `json:"id"`
+			Type       string         `json:"type"`
+			Attributes map[string]any `json:"attributes"`
+		} `json:"data"`
+	}
+	if err := json.Unmarshal(b, &w); err != nil {
+		return err
+	}
+	if w.Data == nil {
+		return fmt.Errorf("listing entry without its data wrapper: %s", b)
+	}
+	*it = item(*w.Data)
+	return nil
+}
+
 type listing struct {
 	Data  []item `json:"data"`
 	Links struct {
@@ -174,10 +194,10 @@ type listing struct {
 	} `json:"links"`
 	Meta struct {
 		Paginate struct {
-			CurrentPage int  `json:"current_page"`
+			CurrentPage int  `json:"currentPage"`
 			From        *int `json:"from"`
-			LastPage    int  `json:"last_page"`
-			PerPage     int  `json:"per_page"`
+			LastPage    int  `json:"lastPage"`
+			PerPage     int  `json:"perPage"`
 			To          *int `json:"to"`
 			Total       int  `json:"total"`
 		} `json:"paginate"`
@@ -712,7 +732,7 @@ func TestSharePermissions(t *testing.T) {
 		http.Header{"Content-Type": {"application/json"}})
 	cookie := resp.Header.Get("Set-Cookie")
 	if resp.StatusCode != 200 || !strings.HasPrefix(cookie, "share_session=") || !strings.Contains(cookie, "HttpOnly") ||
-		!strings.Contains(cookie, "Path=/_s/"+c.s.ID+"/api/v1/") {
+		!strings.Contains(cookie, "Path=/_s/"+c.s.ID+"/api/;") { // both route families read it
 		t.Fatalf("authenticate = %d %s %s", resp.StatusCode, cookie, b)
 	}
 	if resp, b := c.upload("demo-protected", simple...); resp.StatusCode != 201 {
@@ -738,13 +758,13 @@ func TestSharePermissions(t *testing.T) {
 	if st != 201 {
 		t.Fatalf("create folder = %d %s", st, b)
 	}
-	var folder struct{ Data item }
+	var folder item // {"data":{...}}, the same wrapper as a listing entry
 	json.Unmarshal(b, &folder)
-	f := c.mustUpload("demo", append(simple[:3:3], text("parent_id", folder.Data.ID), text("path", "/Sub/a.txt"))...)
+	f := c.mustUpload("demo", append(simple[:3:3], text("parent_id", folder.ID), text("path", "/Sub/a.txt"))...)
 	if f.Relationships["parent"].Data.Attributes["name"] != "Sub" {
 		t.Errorf("upload into Inbox/Sub: parent = %+v", f.Relationships["parent"])
 	}
-	if got := names(c.browse("demo", folder.Data.ID)); len(got) != 1 || got[0] != "folder:Sub" {
+	if got := names(c.browse("demo", folder.ID)); len(got) != 1 || got[0] != "folder:Sub" {
 		t.Errorf("Inbox = %v", got)
 	}
 
@@ -968,10 +988,14 @@ func TestThumbnailsAndFileURL(t *testing.T) {
 	if resp, _ := c.get("/shares/demo-readonly/files/" + txt.ID); resp.StatusCode != 403 {
 		t.Errorf("file through another share = %d", resp.StatusCode)
 	}
-	// A fake JPEG (the walk-through's bytes) is a file like any other, without thumbnail.
+	// A fake JPEG is an image whose thumbnail cannot be made: the URL is there (VueFileManager's
+	// client reads thumbnail.sm of every image) and answers 404.
 	fake := c.mustUpload("demo", text("name", "fake"), file("file", "fake.jpg", []byte("\xff\xd8\xff\xe0 not really")), text("extension", "jpg"))
-	if fake.Attributes.Thumbnail != nil || fake.Attributes.Mimetype != "image/jpeg" {
-		t.Errorf("fake jpeg = %+v", fake.Attributes)
+	if fake.Attributes.Thumbnail == nil || fake.Type != "image" || fake.Attributes.Mimetype != "image/jpeg" {
+		t.Fatalf("fake jpeg = %s %+v", fake.Type, fake.Attributes)
+	}
+	if resp, b := c.get(*fake.Attributes.Thumbnail); resp.StatusCode != 404 || errorMessage(t, b) != "This file has no thumbnail." {
+		t.Errorf("fake jpeg thumbnail = %d %s", resp.StatusCode, b)
 	}
 }
 

@@ -10,6 +10,7 @@ import (
 	"net/http"
 	"net/url"
 	"strconv"
+	"strings"
 	"time"
 
 	"github.com/fileemu/fileemu/emulator/antivirus"
@@ -65,20 +66,31 @@ type service struct{ opts Options }
 func New(spec *validate.Spec, opts Options) *api.API {
 	s := &service{opts: opts.withDefaults()}
 	return &api.API{
-		Name:     "filesro",
-		Prefixes: []string{"/api/v1/"},
+		Name: "filesro",
+		// /api/v1/ is files.ro's route family, /api/sharing/ VueFileManager's own (its web client's).
+		Prefixes: []string{"/api/v1/", "/api/sharing/"},
 		Spec:     spec,
 		Auth:     opts.Auth,
 		Handlers: map[string]api.Handler{
-			"uploadToShare":     s.uploadToShare,
-			"getShare":          s.getShare,
-			"authenticateShare": s.authenticateShare,
-			"browseShare":       s.browseShare,
-			"createShareFolder": s.createShareFolder,
-			"getShareFile":      s.getShareFile,
-			"getShareThumbnail": s.getShareThumbnail,
-			"createShare":       s.createShare,
-			"updateShare":       s.updateShare,
+			"uploadToShare":      s.uploadToShare,
+			"getShare":           s.getShare,
+			"authenticateShare":  s.authenticateShare,
+			"browseShare":        s.browseShare,
+			"createShareFolder":  s.createShareFolder,
+			"getShareFile":       s.getShareFile,
+			"getShareThumbnail":  s.getShareThumbnail,
+			"createShare":        s.createShare,
+			"updateShare":        s.updateShare,
+			"getShareNavigation": s.getShareNavigation,
+			// VueFileManager's routes over the same state (routes/share.php).
+			"vfmGetShare":          s.getShare,
+			"vfmAuthenticateShare": s.authenticateShare,
+			"vfmNavigation":        s.getShareNavigation,
+			"vfmBrowseFolder":      s.browseShare,
+			"vfmCreateFolder":      s.createShareFolder,
+			"vfmUpload":            s.uploadToShare,
+			"vfmUploadChunks":      s.uploadToShare,
+			"vfmSharedFile":        s.getSharedFile,
 		},
 		WriteProblem: writeProblem,
 	}
@@ -222,7 +234,9 @@ func fileResource(r *api.Request, sh Share, e Entry, owner User) resource {
 		FileURL: apiURL(r, sh.Token, "files", e.ID), ParentID: optional(e.ParentID),
 		CreatedAt: date(e.Created), UpdatedAt: date(e.Updated),
 	}
-	if e.Thumbnail {
+	// Every image has one, as in VueFileManager, whose client reads thumbnail.sm of every image
+	// (a null would throw there); the URL answers 404 when the image cannot be downscaled.
+	if e.Thumbnail || e.Type == "image" {
 		a.Thumbnail = optional(apiURL(r, sh.Token, "files", e.ID, "thumbnail"))
 	}
 	rels := relationships(r, sh, e, owner, "creator")
@@ -265,6 +279,12 @@ func (s *service) authenticateShare(r *api.Request) error {
 		return fail(r, err)
 	}
 	sh, cookie, err := s.model(r).Unlock(r.Param("token"), in.Password)
+	var fe *Error
+	if errors.As(err, &fe) && fe.Code == "incorrect_password" && r.Route.OperationID == "vfmAuthenticateShare" {
+		// VueFileManager answers a bare string, which its unlock page shows as the field's error.
+		r.SetErrorCode(fe.Code)
+		return r.Blob(fe.Status, "text/plain; charset=UTF-8", []byte(fe.Message))
+	}
 	if err != nil {
 		return fail(r, err)
 	}
@@ -274,15 +294,19 @@ func (s *service) authenticateShare(r *api.Request) error {
 			path = u.Path
 		}
 		http.SetCookie(r.Response(), &http.Cookie{
-			Name: cookieName, Value: cookie, Path: path + "/api/v1/", MaxAge: cookieMaxAge,
+			// /api/: both route families (/api/v1/ and /api/sharing/) read it.
+			Name: cookieName, Value: cookie, Path: path + "/api/", MaxAge: cookieMaxAge,
 			HttpOnly: true, SameSite: http.SameSiteLaxMode,
 		})
 	}
 	return r.WriteJSON(http.StatusOK, "", relation{shareResource(r, sh)})
 }
 
+// listing is VueFileManager's browse answer (VisitorBrowseFolderController): every entry and the
+// root wrapped as {"data":...} (its resources are), meta.paginate in camelCase
+// (formatPaginatorMetadata).
 type listing struct {
-	Data  []resource `json:"data"`
+	Data  []relation `json:"data"`
 	Links struct {
 		First string  `json:"first"`
 		Last  string  `json:"last"`
@@ -291,16 +315,29 @@ type listing struct {
 	} `json:"links"`
 	Meta struct {
 		Paginate struct {
-			CurrentPage int    `json:"current_page"`
+			CurrentPage int    `json:"currentPage"`
 			From        *int   `json:"from"`
-			LastPage    int    `json:"last_page"`
+			LastPage    int    `json:"lastPage"`
 			Path        string `json:"path"`
-			PerPage     int    `json:"per_page"`
+			PerPage     int    `json:"perPage"`
 			To          *int   `json:"to"`
 			Total       int    `json:"total"`
 		} `json:"paginate"`
-		Root resource `json:"root"`
+		Root relation `json:"root"`
 	} `json:"meta"`
+}
+
+// sortOf reads sort and direction (values the spec already checked); absent ones keep the default.
+func sortOf(r *api.Request) Sort {
+	s := DefaultSort()
+	if f := r.QueryParam("sort"); f != "" {
+		s.Field = f
+		s.Desc = false // kyslik/column-sortable: ascending unless told otherwise
+	}
+	if d := r.QueryParam("direction"); d != "" {
+		s.Desc = strings.EqualFold(d, "desc")
+	}
+	return s
 }
 
 func (s *service) browseShare(r *api.Request) error {
@@ -310,7 +347,7 @@ func (s *service) browseShare(r *api.Request) error {
 	if err != nil {
 		return fail(r, err)
 	}
-	root, kids, err := m.Browse(token, shareCookie(r), id)
+	root, kids, err := m.Browse(token, shareCookie(r), id, sortOf(r))
 	if err != nil {
 		return fail(r, err)
 	}
@@ -324,12 +361,22 @@ func (s *service) browseShare(r *api.Request) error {
 	last := max(1, (total+per-1)/per)
 	start := min((page-1)*per, total)
 	end := min(start+per, total)
-	out.Data = make([]resource, 0, end-start)
+	out.Data = make([]relation, 0, end-start)
 	for _, e := range kids[start:end] {
-		out.Data = append(out.Data, itemResource(r, sh, e, owner))
+		out.Data = append(out.Data, relation{itemResource(r, sh, e, owner)})
 	}
-	base := apiURL(r, token, "folders", id)
-	pageURL := func(n int) string { return base + "?page=" + strconv.Itoa(n) }
+	// Page links keep the sorting, as VueFileManager's (built on the full URL) do.
+	base := r.BaseURL + r.Request().URL.EscapedPath()
+	q := url.Values{}
+	for _, k := range []string{"sort", "direction"} {
+		if v := r.QueryParam(k); v != "" {
+			q.Set(k, v)
+		}
+	}
+	pageURL := func(n int) string {
+		q.Set("page", strconv.Itoa(n))
+		return base + "?" + q.Encode()
+	}
 	out.Links.First, out.Links.Last = pageURL(1), pageURL(last)
 	if page > 1 && page <= last {
 		out.Links.Prev = optional(pageURL(page - 1))
@@ -343,8 +390,54 @@ func (s *service) browseShare(r *api.Request) error {
 		from, to := start+1, end
 		pg.From, pg.To = &from, &to
 	}
-	out.Meta.Root = folderResource(r, sh, root, owner)
+	out.Meta.Root = relation{folderResource(r, sh, root, owner)}
 	return r.WriteJSON(http.StatusOK, "", out)
+}
+
+// treeNode is a folder of VueFileManager's navigation tree (its Folder model as JSON: the columns
+// it selects, the appended counts and the nested folders).
+type treeNode struct {
+	ID           string     `json:"id"`
+	ParentID     string     `json:"parent_id"`
+	Name         string     `json:"name"`
+	Items        int        `json:"items"`
+	TrashedItems int        `json:"trashed_items"`
+	Folders      []treeNode `json:"folders"`
+}
+
+func treeNodes(nodes []TreeNode) []treeNode {
+	out := make([]treeNode, 0, len(nodes))
+	for _, n := range nodes {
+		out = append(out, treeNode{ID: n.ID, ParentID: n.ParentID, Name: n.Name, Items: n.Items, Folders: treeNodes(n.Folders)})
+	}
+	return out
+}
+
+// getShareNavigation answers VueFileManager's navigation tree (VisitorNavigationFolderTreeController):
+// one "Home" location holding the shared folder's folders.
+func (s *service) getShareNavigation(r *api.Request) error {
+	nodes, err := s.model(r).Tree(r.Param("token"), shareCookie(r), sortOf(r))
+	if err != nil {
+		return fail(r, err)
+	}
+	type location struct {
+		Name      string     `json:"name"`
+		Location  string     `json:"location"`
+		Folders   []treeNode `json:"folders"`
+		IsMovable bool       `json:"isMovable"`
+		IsOpen    bool       `json:"isOpen"`
+	}
+	return r.WriteJSON(http.StatusOK, "", []location{{Name: "Home", Location: "public", Folders: treeNodes(nodes), IsMovable: true, IsOpen: true}})
+}
+
+// getSharedFile answers the file of a file share (VueFileManager's single-file share page).
+func (s *service) getSharedFile(r *api.Request) error {
+	m := s.model(r)
+	sh, e, err := m.SharedFile(r.Param("token"), shareCookie(r))
+	if err != nil {
+		return fail(r, err)
+	}
+	return r.WriteJSON(http.StatusOK, "", relation{fileResource(r, sh, e, m.Owner())})
 }
 
 func (s *service) createShareFolder(r *api.Request) error {
@@ -546,6 +639,18 @@ func assemble(r *api.Request, blobs *blobstore.Store, blob string, chunks []stri
 	return nil
 }
 
+// vfmBinary is the file part each of VueFileManager's upload routes requires (UploadChunkRequest,
+// UploadFileRequest); files.ro's one upload route takes either.
+func vfmBinary(op string) string {
+	switch op {
+	case "vfmUploadChunks":
+		return "chunk"
+	case "vfmUpload":
+		return "file"
+	}
+	return ""
+}
+
 // checkUpload applies the form rules the schema cannot express, after the schema's own.
 func (s *service) checkUpload(r *api.Request, f *uploadForm) []FieldError {
 	present := []string{}
@@ -554,6 +659,10 @@ func (s *service) checkUpload(r *api.Request, f *uploadForm) []FieldError {
 	}
 	vs := r.API.Spec.ValidateFields(r.Route, "multipart/form-data", f.values, present)
 	fe := fieldErrors(r, vs)
+	// VueFileManager's own routes take one style each: upload/chunks a chunk, upload a file.
+	if want := vfmBinary(r.Route.OperationID); want != "" && f.binary != "" && f.binary != want {
+		return append(fe, FieldError{want, "required", "The " + want + " field is required."})
+	}
 	_, chunkText := f.values["chunk"]
 	_, fileText := f.values["file"]
 	switch {

@@ -600,29 +600,40 @@ func (m *Model) CreateFolder(token, cookie, name, parentID string) (Entry, error
 	return m.entry(m.newItem(newUUID(), KindFolder, name, parent.ID)), nil
 }
 
-// Browse returns folder id ("all" = the shared folder) of the share and its children: folders
-// first, then files, each newest first.
-func (m *Model) Browse(token, cookie, id string) (Entry, []Entry, error) {
-	m.mu.Lock()
-	defer m.mu.Unlock()
-	m.sweep()
-	s, err := m.access(token, cookie)
-	if err != nil {
-		return Entry{}, nil, err
+// Sort orders a listing as VueFileManager's sortable() does: by name or created_at, ascending or
+// descending. Folders always come before files (its browse lists folders, then files).
+type Sort struct {
+	Field string // SortName or SortCreated
+	Desc  bool
+}
+
+// Sort fields.
+const (
+	SortName    = "name"
+	SortCreated = "created_at"
+)
+
+// DefaultSort is newest first: what VueFileManager's client asks for until the visitor changes it.
+func DefaultSort() Sort { return Sort{Field: SortCreated, Desc: true} }
+
+// compare orders items a and b of one kind. Callers hold m.mu.
+func (m *Model) compare(s Sort, a, b string) int {
+	c := 0
+	if s.Field == SortName {
+		c = strings.Compare(strings.ToLower(m.items[a].Name), strings.ToLower(m.items[b].Name))
 	}
-	if s.Type != KindFolder {
-		return Entry{}, nil, errAccessDenied()
+	if c == 0 { // created_at, or equal names: creation order (a second's uploads keep their order)
+		c = int(m.order[a] - m.order[b])
 	}
-	if id == "all" {
-		id = s.ItemID
+	if s.Desc {
+		c = -c
 	}
-	it, ok := m.items[id]
-	if !ok || it.Kind != KindFolder {
-		return Entry{}, nil, errItemNotFound("folder")
-	}
-	if !m.inTree(s, id) {
-		return Entry{}, nil, errOutsideShare()
-	}
+	return c
+}
+
+// sorted returns the children of folder id: folders first, then files, each ordered by s.
+// Callers hold m.mu.
+func (m *Model) sorted(id string, s Sort) []string {
 	kids := slices.Clone(m.children[id])
 	slices.SortStableFunc(kids, func(a, b string) int {
 		ka, kb := m.items[a].Kind, m.items[b].Kind
@@ -632,13 +643,115 @@ func (m *Model) Browse(token, cookie, id string) (Entry, []Entry, error) {
 			}
 			return 1
 		}
-		return int(m.order[b] - m.order[a])
+		return m.compare(s, a, b)
 	})
+	return kids
+}
+
+// isUUID reports whether id has the shape of a UUID, as Laravel's Str::isUuid checks it.
+func isUUID(id string) bool {
+	if len(id) != 36 {
+		return false
+	}
+	for i, c := range id {
+		switch i {
+		case 8, 13, 18, 23:
+			if c != '-' {
+				return false
+			}
+		default:
+			if !('0' <= c && c <= '9' || 'a' <= c && c <= 'f' || 'A' <= c && c <= 'F') {
+				return false
+			}
+		}
+	}
+	return true
+}
+
+// Browse returns folder id of the share and its children ordered by s. An id that is not a UUID
+// ("all", or "undefined" as VueFileManager's client sends before it knows the folder) is the shared
+// folder, as in VueFileManager.
+func (m *Model) Browse(token, cookie, id string, s Sort) (Entry, []Entry, error) {
+	m.mu.Lock()
+	defer m.mu.Unlock()
+	m.sweep()
+	sh, err := m.access(token, cookie)
+	if err != nil {
+		return Entry{}, nil, err
+	}
+	if sh.Type != KindFolder {
+		return Entry{}, nil, errAccessDenied()
+	}
+	if !isUUID(id) {
+		id = sh.ItemID
+	}
+	it, ok := m.items[id]
+	if !ok || it.Kind != KindFolder {
+		return Entry{}, nil, errItemNotFound("folder")
+	}
+	if !m.inTree(sh, id) {
+		return Entry{}, nil, errOutsideShare()
+	}
+	kids := m.sorted(id, s)
 	out := make([]Entry, 0, len(kids))
 	for _, c := range kids {
 		out = append(out, m.entry(m.items[c]))
 	}
 	return m.entry(it), out, nil
+}
+
+// TreeNode is a folder of the navigation tree with its subfolders.
+type TreeNode struct {
+	ID       string
+	ParentID string
+	Name     string
+	Items    int // direct children, folders and files
+	Folders  []TreeNode
+}
+
+// Tree returns the folders below the shared item, recursively, each level ordered by s: the
+// navigation tree of VueFileManager's share page. A file share has none.
+func (m *Model) Tree(token, cookie string, s Sort) ([]TreeNode, error) {
+	m.mu.Lock()
+	defer m.mu.Unlock()
+	m.sweep()
+	sh, err := m.access(token, cookie)
+	if err != nil {
+		return nil, err
+	}
+	return m.tree(sh.ItemID, s, 0), nil
+}
+
+func (m *Model) tree(id string, s Sort, depth int) []TreeNode {
+	out := []TreeNode{}
+	if depth > len(m.items) { // a cycle cannot happen; this only bounds the recursion
+		return out
+	}
+	for _, c := range m.sorted(id, s) {
+		it := m.items[c]
+		if it.Kind != KindFolder {
+			break // folders come first
+		}
+		out = append(out, TreeNode{ID: it.ID, ParentID: it.ParentID, Name: it.Name,
+			Items: len(m.children[it.ID]), Folders: m.tree(it.ID, s, depth+1)})
+	}
+	return out
+}
+
+// SharedFile returns the file a file share shares (VueFileManager's single-file share page).
+func (m *Model) SharedFile(token, cookie string) (Share, Entry, error) {
+	m.mu.Lock()
+	defer m.mu.Unlock()
+	m.sweep()
+	sh, err := m.access(token, cookie)
+	if err != nil {
+		return Share{}, Entry{}, err
+	}
+	it, ok := m.items[sh.ItemID]
+	if !ok || it.Kind != KindFile {
+		return Share{}, Entry{}, errItemNotFound("file")
+	}
+	return *sh, m.entry(it), nil
 }
 
 // File returns file id if it lies in the share.
