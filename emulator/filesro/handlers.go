@@ -1,7 +1,6 @@
 package filesro
 
 import (
-	"bytes"
 	"encoding/json"
 	"errors"
 	"fmt"
@@ -33,6 +32,9 @@ type Options struct {
 	ChunkExpiry time.Duration
 	// Fixtures are shares every session starts with, after the seed shares.
 	Fixtures []ShareFixture
+	// ThumbnailBudget bounds the bytes of images decoded at once for thumbnails, across all
+	// sessions (default DefaultThumbnailBudget).
+	ThumbnailBudget int64
 }
 
 // DefaultMaxObjectSize is the upload limit when Options.MaxObjectSize is not set.
@@ -60,11 +62,14 @@ const (
 	cookieMaxAge = 43200 * 60 // 30 days, as VueFileManager
 )
 
-type service struct{ opts Options }
+type service struct {
+	opts   Options
+	thumbs *thumbnailer // one per emulator: its budget bounds the decodes of all sessions
+}
 
 // New returns the files.ro share API as a mountable API.
 func New(spec *validate.Spec, opts Options) *api.API {
-	s := &service{opts: opts.withDefaults()}
+	s := &service{opts: opts.withDefaults(), thumbs: newThumbnailer(opts.ThumbnailBudget)}
 	return &api.API{
 		Name: "filesro",
 		// /api/v1/ is files.ro's route family, /api/sharing/ VueFileManager's own (its web client's).
@@ -501,29 +506,15 @@ func (s *service) getShareThumbnail(r *api.Request) error {
 	if !e.Thumbnail {
 		return writeError(r, errNoThumbnail())
 	}
-	blobs := r.Session.Blobs
-	if obj, rd, err := blobs.Open(thumbBlob(e.ID)); err == nil {
-		b, err := io.ReadAll(rd)
-		if err != nil {
-			return err
-		}
-		return r.Blob(http.StatusOK, obj.ContentType, b)
-	}
-	_, rd, err := blobs.Open(fileBlob(e.ID))
+	th, ok, err := s.thumbs.get(r.Request().Context(), r.Session.Blobs, r.Session.ID+"/"+e.ID, fileBlob(e.ID), thumbBlob(e.ID),
+		e.Orientation, s.opts.Clock())
 	if err != nil {
-		return fmt.Errorf("file %s has no content: %w", e.ID, err)
-	}
-	b, ct, err := thumbnail(rd, e.Orientation)
-	if err != nil {
-		// The header read but the pixels do not (a truncated image): no thumbnail, not a 500.
-		return writeError(r, errNoThumbnail())
-	}
-	// Kept with the session's objects: the next request serves it as is.
-	if _, err := blobs.Put(r.Request().Context(), thumbBlob(e.ID), bytes.NewReader(b),
-		blobstore.PutOptions{ContentType: ct, SizeHint: int64(len(b)), Now: s.opts.Clock()}); err != nil {
 		return err
 	}
-	return r.Blob(http.StatusOK, ct, b)
+	if !ok {
+		return writeError(r, errNoThumbnail())
+	}
+	return r.Blob(http.StatusOK, th.ct, th.data)
 }
 
 // --- uploads -----------------------------------------------------------------------------------
