@@ -6,6 +6,7 @@ import (
 	"encoding/json"
 	"fmt"
 	"io"
+	"mime/multipart"
 	"net"
 	"net/http"
 	"net/url"
@@ -152,5 +153,64 @@ func TestTooManyQueryParameters(t *testing.T) {
 	resp, b := testkit.Do(t, emu.Client(t), req)
 	if resp.StatusCode != 422 || !strings.Contains(string(b), "too many query parameters") {
 		t.Errorf("= %d %s", resp.StatusCode, b)
+	}
+}
+
+// A client that half-closes its connection after sending a complete request still gets the
+// request processed: files.ro uploads with 10,000 fields before the file, and chunked uploads
+// whose last chunk assembles the file.
+func TestHalfClosedClientsGetTheirRequestProcessed(t *testing.T) {
+	emu := testkit.Start(t)
+	s := emu.Session(t)
+	u, _ := url.Parse(s.URL("filesro") + "/api/v1/shares/demo/uploads")
+	send := func(t *testing.T, fields map[string]string, many int, part, filename string, content []byte) int {
+		t.Helper()
+		var body bytes.Buffer
+		mw := multipart.NewWriter(&body)
+		for i := range many {
+			mw.WriteField(fmt.Sprintf("x%d", i), "v")
+		}
+		for k, v := range fields {
+			mw.WriteField(k, v)
+		}
+		w, _ := mw.CreateFormFile(part, filename)
+		w.Write(content)
+		mw.Close()
+		conn, err := net.Dial("tcp", u.Host)
+		if err != nil {
+			t.Fatal(err)
+		}
+		defer conn.Close()
+		fmt.Fprintf(conn, "POST %s HTTP/1.1\r\nHost: %s\r\nContent-Type: %s\r\nContent-Length: %d\r\nConnection: close\r\n\r\n",
+			u.RequestURI(), u.Host, mw.FormDataContentType(), body.Len())
+		conn.Write(body.Bytes())
+		conn.(*net.TCPConn).CloseWrite() // all sent: the client half-closes
+		_ = conn.SetReadDeadline(time.Now().Add(30 * time.Second))
+		resp, err := http.ReadResponse(bufio.NewReader(conn), nil)
+		if err != nil {
+			t.Fatalf("no answer: %v", err)
+		}
+		b, _ := io.ReadAll(resp.Body)
+		resp.Body.Close()
+		if resp.StatusCode >= 300 {
+			t.Logf("answer: %d %s", resp.StatusCode, b)
+		}
+		return resp.StatusCode
+	}
+	for i := range 5 {
+		if st := send(t, map[string]string{"name": fmt.Sprint("f", i), "extension": "txt"}, 10_000, "file", "f.txt", []byte("hello")); st != 201 {
+			t.Errorf("upload %d after 10,000 fields, half-closed = %d, want 201", i, st)
+		}
+	}
+	chunk := bytes.Repeat([]byte("c"), 1000)
+	for i, last := range []string{"0", "0", "1"} {
+		want := 200
+		if last == "1" {
+			want = 201
+		}
+		st := send(t, map[string]string{"name": "big.bin", "extension": "bin", "is_last_chunk": last}, 0, "chunk", "abcd1234abcd1234-big.bin.part", chunk)
+		if st != want {
+			t.Errorf("chunk %d half-closed = %d, want %d", i, st, want)
+		}
 	}
 }

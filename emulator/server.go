@@ -267,6 +267,10 @@ func (s *Server) dispatch(req *api.Request) (err error) {
 		api.SetViolationsHeader(h, vs)
 		return s.problem(req, api.Problem{Kind: kind, Violations: vs, Detail: validate.Summary(vs)})
 	}
+	// A complete request is processed to the end, whatever the client does with its write side:
+	// net/http cancels the request's context when the connection's read side ends, which a
+	// client that half-closes after sending causes. A body cut short still fails its reads.
+	req.SetRequest(r.WithContext(context.WithoutCancel(r.Context())))
 	if err := a.Handlers[rt.OperationID](req); err != nil {
 		if resp, _ := echo.UnwrapResponse(req.Response()); resp != nil && resp.Committed {
 			s.cfg.Logger.Warn("handler failed after responding", "operation", rt.OperationID, "error", err)
