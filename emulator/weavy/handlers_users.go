@@ -161,17 +161,17 @@ func (s *service) getUser(r *api.Request) error {
 	return respond(r, http.StatusOK, userOut(u), err)
 }
 
-// apiKeyOnly refuses user access tokens on the server-to-server routes.
-func apiKeyOnly(r *api.Request, what string) error {
+// apiKeyOnly is the 403 of a user access token on the server-to-server routes (nil for an API key).
+func apiKeyOnly(r *api.Request, what string) *Problem {
 	if isUserToken(r) {
-		return fail(r, newProblem(http.StatusForbidden, "%s needs an API key; a user access token may not do it.", what))
+		return newProblem(http.StatusForbidden, "%s needs an API key; a user access token may not do it.", what)
 	}
 	return nil
 }
 
 func (s *service) upsertUser(r *api.Request) error {
-	if err := apiKeyOnly(r, "Creating or updating users"); err != nil {
-		return err
+	if p := apiKeyOnly(r, "Creating or updating users"); p != nil {
+		return writeError(r, p)
 	}
 	var in userIn
 	if err := decode(r, &in); err != nil {
@@ -196,8 +196,8 @@ type tokenOut struct {
 }
 
 func (s *service) issueToken(r *api.Request) error {
-	if err := apiKeyOnly(r, "Issuing access tokens"); err != nil {
-		return err
+	if p := apiKeyOnly(r, "Issuing access tokens"); p != nil {
+		return writeError(r, p)
 	}
 	var in tokenIn
 	if r.Request().ContentLength != 0 { // Weavy's own curl example sends no body
