@@ -826,17 +826,6 @@ func (m *Model) CreateMessage(typ, appKey string, in MessageIn) (Message, error)
 	return m.addMessage(typ, a.ID, nil, in)
 }
 
-// CreateComment comments on a post.
-func (m *Model) CreateComment(postID int64, in MessageIn) (Message, error) {
-	m.mu.Lock()
-	defer m.mu.Unlock()
-	post, ok := m.messages[Parent{Type: ParentPost, ID: postID}]
-	if !ok {
-		return Message{}, errNotFound("Post %d not found.", postID)
-	}
-	return m.addMessage(ParentComment, post.AppID, &Parent{Type: ParentPost, ID: postID}, in)
-}
-
 // addMessage stores a message with its attachments, checking every blob first. Callers hold m.mu.
 func (m *Model) addMessage(typ string, appID int64, parent *Parent, in MessageIn) (Message, error) {
 	if in.Text == "" && len(in.Blobs) == 0 {
@@ -951,5 +940,10 @@ func (m *Model) Snapshot() any {
 		}
 		return msgs[i].ID < msgs[j].ID
 	})
-	return map[string]any{"apps": apps, "blobs": blobs, "files": files, "messages": msgs}
+	users := make([]User, 0, len(m.users))
+	for _, u := range m.users {
+		users = append(users, u.clone())
+	}
+	sort.Slice(users, func(i, j int) bool { return users[i].ID < users[j].ID })
+	return map[string]any{"apps": apps, "blobs": blobs, "files": files, "messages": msgs, "users": users, "tokens": len(m.tokens)}
 }

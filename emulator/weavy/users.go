@@ -5,7 +5,6 @@ import (
 	"encoding/hex"
 	"maps"
 	"slices"
-	"sort"
 	"strconv"
 	"strings"
 	"time"
@@ -209,16 +208,4 @@ func (m *Model) TokenUser(token string) (User, error) {
 		return User{}, newProblem(401, "The access token expired at %s.", timestamp(t.ExpiresAt))
 	}
 	return m.userByID(t.UserID), nil
-}
-
-// Users lists the users, by id.
-func (m *Model) Users() []User {
-	m.mu.Lock()
-	defer m.mu.Unlock()
-	out := make([]User, 0, len(m.users))
-	for _, u := range m.users {
-		out = append(out, u.clone())
-	}
-	sort.Slice(out, func(i, j int) bool { return out[i].ID < out[j].ID })
-	return out
 }
