@@ -170,16 +170,20 @@ func (s *service) listMessages(r *api.Request) error {
 	return r.WriteJSON(http.StatusOK, jsonContentType, s.messagesOut(r, p))
 }
 
-func (s *service) listFileComments(r *api.Request) error {
-	id, err := pathID(r, "id", "File")
-	if err != nil {
-		return fail(r, err)
+// listComments lists the comments of the file or post {id}.
+func (s *service) listComments(typ string) api.Handler {
+	what := strings.ToUpper(typ[:1]) + typ[1:]
+	return func(r *api.Request) error {
+		id, err := pathID(r, "id", what)
+		if err != nil {
+			return fail(r, err)
+		}
+		p, err := s.model(r).ListComments(Parent{Type: typ, ID: id}, messageQuery(r))
+		if err != nil {
+			return fail(r, err)
+		}
+		return r.WriteJSON(http.StatusOK, jsonContentType, s.messagesOut(r, p))
 	}
-	p, err := s.model(r).ListComments(Parent{Type: ParentFile, ID: id}, messageQuery(r))
-	if err != nil {
-		return fail(r, err)
-	}
-	return r.WriteJSON(http.StatusOK, jsonContentType, s.messagesOut(r, p))
 }
 
 func (s *service) createFileComment(r *api.Request) error {

@@ -44,20 +44,28 @@ func wrapAuth(auth validate.AuthFunc) validate.AuthFunc {
 }
 
 // withActor resolves who a request acts as before h runs: the user of a user access token (an
-// unknown or expired one answers 401), else user 1 (API keys, and the routes without security).
+// unknown or expired one answers 401, except on the routes that need no token), else user 1.
 func (s *service) withActor(h api.Handler) api.Handler {
 	return func(r *api.Request) error {
 		id := int64(userID)
 		if tok := bearer(r.Request()); strings.HasPrefix(tok, UserTokenPrefix) {
 			u, err := s.model(r).TokenUser(tok)
-			if err != nil {
+			switch {
+			case err == nil:
+				id = u.ID
+			case !anonymous(r):
 				return fail(r, err)
 			}
-			id = u.ID
 		}
 		r.Set(actorKey, id)
 		return h(r)
 	}
+}
+
+// anonymous reports whether the operation needs no token (security: [] in the spec).
+func anonymous(r *api.Request) bool {
+	sec := r.Route.Operation.Security
+	return sec != nil && len(*sec) == 0
 }
 
 // actorOf returns the acting user id set by withActor.

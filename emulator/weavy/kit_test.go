@@ -128,6 +128,10 @@ func TestUsersAndTokens(t *testing.T) {
 		t.Errorf("expired token = %d %s", st, b)
 	}
 	c.as(tok2.AccessToken).must(200, "GET", "/api/user", "", nil)
+	// Routes that need no token ignore a stale one.
+	if st, _, body := ada.send("GET", "/version", "", nil); st != 200 {
+		t.Errorf("/version with an expired token = %d %s", st, body)
+	}
 	if st, _ := c.as("not-listed").do("GET", "/api/user", "", nil); st != 401 {
 		t.Errorf("API key not listed = %d", st)
 	}
@@ -314,6 +318,18 @@ func TestMessagesCommentsSubscribe(t *testing.T) {
 	}
 	if st, b := c.do("POST", "/api/files/99/comments", `{"text":"x"}`, nil); st != 404 {
 		t.Errorf("comment on unknown file = %d %s", st, b)
+	}
+
+	// Comments on a post are listed the same way.
+	c.must(201, "POST", "/api/apps", `{"type":"posts","uid":"feed"}`, nil)
+	c.must(201, "POST", "/api/apps/feed/posts", `{"text":"news"}`, nil)
+	c.must(201, "POST", "/api/posts/1/comments", `{"text":"first!"}`, nil)
+	c.must(200, "GET", "/api/posts/1/comments?order_by=id+desc", "", &l)
+	if l.Count != 1 || l.Data[0].Text != "first!" || l.Data[0].Parent.Type != "post" {
+		t.Errorf("post comments = %+v", l)
+	}
+	if st, _ := c.do("GET", "/api/posts/9/comments", "", nil); st != 404 {
+		t.Errorf("comments of an unknown post = %d", st)
 	}
 
 	c.must(200, "POST", fmt.Sprintf("/api/files/%d/subscribe", f.ID), "", &f)
