@@ -129,17 +129,29 @@ window.__deepAll = (sel) => {
   walk(document);
   return out;
 };
-// __deepText is the text of every element matching host, wherever it is, shadow roots included.
-window.__deepText = (host) => {
+// __deepIn finds sel at any depth inside the elements matching host.
+window.__deepIn = (host, sel) => {
+  const out = [];
+  const walk = (root) => {
+    root.querySelectorAll(sel).forEach((el) => out.push(el));
+    root.querySelectorAll("*").forEach((el) => { if (el.shadowRoot) walk(el.shadowRoot); });
+  };
+  __deepAll(host).forEach((h) => walk(h.shadowRoot || h));
+  return out;
+};
+// __textOf is the text of an element, shadow roots included.
+window.__textOf = (el) => {
   const parts = [];
   const walk = (node) => {
     if (node.nodeType === Node.TEXT_NODE) parts.push(node.textContent);
     if (node.shadowRoot) walk(node.shadowRoot);
     node.childNodes.forEach(walk);
   };
-  __deepAll(host).forEach(walk);
+  walk(el);
   return parts.join(" ").replace(/\s+/g, " ");
 };
+// __deepText is the text of every element matching host, wherever it is.
+window.__deepText = (host) => __deepAll(host).map(__textOf).join(" ");
 `
 
 // findChromium returns Debian's chromium (never a downloaded build).
@@ -256,6 +268,60 @@ func TestUIKitFilesAndChat(t *testing.T) {
 		failf("wy-chat does not show the message with its attachment: %v", err)
 	}
 
+	// Ada sends a file from the chat's own editor: its input, then its send button.
+	chatFile := filepath.Join(t.TempDir(), "agenda.txt")
+	if err := os.WriteFile(chatFile, []byte("1. Budget\n2. Hiring\n"), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	uploads := func() int {
+		n, err := emu.Admin.Count(context.Background(), session.Default, testkit.Operation("uploadBlob"))
+		if err != nil {
+			t.Fatal(err)
+		}
+		return n
+	}
+	before := uploads()
+	if err := chromedp.Do(ctx,
+		chromedp.SetUploadFiles(chromedp.JSPath(`__deepIn("wy-chat", 'input[type="file"]')[0]`), []string{chatFile}),
+	); err != nil {
+		failf("wy-chat's editor has no file input: %v", err)
+	}
+	for deadline := time.Now().Add(30 * time.Second); uploads() == before; time.Sleep(100 * time.Millisecond) {
+		if time.Now().After(deadline) {
+			failf("the file picked in wy-chat's editor was never uploaded")
+		}
+	}
+	if err := chromedp.Do(ctx,
+		// The editor sends once the upload settled: press Send until a message lists the file.
+		chromedp.Poll[chromedp.Void](`(() => {
+			if (__deepIn("wy-chat", "wy-message").some((m) => __textOf(m).includes("agenda.txt"))) return true;
+			__deepIn("wy-chat", 'wy-button[title="Send"]').forEach((b) => b.click());
+			return false;
+		})()`, chromedp.WithPollingTimeout(30*time.Second), chromedp.WithPollingInterval(500*time.Millisecond)),
+	); err != nil {
+		dbg, _ := chromedp.Run(ctx, chromedp.Evaluate[string](`JSON.stringify({btns: __deepIn("wy-chat", 'wy-button').map((b) => b.getAttribute("color")+"|"+b.title+"|"+b.hasAttribute("disabled")), text: __deepText("wy-chat")})`))
+		t.Logf("wy-chat buttons (color|title|disabled) and text: %s", dbg)
+		failf("the message sent from wy-chat's editor is not listed: %v", err)
+	}
+	var msgs struct {
+		Count int `json:"count"`
+		Data  []struct {
+			Attachments struct {
+				Data []struct {
+					Name string `json:"name"`
+				} `json:"data"`
+			} `json:"attachments"`
+			CreatedBy struct {
+				UID string `json:"uid"`
+			} `json:"created_by"`
+		} `json:"data"`
+	}
+	be.json("GET", fmt.Sprintf("/api/apps/%d/messages?order_by=id+desc", chat.ID), "", http.StatusOK, &msgs)
+	if msgs.Count != 2 || len(msgs.Data[0].Attachments.Data) != 1 || msgs.Data[0].Attachments.Data[0].Name != "agenda.txt" ||
+		msgs.Data[0].CreatedBy.UID != userUID {
+		failf("messages of team-chat = %+v, want the newest with agenda.txt sent by %s", msgs, userUID)
+	}
+
 	// The upload went through the kit's own calls, as the user of the token, into the app.
 	var files struct {
 		Count int `json:"count"`
@@ -276,6 +342,17 @@ func TestUIKitFilesAndChat(t *testing.T) {
 	for _, op := range []string{"getCurrentUser", "upsertApp", "uploadBlob", "createFile", "listAppFiles", "listMessages"} {
 		if n, err := emu.Admin.Count(context.Background(), session.Default, testkit.Operation(op)); err != nil || n == 0 {
 			failf("the kit never called %s", op)
+		}
+	}
+	// Everything the kit asked for is emulated: no error answers but the real-time hub's, which
+	// is not emulated (a problem 404 the kit retries quietly).
+	reqs, err := emu.Admin.Requests(context.Background(), session.Default)
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, r := range reqs {
+		if r.Status >= 400 && !strings.HasPrefix(r.Path, "/hubs/rtm/") {
+			failf("the kit got %d for %s %s?%s", r.Status, r.Method, r.Path, r.Query)
 		}
 	}
 	logJournal(t, emu)
