@@ -354,13 +354,17 @@ func writePlainError(c *echo.Context, status int, code, msg string) error {
 	return c.JSON(status, map[string]string{"error": code, "message": msg})
 }
 
+// apiFor returns the API owning path: the one with the longest matching prefix, so that an API
+// may own a whole subtree (Weavy: /api/) while another owns a branch of it (files.ro: /api/v1/).
 func (s *Server) apiFor(path string) *api.API {
+	var best *api.API
+	bestLen := -1
 	for _, a := range s.apis {
-		if a.Owns(path) {
-			return a
+		if n := a.OwnsLen(path); n > bestLen {
+			best, bestLen = a, n
 		}
 	}
-	return nil
+	return best
 }
 
 // sessionID picks the session id from the path prefix ("path") or the header ("header"), and

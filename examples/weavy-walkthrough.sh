@@ -2,7 +2,8 @@
 # The Weavy files flow, typed with curl against a running fileemu (`make run`): create a Files
 # app -> upload a blob -> create a file -> 409 on the same name -> replace -> update with backup
 # -> revisions -> restore revision 1 -> trash -> restore -> delete; then a message attachment,
-# bad input and an EICAR blob. Needs curl and jq. FILEEMU_URL overrides the emulator's address.
+# bad input, an EICAR blob, and what the UI kit needs (a user's access token, its first calls).
+# Needs curl and jq. FILEEMU_URL overrides the emulator's address.
 set -euo pipefail
 BASE=${FILEEMU_URL:-http://127.0.0.1:8080}
 AUTH="Authorization: Bearer my-weavy-key"
@@ -62,3 +63,20 @@ echo "no token: $(curl -sS -o /dev/null -w '%{http_code}' "$BASE/api/files")"
 # 9. The EICAR test file is refused (409) and nothing is stored.
 printf '%s' 'X5O!P%@AP[4\PZX54(P^)7CC)7}$EICAR-STANDARD-ANTIVIRUS-TEST-FILE!$H+H*' > "$WORK/eicar.txt"
 echo "eicar blob: $(code -F blob=@"$WORK/eicar.txt" "$BASE/api/blobs") $(jq -r .title "$WORK/out.json")"
+
+# 10. What the UI kit needs: a backend syncs its user and gets their access token (wyu_..., bound
+#     to the user; the kit refuses other tokens); the kit then loads the user, upserts its app with
+#     the type as GUID (answers name types by GUID too) and lists; unknown routes are problems.
+w -X PUT "$BASE/api/users/ada" -H "$JSON" -d '{"name":"Ada Lovelace","email":"ada@example.com"}' | jq -c '{id, uid, name}'
+TOKEN=$(w -X POST "$BASE/api/users/ada/tokens" -H "$JSON" -d '{"expires_in":3600}' | jq -r .access_token)
+echo "token: ${TOKEN:0:4}..."
+ADA="Authorization: Bearer $TOKEN"
+echo "me: $(curl -fsS -H "$ADA" "$BASE/api/user" | jq -c '{id, uid, name}')"
+echo "kit app: $(curl -fsS -X PUT -H "$ADA" -H "$JSON" "$BASE/api/apps/kit-files" -d '{"type":"523edd88-4bbf-4547-b60f-2859a6d2ddc1"}' | jq -c '{id, uid, type}')"
+KITBLOB=$(curl -fsS -H "$ADA" -F blob=@"$WORK/final.txt" "$BASE/api/blobs" | jq .id)
+echo "uploaded by: $(curl -fsS -X POST -H "$ADA" -H "$JSON" "$BASE/api/apps/kit-files/files" -d "{\"blob_id\":$KITBLOB}" | jq -c '.created_by | {uid, name}')"
+w -X POST "$BASE/api/apps/init" -H "$JSON" -d '{"app":{"uid":"kit-chat","type":"chat"},"user":{"uid":"ada"}}' >/dev/null
+curl -fsS -X POST -H "$ADA" -H "$JSON" "$BASE/api/apps/kit-chat/messages" -d "{\"text\":\"hi\",\"blobs\":[$KITBLOB]}" >/dev/null
+echo "chat: $(curl -fsS -H "$ADA" "$BASE/api/apps/kit-chat/messages?order_by=id+desc&skip=0" | jq -c '{count, first: .data[0] | {text, by: .created_by.uid, files: [.attachments.data[].name]}}')"
+echo "apps: $(w "$BASE/api/apps?type=files" | jq -c '[.data[].uid]')"
+echo "unknown route: $(curl -sS -o "$WORK/out.json" -w '%{http_code}' -H "$ADA" "$BASE/api/notifications") $(jq -c '{title, detail}' "$WORK/out.json")"

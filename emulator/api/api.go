@@ -192,13 +192,18 @@ func (a *API) Operations() []string {
 }
 
 // Owns reports whether path belongs to the API.
-func (a *API) Owns(path string) bool {
+func (a *API) Owns(path string) bool { return a.OwnsLen(path) >= 0 }
+
+// OwnsLen returns the length of the longest of the API's prefixes that path falls under, or -1
+// when none does. The server gives a path to the API with the longest one.
+func (a *API) OwnsLen(path string) int {
+	best := -1
 	for _, p := range a.Prefixes {
-		if len(path) >= len(p) && path[:len(p)] == p || path+"/" == p {
-			return true
+		if (len(path) >= len(p) && path[:len(p)] == p || path+"/" == p) && len(p) > best {
+			best = len(p)
 		}
 	}
-	return false
+	return best
 }
 
 // StreamsBody reports whether the operation's body is streamed by its handler rather than

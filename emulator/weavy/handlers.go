@@ -4,6 +4,7 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"html"
 	"io"
 	"mime"
 	"mime/multipart"
@@ -30,10 +31,11 @@ const (
 	maxTooLargeDrain = 8 << 20
 )
 
-// Prefixes are the paths the Weavy API owns. They are listed one by one so that /api/v1/ (the
-// files.ro API) stays free.
+// Prefixes are the paths the Weavy API owns: all of /api/ (so that unknown routes answer Weavy's
+// problem details; the longer /api/v1/ of files.ro wins over it), /version and /hubs/ (the
+// real-time hub, not emulated: a problem 404 makes the UI kit retry quietly).
 func Prefixes() []string {
-	return []string{"/api/apps/", "/api/blobs/", "/api/files/", "/api/messages/", "/api/posts/", "/api/comments/"}
+	return []string{"/api/", "/version/", "/hubs/"}
 }
 
 // Options configures the Weavy API.
@@ -49,7 +51,8 @@ type Options struct {
 type service struct {
 	opts Options
 	spec *validate.Spec
-	user userView
+	// userName is the name of user 1, who API-key requests act as.
+	userName string
 }
 
 // New returns the Weavy files API as a mountable API.
@@ -58,57 +61,89 @@ func New(spec *validate.Spec, opts Options) *api.API {
 		opts.Clock = time.Now
 	}
 	faker := gofakeit.New(uint64(opts.Seed) + userID)
-	s := &service{opts: opts, spec: spec, user: userView{ID: userID, Name: faker.FirstName() + " " + faker.LastName()}}
+	s := &service{opts: opts, spec: spec, userName: faker.FirstName() + " " + faker.LastName()}
+	handlers := map[string]api.Handler{
+		"getVersion":             s.getVersion,
+		"getCurrentUser":         s.getCurrentUser,
+		"getUser":                s.getUser,
+		"upsertUser":             s.upsertUser,
+		"issueUserToken":         s.issueToken,
+		"listApps":               s.listApps,
+		"initApp":                s.initApp,
+		"listAppMembers":         s.listAppMembers,
+		"listMessages":           s.listMessages,
+		"listFileComments":       s.listComments(ParentFile),
+		"listPostComments":       s.listComments(ParentPost),
+		"createFileComment":      s.createFileComment,
+		"subscribeFile":          s.subscribe(true),
+		"unsubscribeFile":        s.subscribe(false),
+		"createExternalBlob":     s.createExternalBlob,
+		"createApp":              s.createApp,
+		"getApp":                 s.getApp,
+		"upsertApp":              s.upsertApp,
+		"uploadBlob":             s.uploadBlob,
+		"getBlob":                s.getBlob,
+		"downloadBlob":           s.downloadBlob,
+		"createFile":             s.createFile,
+		"listAppFiles":           s.listAppFiles,
+		"listFiles":              s.listFiles,
+		"getFile":                s.getFile,
+		"updateFile":             s.updateFile,
+		"deleteFile":             s.deleteFile,
+		"trashFile":              s.trashFile,
+		"restoreFile":            s.restoreFile,
+		"downloadFile":           s.downloadFile,
+		"listFileVersions":       s.listFileVersions,
+		"getFileVersion":         s.getFileVersion,
+		"deleteFileVersion":      s.deleteFileVersion,
+		"restoreFileVersion":     s.restoreFileVersion,
+		"downloadFileVersion":    s.downloadFileVersion,
+		"createMessage":          s.createMessage,
+		"createPost":             s.createPost,
+		"createComment":          s.createComment,
+		"listMessageAttachments": s.listAttachments(ParentMessage),
+		"listPostAttachments":    s.listAttachments(ParentPost),
+		"listCommentAttachments": s.listAttachments(ParentComment),
+	}
+	for op, h := range handlers {
+		handlers[op] = s.withActor(h)
+	}
 	return &api.API{
-		Name:     "weavy",
-		Prefixes: Prefixes(),
-		Spec:     spec,
-		Auth:     opts.Auth,
-		Handlers: map[string]api.Handler{
-			"createApp":              s.createApp,
-			"getApp":                 s.getApp,
-			"upsertApp":              s.upsertApp,
-			"uploadBlob":             s.uploadBlob,
-			"getBlob":                s.getBlob,
-			"downloadBlob":           s.downloadBlob,
-			"createFile":             s.createFile,
-			"listAppFiles":           s.listAppFiles,
-			"listFiles":              s.listFiles,
-			"getFile":                s.getFile,
-			"updateFile":             s.updateFile,
-			"deleteFile":             s.deleteFile,
-			"trashFile":              s.trashFile,
-			"restoreFile":            s.restoreFile,
-			"downloadFile":           s.downloadFile,
-			"listFileVersions":       s.listFileVersions,
-			"getFileVersion":         s.getFileVersion,
-			"deleteFileVersion":      s.deleteFileVersion,
-			"restoreFileVersion":     s.restoreFileVersion,
-			"downloadFileVersion":    s.downloadFileVersion,
-			"createMessage":          s.createMessage,
-			"createPost":             s.createPost,
-			"createComment":          s.createComment,
-			"listMessageAttachments": s.listAttachments(ParentMessage),
-			"listPostAttachments":    s.listAttachments(ParentPost),
-			"listCommentAttachments": s.listAttachments(ParentComment),
-		},
+		Name:         "weavy",
+		Prefixes:     Prefixes(),
+		Spec:         spec,
+		Auth:         wrapAuth(opts.Auth),
+		Handlers:     handlers,
 		WriteProblem: writeProblem,
 	}
 }
 
 func (s *service) model(r *api.Request) *Model {
-	return session.Model(r.Session, "weavy", func() *Model { return NewModel(r.Session.Blobs, s.opts.Clock) })
+	return session.Model(r.Session, "weavy", func() *Model { return NewModelWithUser(r.Session.Blobs, s.opts.Clock, s.userName) })
 }
 
 // ---- views ----
 
-// timestamp renders times as UTC RFC 3339 with fractional seconds when non-zero.
-func timestamp(t time.Time) string { return t.UTC().Format(time.RFC3339Nano) }
-
-type userView struct {
-	ID   int64  `json:"id"`
-	Name string `json:"name"`
+// timestamp renders times as Weavy (.NET) does: UTC RFC 3339 with the fraction of a second in
+// 100 ns ticks (at most 7 digits, trailing zeros dropped, none when zero).
+func timestamp(t time.Time) string {
+	return t.UTC().Truncate(100 * time.Nanosecond).Format(time.RFC3339Nano)
 }
+
+// appRefView is the app summary files and messages carry: the type as GUID.
+type appRefView struct {
+	ID   int64  `json:"id"`
+	UID  string `json:"uid"`
+	Type string `json:"type"`
+	Name string `json:"name,omitempty"`
+}
+
+func appRefOut(a AppRef) appRefView {
+	return appRefView{ID: a.ID, UID: a.UID, Type: TypeGUID(a.Type), Name: a.Name}
+}
+
+// by renders the user id of a record.
+func (s *service) by(r *api.Request, id int64) userView { return userSummary(s.model(r).UserByID(id)) }
 
 type appView struct {
 	ID           int64             `json:"id"`
@@ -129,11 +164,11 @@ type appView struct {
 	Permissions  []string          `json:"permissions"`
 }
 
-func (s *service) appView(a App) appView {
+func (s *service) appView(r *api.Request, a App) appView {
 	return appView{
-		ID: a.ID, Type: a.Type, UID: a.UID, Access: a.Access, Name: a.Name, Description: a.Description,
-		Metadata: a.Metadata, Tags: a.Tags, CreatedAt: timestamp(a.CreatedAt), CreatedBy: s.user,
-		UpdatedAt: timestamp(a.UpdatedAt), UpdatedBy: s.user,
+		ID: a.ID, Type: TypeGUID(a.Type), UID: a.UID, Access: a.Access, Name: a.Name, Description: a.Description,
+		Metadata: a.Metadata, Tags: a.Tags, CreatedAt: timestamp(a.CreatedAt), CreatedBy: s.by(r, a.CreatedBy),
+		UpdatedAt: timestamp(a.UpdatedAt), UpdatedBy: s.by(r, a.UpdatedBy),
 		Permissions: []string{"list", "read", "create", "update", "delete", "admin"},
 	}
 }
@@ -154,7 +189,7 @@ func blobOut(b Blob) blobView {
 type fileView struct {
 	ID            int64             `json:"id"`
 	Rev           int               `json:"rev"`
-	App           AppRef            `json:"app"`
+	App           appRefView        `json:"app"`
 	Parent        *Parent           `json:"parent,omitempty"`
 	Name          string            `json:"name"`
 	Kind          string            `json:"kind"`
@@ -165,6 +200,8 @@ type fileView struct {
 	Metadata      map[string]string `json:"metadata,omitempty"`
 	Tags          []string          `json:"tags,omitempty"`
 	DownloadURL   string            `json:"download_url"`
+	Provider      string            `json:"provider,omitempty"`
+	ExternalURL   string            `json:"external_url,omitempty"`
 	PreviewFormat string            `json:"preview_format"`
 	CreatedAt     string            `json:"created_at"`
 	CreatedBy     userView          `json:"created_by"`
@@ -183,10 +220,11 @@ func (s *service) fileView(r *api.Request, f File) fileView {
 	}
 	parent := f.Parent
 	return fileView{
-		ID: f.ID, Rev: f.Rev, App: f.App, Parent: &parent, Name: f.Name, Kind: f.Kind, MediaType: f.MediaType,
+		ID: f.ID, Rev: f.Rev, App: appRefOut(f.App), Parent: &parent, Name: f.Name, Kind: f.Kind, MediaType: f.MediaType,
 		Width: f.Width, Height: f.Height, Size: f.Size, Metadata: f.Metadata, Tags: f.Tags, DownloadURL: download,
-		PreviewFormat: f.PreviewFormat, CreatedAt: timestamp(f.CreatedAt), CreatedBy: s.user,
-		UpdatedAt: timestamp(f.UpdatedAt), UpdatedBy: s.user, IsTrashed: f.Trashed,
+		Provider: f.Provider, ExternalURL: f.Link,
+		PreviewFormat: f.PreviewFormat, CreatedAt: timestamp(f.CreatedAt), CreatedBy: s.by(r, f.CreatedBy),
+		UpdatedAt: timestamp(f.UpdatedAt), UpdatedBy: s.by(r, f.UpdatedBy), IsTrashed: f.Trashed, IsSubscribed: f.Subscribed,
 	}
 }
 
@@ -216,9 +254,11 @@ type attachmentsView struct {
 
 type messageView struct {
 	ID          int64            `json:"id"`
-	App         AppRef           `json:"app"`
+	App         appRefView       `json:"app"`
 	Parent      *Parent          `json:"parent,omitempty"`
 	Text        string           `json:"text,omitempty"`
+	HTML        string           `json:"html,omitempty"`
+	Plain       string           `json:"plain,omitempty"`
 	Attachments *attachmentsView `json:"attachments,omitempty"`
 	CreatedAt   string           `json:"created_at"`
 	CreatedBy   userView         `json:"created_by"`
@@ -226,7 +266,12 @@ type messageView struct {
 }
 
 func (s *service) messageView(r *api.Request, msg Message) messageView {
-	out := messageView{ID: msg.ID, App: msg.App, Parent: msg.Parent, Text: msg.Text, CreatedAt: timestamp(msg.CreatedAt), CreatedBy: s.user}
+	out := messageView{ID: msg.ID, App: appRefOut(msg.App), Parent: msg.Parent, Text: msg.Text, Plain: msg.Text,
+		CreatedAt: timestamp(msg.CreatedAt), CreatedBy: s.by(r, msg.CreatedBy)}
+	if msg.Text != "" {
+		// Weavy renders text as Markdown; fileemu keeps it literal: escaped paragraphs.
+		out.HTML = "<p>" + strings.ReplaceAll(html.EscapeString(msg.Text), "\n", "<br>") + "</p>"
+	}
 	if len(msg.Attachments) > 0 {
 		out.Attachments = &attachmentsView{Count: len(msg.Attachments)}
 		for _, f := range msg.Attachments {
@@ -312,8 +357,13 @@ type appIn struct {
 	Tags        *[]string          `json:"tags"`
 }
 
-func (in appIn) model() AppIn {
-	return AppIn{Type: in.Type, UID: in.UID, Access: in.Access, Name: in.Name, Description: in.Description, Metadata: in.Metadata, Tags: in.Tags}
+// model reads the app's type (name or GUID; typeField names it in errors) for the acting user by.
+func (in appIn) model(typeField string, by int64) (AppIn, error) {
+	t, err := appType(typeField, in.Type)
+	if err != nil {
+		return AppIn{}, err
+	}
+	return AppIn{Type: t, UID: in.UID, Access: in.Access, Name: in.Name, Description: in.Description, Metadata: in.Metadata, Tags: in.Tags, By: by}, nil
 }
 
 func (s *service) createApp(r *api.Request) error {
@@ -321,8 +371,12 @@ func (s *service) createApp(r *api.Request) error {
 	if err := decode(r, &in); err != nil {
 		return fail(r, err)
 	}
-	a, err := s.model(r).CreateApp(in.model())
-	return respond(r, http.StatusCreated, s.appView(a), err)
+	app, err := in.model("type", actorOf(r))
+	if err != nil {
+		return fail(r, err)
+	}
+	a, err := s.model(r).CreateApp(app)
+	return respond(r, http.StatusCreated, s.appView(r, a), err)
 }
 
 func (s *service) upsertApp(r *api.Request) error {
@@ -330,17 +384,29 @@ func (s *service) upsertApp(r *api.Request) error {
 	if err := decode(r, &in); err != nil {
 		return fail(r, err)
 	}
-	a, created, err := s.model(r).UpsertApp(r.Param("app"), in.model())
+	app, err := in.model("type", actorOf(r))
+	if err != nil {
+		return fail(r, err)
+	}
+	m := s.model(r)
+	a, created, err := m.UpsertApp(r.Param("app"), app)
+	if err != nil {
+		return fail(r, err)
+	}
+	m.JoinApp(a.ID, actorOf(r)) // the user who opens a contextual app takes part in it
 	status := http.StatusOK
 	if created {
 		status = http.StatusCreated
 	}
-	return respond(r, status, s.appView(a), err)
+	return r.WriteJSON(status, jsonContentType, s.appView(r, a))
 }
 
 func (s *service) getApp(r *api.Request) error {
 	a, err := s.model(r).App(r.Param("app"))
-	return respond(r, http.StatusOK, s.appView(a), err)
+	if err != nil {
+		return fail(r, err)
+	}
+	return r.WriteJSON(http.StatusOK, jsonContentType, s.appView(r, a))
 }
 
 // ---- blobs ----
@@ -450,8 +516,12 @@ func (s *service) downloadBlob(r *api.Request) error {
 	return serveContent(r, b.Name, b.Content)
 }
 
-// serveContent serves stored bytes as a download, with byte ranges and ETag.
+// serveContent serves stored bytes as a download, with byte ranges and ETag. An external blob
+// holds no bytes: its download redirects to the provider's link.
 func serveContent(r *api.Request, name string, c Content) error {
+	if c.Object == "" {
+		return r.Redirect(http.StatusFound, c.Link)
+	}
 	obj, rd, err := r.Session.Blobs.Open(c.Object)
 	if err != nil {
 		return fmt.Errorf("open %s: %w", c.Object, err)
@@ -480,7 +550,7 @@ func (s *service) createFile(r *api.Request) error {
 		return fail(r, err)
 	}
 	f, replaced, err := s.model(r).CreateFile(r.Param("app"), FileIn{
-		BlobID: in.BlobID, Name: in.Name, Metadata: in.Metadata, Tags: in.Tags, Replace: in.Replace,
+		BlobID: in.BlobID, Name: in.Name, Metadata: in.Metadata, Tags: in.Tags, Replace: in.Replace, By: actorOf(r),
 	})
 	if err != nil {
 		return fail(r, err)
@@ -522,7 +592,7 @@ func (s *service) updateFile(r *api.Request) error {
 	if err := decode(r, &in); err != nil {
 		return fail(r, err)
 	}
-	f, err := s.model(r).UpdateFile(id, FileUp{BlobID: in.BlobID, Name: in.Name, Metadata: in.Metadata, Tags: in.Tags, Backup: in.Backup})
+	f, err := s.model(r).UpdateFile(id, FileUp{BlobID: in.BlobID, Name: in.Name, Metadata: in.Metadata, Tags: in.Tags, Backup: in.Backup, By: actorOf(r)})
 	if err != nil {
 		return fail(r, err)
 	}
@@ -679,6 +749,10 @@ type messageIn struct {
 	Blobs []int64 `json:"blobs"`
 }
 
+func (in messageIn) model(by int64) MessageIn {
+	return MessageIn{Text: in.Text, Blobs: in.Blobs, By: by}
+}
+
 func (s *service) createMessage(r *api.Request) error { return s.createInApp(r, ParentMessage) }
 
 func (s *service) createPost(r *api.Request) error { return s.createInApp(r, ParentPost) }
@@ -688,7 +762,7 @@ func (s *service) createInApp(r *api.Request, typ string) error {
 	if err := decode(r, &in); err != nil {
 		return fail(r, err)
 	}
-	msg, err := s.model(r).CreateMessage(typ, r.Param("app"), MessageIn(in))
+	msg, err := s.model(r).CreateMessage(typ, r.Param("app"), in.model(actorOf(r)))
 	if err != nil {
 		return fail(r, err)
 	}
@@ -704,7 +778,7 @@ func (s *service) createComment(r *api.Request) error {
 	if err := decode(r, &in); err != nil {
 		return fail(r, err)
 	}
-	msg, err := s.model(r).CreateComment(id, MessageIn(in))
+	msg, err := s.model(r).CommentOn(Parent{Type: ParentPost, ID: id}, in.model(actorOf(r)))
 	if err != nil {
 		return fail(r, err)
 	}

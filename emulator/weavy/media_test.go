@@ -91,18 +91,24 @@ func TestFieldKey(t *testing.T) {
 	}
 }
 
-// The Weavy prefixes leave /api/v1/ (files.ro) alone.
+// Weavy owns all of /api/ (unknown routes get its problem details), /version and the real-time
+// hub, but files.ro's /api/v1/ is a longer prefix, so the server gives /api/v1/... to files.ro.
 func TestPrefixes(t *testing.T) {
 	a := &api.API{Prefixes: weavy.Prefixes()}
+	filesro := &api.API{Prefixes: []string{"/api/v1/"}}
 	for path, want := range map[string]bool{
 		"/api/apps": true, "/api/apps/x/files": true, "/api/blobs": true, "/api/blobs/1/download": true,
-		"/api/files": true, "/api/files/1/versions": true, "/api/messages/1/attachments": true,
-		"/api/posts/1/comments": true, "/api/comments/1/attachments": true,
-		"/api/v1/shares/abc/uploads": false, "/api/v1/share": false, "/api/v1": false, "/api": false,
-		"/api/filesystem": false, "/v1/files": false,
+		"/api/files": true, "/api/user": true, "/api/users/u1/tokens": true, "/api/notifications": true,
+		"/api/filesystem": true, "/version": true, "/hubs/rtm/negotiate": true,
+		"/api": true, "/v1/files": false, "/versions": false, "/desk/api/v2/files": false,
 	} {
 		if got := a.Owns(path); got != want {
 			t.Errorf("Owns(%s) = %v, want %v", path, got, want)
+		}
+	}
+	for _, path := range []string{"/api/v1/shares/abc/uploads", "/api/v1/"} {
+		if w, f := a.OwnsLen(path), filesro.OwnsLen(path); w >= f {
+			t.Errorf("OwnsLen(%s): weavy %d, files.ro %d: files.ro must win", path, w, f)
 		}
 	}
 }

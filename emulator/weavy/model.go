@@ -37,6 +37,7 @@ const (
 	ParentMessage = "message"
 	ParentPost    = "post"
 	ParentComment = "comment"
+	ParentFile    = "file" // of comments
 )
 
 // userID is the user the emulator acts as.
@@ -57,11 +58,22 @@ type App struct {
 	Tags        []string          `json:"tags,omitempty"`
 	CreatedAt   time.Time         `json:"created_at"`
 	UpdatedAt   time.Time         `json:"updated_at"`
+	CreatedBy   int64             `json:"created_by"`
+	UpdatedBy   int64             `json:"updated_by"`
+	// Members are the ids of the app's members: its creator and the users of apps/init.
+	Members []int64 `json:"members,omitempty"`
 }
 
 func (a App) clone() App {
-	a.Metadata, a.Tags = maps.Clone(a.Metadata), slices.Clone(a.Tags)
+	a.Metadata, a.Tags, a.Members = maps.Clone(a.Metadata), slices.Clone(a.Tags), slices.Clone(a.Members)
 	return a
+}
+
+// addMember makes user a member (once).
+func (a *App) addMember(user int64) {
+	if !slices.Contains(a.Members, user) {
+		a.Members = append(a.Members, user)
+	}
 }
 
 // AppRef is the summary of an app that files and messages carry.
@@ -83,6 +95,16 @@ type AppIn struct {
 	Description *string
 	Metadata    *map[string]string
 	Tags        *[]string
+	// By is the acting user (0: user 1).
+	By int64
+}
+
+// actor returns the acting user of a request: by, or user 1.
+func actor(by int64) int64 {
+	if by == 0 {
+		return userID
+	}
+	return by
 }
 
 // Content is what a blob holds and a revision shows.
@@ -92,7 +114,10 @@ type Content struct {
 	Size      int64  `json:"size"`
 	Width     int    `json:"width,omitempty"`
 	Height    int    `json:"height,omitempty"`
-	Object    string `json:"object"` // name in the session's blob store
+	Object    string `json:"object,omitempty"` // name in the session's blob store; empty for external blobs
+	// Provider and Link describe an external blob (a file in a cloud drive): no bytes are held.
+	Provider string `json:"provider,omitempty"`
+	Link     string `json:"link,omitempty"`
 }
 
 // Blob is uploaded content waiting to become (or already used by) files.
@@ -135,6 +160,9 @@ type File struct {
 	Latest int
 	// Kind and PreviewFormat derive from the revision's name and media type.
 	Kind, PreviewFormat string
+	// CreatedBy and UpdatedBy are user ids.
+	CreatedBy, UpdatedBy int64
+	Subscribed           bool
 }
 
 // IsCurrent reports whether the snapshot shows the current revision.
@@ -150,7 +178,11 @@ type fileRec struct {
 	Trashed   bool              `json:"is_trashed"`
 	CreatedAt time.Time         `json:"created_at"`
 	UpdatedAt time.Time         `json:"updated_at"`
-	Revs      []Revision        `json:"revisions"` // ascending by Rev; the last one is current
+	CreatedBy int64             `json:"created_by"`
+	UpdatedBy int64             `json:"updated_by"`
+	// Subscribed: someone subscribed to the file (one flag per file, not per user).
+	Subscribed bool       `json:"is_subscribed,omitempty"`
+	Revs       []Revision `json:"revisions"` // ascending by Rev; the last one is current
 }
 
 func (f *fileRec) current() *Revision { return &f.Revs[len(f.Revs)-1] }
@@ -169,6 +201,7 @@ type Message struct {
 	Text        string
 	Attachments []File
 	CreatedAt   time.Time
+	CreatedBy   int64
 }
 
 type messageRec struct {
@@ -179,6 +212,7 @@ type messageRec struct {
 	Text      string    `json:"text,omitempty"`
 	Files     []int64   `json:"files,omitempty"`
 	CreatedAt time.Time `json:"created_at"`
+	CreatedBy int64     `json:"created_by"`
 }
 
 // Model is the Weavy state of one session.
@@ -195,15 +229,29 @@ type Model struct {
 	files    map[int64]*fileRec
 	messages map[Parent]*messageRec // by type and id
 	scratch  []File                 // reused by List, under mu
+	users    map[int64]*User
+	userUIDs map[string]int64
+	tokens   map[string]*Token
 }
 
 // NewModel returns an empty model over a session's blob store.
 func NewModel(blobs *blobstore.Store, now func() time.Time) *Model {
-	return &Model{
+	m := &Model{
 		blobs: blobs, now: now,
 		next: map[string]int64{}, apps: map[int64]*App{}, uids: map[string]int64{},
 		blobRecs: map[int64]*Blob{}, files: map[int64]*fileRec{}, messages: map[Parent]*messageRec{},
+		users: map[int64]*User{}, userUIDs: map[string]int64{}, tokens: map[string]*Token{},
 	}
+	m.addUser("", UserIn{}) // user 1: who API-key requests act as
+	return m
+}
+
+// NewModelWithUser returns an empty model whose default user (id 1, the user of API-key requests)
+// has the given name.
+func NewModelWithUser(blobs *blobstore.Store, now func() time.Time, name string) *Model {
+	m := NewModel(blobs, now)
+	m.users[userID].Name = name
+	return m
 }
 
 func (m *Model) stamp() time.Time { return m.now().UTC() }
@@ -275,14 +323,16 @@ func (m *Model) UpsertApp(uid string, in AppIn) (App, bool, error) {
 		return App{}, false, errConflict("App %q is a %s app, not a %s app.", uid, a.Type, in.Type)
 	}
 	m.applyApp(a, in)
-	a.UpdatedAt = m.stamp()
+	a.UpdatedAt, a.UpdatedBy = m.stamp(), actor(in.By)
 	return a.clone(), false, nil
 }
 
 // addApp stores a new app. Callers hold m.mu.
 func (m *Model) addApp(in AppIn) App {
 	now := m.stamp()
-	a := &App{ID: m.newID("app"), UID: in.UID, Type: in.Type, Access: "none", CreatedAt: now, UpdatedAt: now}
+	by := actor(in.By)
+	a := &App{ID: m.newID("app"), UID: in.UID, Type: in.Type, Access: "none", CreatedAt: now, UpdatedAt: now,
+		CreatedBy: by, UpdatedBy: by, Members: []int64{by}}
 	m.applyApp(a, in)
 	m.apps[a.ID], m.uids[a.UID] = a, a.ID
 	return a.clone()
@@ -388,6 +438,31 @@ func (m *Model) Commit(st Staged) (Blob, error) {
 	return *b, nil
 }
 
+// ExternalIn is a blob of a cloud drive (POST /api/blobs/external).
+type ExternalIn struct {
+	Provider, Link, Name, MediaType string
+	Size                            int64
+	Width, Height                   int
+}
+
+// CreateExternalBlob stores a blob that only references a file in a cloud drive.
+func (m *Model) CreateExternalBlob(in ExternalIn) Blob {
+	m.mu.Lock()
+	defer m.mu.Unlock()
+	mt := baseType(in.MediaType)
+	if mt == "" {
+		if mt = media.TypeByExtension(in.Name); mt == "" {
+			mt = "application/octet-stream"
+		}
+	}
+	b := &Blob{ID: m.newID("blob"), Name: in.Name, CreatedAt: m.stamp(), Content: Content{
+		MediaType: mt, Size: in.Size, Width: in.Width, Height: in.Height, Provider: in.Provider, Link: in.Link,
+	}}
+	b.BlobID = b.ID
+	m.blobRecs[b.ID] = b
+	return *b
+}
+
 // CreateBlob stages and commits content in one go (seeding and tests).
 func (m *Model) CreateBlob(ctx context.Context, name, partType string, r io.Reader) (Blob, error) {
 	st, err := m.Stage(ctx, name, partType, r, 0, false)
@@ -427,6 +502,7 @@ func (m *Model) snapshot(f *fileRec, i int) File {
 		ID: f.ID, Parent: f.Parent, Metadata: maps.Clone(f.Metadata), Tags: slices.Clone(f.Tags), Trashed: f.Trashed,
 		CreatedAt: f.CreatedAt, UpdatedAt: f.UpdatedAt, Revision: rev, Latest: f.current().Rev,
 		Kind: Kind(rev.Name, rev.MediaType), PreviewFormat: PreviewFormat(rev.Name, rev.MediaType),
+		CreatedBy: actor(f.CreatedBy), UpdatedBy: actor(f.UpdatedBy), Subscribed: f.Subscribed,
 	}
 	if i != len(f.Revs)-1 {
 		out.UpdatedAt = rev.UpdatedAt
@@ -469,6 +545,7 @@ type FileIn struct {
 	Metadata *map[string]string
 	Tags     *[]string
 	Replace  bool
+	By       int64 // the acting user (0: user 1)
 }
 
 // CreateFile creates a file in a Files app. With Replace, a file of the same name gets a new
@@ -500,18 +577,18 @@ func (m *Model) CreateFile(appKey string, in FileIn) (f File, replaced bool, err
 		}
 		existing.Revs = append(existing.Revs, Revision{Rev: existing.current().Rev + 1, Name: name, Content: b.Content, CreatedAt: now, UpdatedAt: now})
 		m.applyFile(existing, in.Metadata, in.Tags)
-		existing.UpdatedAt = now
+		existing.UpdatedAt, existing.UpdatedBy = now, actor(in.By)
 		return m.current(existing), true, nil
 	}
-	rec := m.addFile(a.ID, parent, name, b, now)
+	rec := m.addFile(a.ID, parent, name, b, now, in.By)
 	m.applyFile(rec, in.Metadata, in.Tags)
 	return m.current(rec), false, nil
 }
 
 // addFile stores a new file of one revision. Callers hold m.mu.
-func (m *Model) addFile(appID int64, parent Parent, name string, b *Blob, now time.Time) *fileRec {
+func (m *Model) addFile(appID int64, parent Parent, name string, b *Blob, now time.Time, by int64) *fileRec {
 	rec := &fileRec{
-		ID: m.newID("file"), AppID: appID, Parent: parent, CreatedAt: now, UpdatedAt: now,
+		ID: m.newID("file"), AppID: appID, Parent: parent, CreatedAt: now, UpdatedAt: now, CreatedBy: actor(by), UpdatedBy: actor(by),
 		Revs: []Revision{{Rev: 1, Name: name, Content: b.Content, CreatedAt: now, UpdatedAt: now}},
 	}
 	m.files[rec.ID] = rec
@@ -546,6 +623,7 @@ type FileUp struct {
 	Tags     *[]string
 	// Backup keeps the current revision when BlobID replaces the content.
 	Backup bool
+	By     int64 // the acting user (0: user 1)
 }
 
 // UpdateFile changes a file that is not trashed. New content (BlobID) becomes a new revision
@@ -584,7 +662,7 @@ func (m *Model) UpdateFile(id int64, in FileUp) (File, error) {
 		}
 	}
 	m.applyFile(f, in.Metadata, in.Tags)
-	f.UpdatedAt = now
+	f.UpdatedAt, f.UpdatedBy = now, actor(in.By)
 	return m.current(f), nil
 }
 
@@ -727,6 +805,7 @@ func (m *Model) Download(id int64, rev int) (name string, c Content, err error) 
 type MessageIn struct {
 	Text  string
 	Blobs []int64
+	By    int64 // the acting user (0: user 1)
 }
 
 // appTypeOf is the app type that holds each kind of message.
@@ -741,21 +820,10 @@ func (m *Model) CreateMessage(typ, appKey string, in MessageIn) (Message, error)
 	if err != nil {
 		return Message{}, err
 	}
-	if want := appTypeOf[typ]; a.Type != want {
+	if want := appTypeOf[typ]; a.Type != want && !(want == AppChat && isChat(a.Type)) {
 		return Message{}, errBadRequest("App %q is a %s app: %ss are created in %s apps.", appKey, a.Type, typ, want)
 	}
 	return m.addMessage(typ, a.ID, nil, in)
-}
-
-// CreateComment comments on a post.
-func (m *Model) CreateComment(postID int64, in MessageIn) (Message, error) {
-	m.mu.Lock()
-	defer m.mu.Unlock()
-	post, ok := m.messages[Parent{Type: ParentPost, ID: postID}]
-	if !ok {
-		return Message{}, errNotFound("Post %d not found.", postID)
-	}
-	return m.addMessage(ParentComment, post.AppID, &Parent{Type: ParentPost, ID: postID}, in)
 }
 
 // addMessage stores a message with its attachments, checking every blob first. Callers hold m.mu.
@@ -772,17 +840,27 @@ func (m *Model) addMessage(typ string, appID int64, parent *Parent, in MessageIn
 		blobs = append(blobs, b)
 	}
 	now := m.stamp()
-	rec := &messageRec{ID: m.newID(typ), Type: typ, AppID: appID, Parent: parent, Text: in.Text, CreatedAt: now}
+	rec := &messageRec{ID: m.newID(typ), Type: typ, AppID: appID, Parent: parent, Text: in.Text, CreatedAt: now, CreatedBy: actor(in.By)}
 	for _, b := range blobs {
-		f := m.addFile(appID, Parent{Type: typ, ID: rec.ID}, b.Name, b, now)
+		f := m.addFile(appID, Parent{Type: typ, ID: rec.ID}, b.Name, b, now, in.By)
 		rec.Files = append(rec.Files, f.ID)
 	}
 	m.messages[Parent{Type: typ, ID: rec.ID}] = rec
-	out := Message{ID: rec.ID, Type: typ, App: m.apps[appID].ref(), Parent: parent, Text: rec.Text, CreatedAt: now}
-	for _, id := range rec.Files {
-		out.Attachments = append(out.Attachments, m.current(m.files[id]))
+	return m.message(rec), nil
+}
+
+// message renders a stored message with its attachments that still exist. Callers hold m.mu.
+func (m *Model) message(rec *messageRec) Message {
+	out := Message{ID: rec.ID, Type: rec.Type, Parent: rec.Parent, Text: rec.Text, CreatedAt: rec.CreatedAt, CreatedBy: actor(rec.CreatedBy)}
+	if a, ok := m.apps[rec.AppID]; ok {
+		out.App = a.ref()
 	}
-	return out, nil
+	for _, id := range rec.Files {
+		if f, ok := m.files[id]; ok && !f.Trashed {
+			out.Attachments = append(out.Attachments, m.current(f))
+		}
+	}
+	return out
 }
 
 // ---- listings ----
@@ -862,5 +940,10 @@ func (m *Model) Snapshot() any {
 		}
 		return msgs[i].ID < msgs[j].ID
 	})
-	return map[string]any{"apps": apps, "blobs": blobs, "files": files, "messages": msgs}
+	users := make([]User, 0, len(m.users))
+	for _, u := range m.users {
+		users = append(users, u.clone())
+	}
+	sort.Slice(users, func(i, j int) bool { return users[i].ID < users[j].ID })
+	return map[string]any{"apps": apps, "blobs": blobs, "files": files, "messages": msgs, "users": users, "tokens": len(m.tokens)}
 }

@@ -262,10 +262,11 @@ func TestFileLifecycle(t *testing.T) {
 		Permissions []string `json:"permissions"`
 	}
 	c.must(201, "PUT", "/api/apps/project-files", `{"type":"files","name":"Project files"}`, &app)
-	if app.ID != 1 || app.UID != "project-files" || app.Type != "files" || len(app.Permissions) == 0 {
+	// Responses name app types by GUID; requests may use the name or the GUID.
+	if app.ID != 1 || app.UID != "project-files" || app.Type != "523edd88-4bbf-4547-b60f-2859a6d2ddc1" || len(app.Permissions) == 0 {
 		t.Errorf("new app = %+v", app)
 	}
-	c.must(200, "PUT", "/api/apps/project-files", `{"type":"files","name":"Project docs"}`, &app)
+	c.must(200, "PUT", "/api/apps/project-files", `{"type":"523EDD88-4bbf-4547-b60f-2859a6d2ddc1","name":"Project docs"}`, &app)
 	for _, key := range []string{"1", "project-files"} {
 		c.must(200, "GET", "/api/apps/"+key, "", &app)
 		if app.ID != 1 || app.Name != "Project docs" {
