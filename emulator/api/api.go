@@ -156,9 +156,10 @@ type API struct {
 	WriteProblem func(r *Request, p Problem) error
 	// Sessionless APIs (the admin API) ignore sessions and are not recorded in the journal.
 	Sessionless bool
-	// RoutingPath optionally rewrites the path used to match the spec (the fake S3 escapes the
-	// slashes of object keys so that one {key} parameter holds them).
-	RoutingPath func(path string) string
+	// RoutingPath optionally returns the escaped path used to match r against the spec (the
+	// fake S3 escapes the slashes of object keys so that one {key} parameter holds them, and
+	// maps the sub-resources S3 tells apart by query or header into the path).
+	RoutingPath func(r *http.Request) string
 }
 
 // RoutingRequest returns r as the spec's router must see it: r itself, or a copy with the
@@ -168,7 +169,7 @@ func (a *API) RoutingRequest(r *http.Request) *http.Request {
 		return r
 	}
 	rr := r.Clone(r.Context())
-	rr.URL.RawPath = a.RoutingPath(r.URL.Path)
+	rr.URL.RawPath = a.RoutingPath(r)
 	rr.URL.Path, _ = url.PathUnescape(rr.URL.RawPath) // Go ignores a RawPath that does not decode to Path
 	return rr
 }

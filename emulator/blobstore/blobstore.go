@@ -70,10 +70,17 @@ type Object struct {
 	Created     time.Time         // time the Put started, see PutOptions.Now
 	// Infected marks content a scenario declared infected, whatever its bytes.
 	Infected bool
+	// CompositeETag is set on objects assembled by Concat: S3's multipart entity tag,
+	// "<hex MD5 of the parts' binary MD5s>-<number of parts>".
+	CompositeETag string
 }
 
-// ETag returns the S3-style entity tag: the quoted hex MD5 of the content.
+// ETag returns the S3-style entity tag: the quoted hex MD5 of the content, or the quoted
+// CompositeETag of an object assembled from parts.
 func (o Object) ETag() string {
+	if o.CompositeETag != "" {
+		return `"` + o.CompositeETag + `"`
+	}
 	return `"` + o.MD5 + `"`
 }
 
@@ -171,13 +178,114 @@ func (s *Store) Put(ctx context.Context, name string, r io.Reader, opts PutOptio
 		chunks: c.chunks,
 	}
 
+	s.store(e)
+	return e.obj.clone(), nil
+}
+
+// store puts e under its name, replacing any previous object atomically.
+func (s *Store) store(e *entry) {
 	s.mu.Lock()
-	if old, ok := s.objects[name]; ok {
+	if old, ok := s.objects[e.obj.Name]; ok {
 		s.bytes -= old.obj.Size
 	}
-	s.objects[name] = e
+	s.objects[e.obj.Name] = e
 	s.bytes += e.obj.Size
 	s.mu.Unlock()
+}
+
+// Copy stores the content of the object src under dst without copying bytes: stored chunks
+// are immutable, so both names share them. With replace nil, dst keeps src's content type,
+// metadata and infected mark; otherwise those come from replace. now is dst's creation time.
+func (s *Store) Copy(src, dst string, replace *PutOptions, now time.Time) (Object, error) {
+	e, err := s.get(src)
+	if err != nil {
+		return Object{}, fmt.Errorf("copy: %w", err)
+	}
+	obj := e.obj.clone()
+	obj.Name, obj.Created = dst, now
+	if replace != nil {
+		obj.ContentType, obj.Metadata, obj.Infected = replace.ContentType, maps.Clone(replace.Metadata), replace.Infected
+	}
+	c := &entry{obj: obj, chunks: e.chunks}
+	s.store(c)
+	return c.obj.clone(), nil
+}
+
+// Concat stores the contents of the objects parts of the store from, in order, as one object
+// under name in s (S3's CompleteMultipartUpload). Chunks are shared where the parts line up
+// with the chunk size (parts of a multiple of 256 KiB, as SDKs send them); otherwise the bytes
+// are copied one chunk at a time. The object's CompositeETag is S3's multipart ETag. Like Put it
+// stores nothing on error (a missing part, opts.MaxSize exceeded, ctx cancelled) and replaces
+// any previous object atomically on success; the parts are left in from.
+func (s *Store) Concat(ctx context.Context, name string, from *Store, parts []string, opts PutOptions) (Object, error) {
+	entries := make([]*entry, len(parts))
+	var size int64
+	for i, p := range parts {
+		e, err := from.get(p)
+		if err != nil {
+			return Object{}, fmt.Errorf("concat %q: %w", name, err)
+		}
+		entries[i] = e
+		size += e.obj.Size
+	}
+	if opts.MaxSize > 0 && size > opts.MaxSize {
+		return Object{}, fmt.Errorf("concat %q: %w", name, &TooLargeError{Max: opts.MaxSize, Read: size})
+	}
+	md5h, shah, partSums := md5.New(), sha256.New(), md5.New()
+	var (
+		chunks [][]byte
+		cur    []byte // a chunk being filled by copying, when parts do not line up
+	)
+	for _, e := range entries {
+		if err := ctx.Err(); err != nil {
+			return Object{}, fmt.Errorf("concat %q: %w", name, err)
+		}
+		sum, err := hex.DecodeString(e.obj.MD5)
+		if err != nil {
+			return Object{}, fmt.Errorf("concat %q: part %q: %w", name, e.obj.Name, err)
+		}
+		partSums.Write(sum)
+		for _, c := range e.chunks {
+			md5h.Write(c)
+			shah.Write(c)
+			if cur == nil && len(c) == chunkSize {
+				chunks = append(chunks, c) // immutable: shared, not copied
+				continue
+			}
+			for len(c) > 0 {
+				if cur == nil {
+					cur = make([]byte, 0, min(chunkSize, size-int64(len(chunks))*chunkSize))
+				}
+				n := copy(cur[len(cur):cap(cur)], c)
+				cur, c = cur[:len(cur)+n], c[n:]
+				if len(cur) == chunkSize {
+					chunks, cur = append(chunks, cur), nil
+				}
+			}
+		}
+	}
+	if len(cur) > 0 {
+		chunks = append(chunks, cur)
+	}
+	created := opts.Now
+	if created.IsZero() {
+		created = time.Now()
+	}
+	e := &entry{
+		obj: Object{
+			Name:          name,
+			Size:          size,
+			MD5:           hex.EncodeToString(md5h.Sum(nil)),
+			SHA256:        hex.EncodeToString(shah.Sum(nil)),
+			ContentType:   opts.ContentType,
+			Metadata:      maps.Clone(opts.Metadata),
+			Created:       created,
+			Infected:      opts.Infected,
+			CompositeETag: fmt.Sprintf("%x-%d", partSums.Sum(nil), len(parts)),
+		},
+		chunks: chunks,
+	}
+	s.store(e)
 	return e.obj.clone(), nil
 }
 
