@@ -34,11 +34,12 @@ type fixture struct {
 	emu  *testkit.Emulator
 	s    *testkit.Session
 	http *http.Client
+	now  func() time.Time // the emulator's clock, for presigning
 }
 
 func setup(t *testing.T, opts ...testkit.Option) *fixture {
 	emu := testkit.Start(t, opts...)
-	return &fixture{t: t, emu: emu, s: emu.Session(t), http: emu.Client(t)}
+	return &fixture{t: t, emu: emu, s: emu.Session(t), http: emu.Client(t), now: time.Now}
 }
 
 // presign mints a URL for key in bucket "b" of the fixture's session.
@@ -324,4 +325,19 @@ func TestPutVerifiesChecksumHeaders(t *testing.T) {
 	if !bytes.Contains(b, []byte("<HeadersNotSigned>x-amz-checksum-crc32,x-amz-checksum-sha256</HeadersNotSigned>")) {
 		t.Errorf("HeadersNotSigned missing: %s", b)
 	}
+}
+
+// object returns the stored content of bucket/key in the fixture's session ("" if none).
+func (f *fixture) object(t *testing.T, bucket, key string) string {
+	t.Helper()
+	u, err := s3.Presign(creds, s3.PresignOptions{Method: "GET", URL: s3.ObjectURL(f.s.URL(""), bucket, key),
+		Expires: time.Minute, Now: f.now()})
+	if err != nil {
+		t.Fatal(err)
+	}
+	resp, b := f.do("GET", u, nil, nil)
+	if resp.StatusCode != 200 {
+		return ""
+	}
+	return string(b)
 }
