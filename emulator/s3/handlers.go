@@ -230,7 +230,7 @@ func (s *target) getObject(r *api.Request) error {
 	h.Set("Accept-Ranges", "bytes")
 	h.Set("x-amz-request-id", r.RequestID)
 	for k, v := range obj.Metadata {
-		h.Set("x-amz-meta-"+k, v)
+		h["x-amz-meta-"+k] = []string{v} // lower-case as S3 sends them: SDKs keep the case of the rest
 	}
 	// A presigned GET may override response headers, as S3 allows (response-content-type=...).
 	q := r.Request().URL.Query()
