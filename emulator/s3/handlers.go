@@ -104,10 +104,15 @@ func (s *target) authorize(r *api.Request) (*Signing, *Error) {
 			if err := Verify(sr, s.opts.Credentials, s.opts.Clock()); err != nil {
 				return nil, err
 			}
-			if sh := sr.Header.Get("X-Amz-Content-Sha256"); sh != "" {
-				return &Signing{Payload: sh}, nil // Verify made sure it was signed
+			sh := sr.Header.Get("X-Amz-Content-Sha256")
+			if sh == "" {
+				return nil, nil
 			}
-			return nil, nil
+			// Verify made sure it was signed. aws-chunked signatures chain from the URL's.
+			q := sr.Query
+			cred := strings.Split(q.Get(paramCredential), "/") // well-formed: Verify checked it
+			return &Signing{Payload: sh, AmzDate: q.Get(paramDate), Scope: strings.Join(cred[1:], "/"),
+				Key: SigningKey(s.opts.Credentials.SecretKey, cred[1], cred[2]), Seed: q.Get(paramSignature)}, nil
 		}
 		if IsHeaderSigned(sr.Header) {
 			return VerifyHeader(sr, s.opts.Credentials, s.opts.Clock())
@@ -329,7 +334,11 @@ func (s *target) writeProblem(r *api.Request, p api.Problem) error {
 	var e *Error
 	switch p.Kind {
 	case api.MethodNotAllowed:
-		e = ErrMethodNotAllowed(r.Request().Method, "OBJECT")
+		resource := "OBJECT"
+		if _, key, _ := strings.Cut(strings.TrimPrefix(r.Request().URL.Path, Prefix), "/"); key == "" {
+			resource = "BUCKET"
+		}
+		e = ErrMethodNotAllowed(r.Request().Method, resource)
 	case api.NotFound:
 		e = &Error{Status: http.StatusNotImplemented, Code: "NotImplemented",
 			Message: "A header you provided implies functionality that is not implemented",
@@ -337,6 +346,12 @@ func (s *target) writeProblem(r *api.Request, p api.Problem) error {
 				r.Request().URL.Path + "?" + r.Request().URL.RawQuery + " (path-style /s3/{bucket}/{key} only; see GET /__admin/openapi/s3)"}}}
 	case api.Invalid, api.Unauthorized:
 		e = &Error{Status: http.StatusBadRequest, Code: "InvalidArgument", Message: p.Detail}
+		for _, v := range p.Violations {
+			if v.In == "path" && v.Name == "bucket" {
+				e = &Error{Status: http.StatusBadRequest, Code: "InvalidBucketName",
+					Message: "The specified bucket is not valid.", Extra: []Field{{"BucketName", r.Param("bucket")}}}
+			}
+		}
 	case api.Status:
 		switch p.Status {
 		case http.StatusTooManyRequests, http.StatusServiceUnavailable:

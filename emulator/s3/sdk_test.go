@@ -435,3 +435,55 @@ func sdkOperations(t *testing.T, c *awss3.Client, objects func() int) {
 		t.Errorf("DeleteBucket of a full bucket: %v", err)
 	}
 }
+
+// Bucket lifecycle and the original ListObjects, with the SDK.
+func TestSDKBuckets(t *testing.T) {
+	emu := testkit.Start(t)
+	s := emu.Session(t)
+	c := sdkClient(s.URL("s3"), "fileemu-secret", emu.Client(t))
+	ctx := context.Background()
+	b := aws.String("life-cycle")
+	if _, err := c.CreateBucket(ctx, &awss3.CreateBucketInput{Bucket: b}); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := c.CreateBucket(ctx, &awss3.CreateBucketInput{Bucket: b}); err != nil {
+		t.Errorf("CreateBucket again (us-east-1 answers 200 to the owner): %v", err)
+	}
+	if _, err := c.CreateBucket(ctx, &awss3.CreateBucketInput{Bucket: aws.String("Bad_Name")}); apiCode(err) != "InvalidBucketName" {
+		t.Errorf("CreateBucket with a bad name: %v", err)
+	}
+	for _, k := range []string{"a/1", "a/2", "b", "c/1"} {
+		if _, err := c.PutObject(ctx, &awss3.PutObjectInput{Bucket: b, Key: aws.String(k), Body: strings.NewReader(k)}); err != nil {
+			t.Fatal(err)
+		}
+	}
+	v1, err := c.ListObjects(ctx, &awss3.ListObjectsInput{Bucket: b, Delimiter: aws.String("/"), MaxKeys: aws.Int32(2)})
+	if err != nil || len(v1.CommonPrefixes) != 1 || len(v1.Contents) != 1 || !aws.ToBool(v1.IsTruncated) || aws.ToString(v1.NextMarker) != "b" {
+		t.Fatalf("ListObjects page 1: %v %+v", err, v1)
+	}
+	v1, err = c.ListObjects(ctx, &awss3.ListObjectsInput{Bucket: b, Delimiter: aws.String("/"), Marker: v1.NextMarker})
+	if err != nil || len(v1.CommonPrefixes) != 1 || aws.ToString(v1.CommonPrefixes[0].Prefix) != "c/" || aws.ToBool(v1.IsTruncated) {
+		t.Errorf("ListObjects page 2: %v %+v", err, v1)
+	}
+	del := &types.Delete{}
+	for _, k := range []string{"a/1", "a/2", "b", "c/1"} {
+		del.Objects = append(del.Objects, types.ObjectIdentifier{Key: aws.String(k)})
+	}
+	del.Quiet = aws.Bool(true)
+	out, err := c.DeleteObjects(ctx, &awss3.DeleteObjectsInput{Bucket: b, Delete: del})
+	if err != nil || len(out.Deleted) != 0 || len(out.Errors) != 0 {
+		t.Errorf("quiet DeleteObjects: %v %+v", err, out)
+	}
+	if _, err := c.DeleteBucket(ctx, &awss3.DeleteBucketInput{Bucket: b}); err != nil {
+		t.Errorf("DeleteBucket of an empty bucket: %v", err)
+	}
+	if _, err := c.HeadBucket(ctx, &awss3.HeadBucketInput{Bucket: b}); err == nil {
+		t.Error("HeadBucket after DeleteBucket succeeded")
+	}
+	if _, err := c.DeleteBucket(ctx, &awss3.DeleteBucketInput{Bucket: b}); apiCode(err) != "NoSuchBucket" {
+		t.Errorf("DeleteBucket again: %v", err)
+	}
+	if _, err := c.GetBucketAcl(ctx, &awss3.GetBucketAclInput{Bucket: b}); apiCode(err) != "NotImplemented" {
+		t.Errorf("GetBucketAcl: %v, want NotImplemented", err)
+	}
+}
