@@ -1,6 +1,9 @@
 // Package s3 is the fake S3 target of fileemu: path-style buckets, presigned
-// PUT/GET/HEAD (SigV4 query auth) and, later, presigned POST with policy
-// checks.
+// URLs (SigV4 query auth) and browser POST forms with policy checks, and an
+// S3 endpoint for AWS SDK clients (SigV4 header auth with aws-chunked
+// uploads, listing, copy, delete, multipart uploads). The objects live in the
+// session's blob store under ObjectName, where the other APIs' flows find
+// them; buckets and multipart uploads are the session's Model.
 package s3
 
 import (
