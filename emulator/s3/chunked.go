@@ -31,6 +31,8 @@ const (
 	minChunkSize = 8192
 	// maxChunkLine bounds a chunk header or trailer line, so garbage cannot grow a buffer.
 	maxChunkLine = 4096
+	// maxTrailerLines bounds the trailer section (SDKs send one checksum and a signature).
+	maxTrailerLines = 16
 )
 
 // bodyError carries the S3 error a body decoder failed with through the blob store (which
@@ -210,13 +212,16 @@ func (c *chunkedReader) readTrailer() error {
 	var canonical strings.Builder
 	values := map[string]string{}
 	trailerSig := ""
-	for {
+	for n := 0; ; n++ {
 		line, err := c.line()
 		if err != nil {
 			return err
 		}
 		if line == "" {
 			break
+		}
+		if n == maxTrailerLines {
+			return errMalformedTrailer()
 		}
 		name, value, ok := strings.Cut(line, ":")
 		name, value = strings.ToLower(strings.TrimSpace(name)), strings.TrimSpace(value)

@@ -132,6 +132,7 @@ func TestChunkedRefusesTampering(t *testing.T) {
 		{"no CRLF after data", strings.Replace(good, chunkB+"\r\n", chunkB+"\n", 1), "IncompleteBody"},
 		{"trailer on a stream without trailer", strings.TrimSuffix(good, "\r\n") + "x-amz-checksum-crc32:NSRBwg==\r\n\r\n", "MalformedTrailerError"},
 		{"cut off", good[:60000], io.ErrUnexpectedEOF.Error()},
+		{"endless trailer", strings.TrimSuffix(good, "\r\n") + strings.Repeat("x-amz-meta-a:1\r\n", 100) + "\r\n", "MalformedTrailerError"},
 		{"longer than declared", chunk(chunkA, sigs[0]) + chunk(chunkB+"a", sigs[1]) + final, "IncompleteBody"},
 	}
 	for _, tc := range cases {

@@ -21,7 +21,7 @@ func (s *target) createMultipartUpload(r *api.Request) error {
 	bucket, key := r.Param("bucket"), r.Param("key")
 	checksum := strings.ToUpper(hr.Header.Get("x-amz-checksum-algorithm"))
 	if _, ok := checksumAlgorithms()[strings.ToLower(checksum)]; checksum != "" && !ok {
-		return s.writeError(r, ErrInvalidRequest("Checksum algorithm provided is unsupported. Please try again with any of the valid types: [CRC32, CRC32C, SHA1, SHA256]"))
+		return s.writeError(r, ErrInvalidRequest("Checksum algorithm provided is unsupported. Please try again with any of the valid types: [CRC32, CRC32C, SHA1, SHA256, CRC64NVME]"))
 	}
 	u := s.model(r).CreateUpload(bucket, key, contentType(hr.Header), userMetadata(hr.Header), checksum, s.opts.Clock())
 	if checksum != "" {
@@ -208,6 +208,8 @@ func (s *target) listParts(r *api.Request) error {
 			info.ChecksumSHA1 = p.ChecksumValue
 		case "x-amz-checksum-sha256":
 			info.ChecksumSHA256 = p.ChecksumValue
+		case "x-amz-checksum-crc64nvme":
+			info.ChecksumCRC64NVME = p.ChecksumValue
 		}
 		res.Parts = append(res.Parts, info)
 		res.NextPartNumberMarker = p.Number

@@ -425,6 +425,12 @@ func sdkOperations(t *testing.T, c *awss3.Client, objects func() int) {
 	if apiCode(err) != "SignatureDoesNotMatch" {
 		t.Errorf("PutObject with a wrong secret: %v", err)
 	}
+	// Refused before its body is read: the client still gets S3's answer, not a broken pipe.
+	_, err = wrong.UploadPart(ctx, &awss3.UploadPartInput{Bucket: bucket, Key: aws.String("wrong.bin"), UploadId: aws.String("x"),
+		PartNumber: aws.Int32(1), Body: bytes.NewReader(part1)})
+	if apiCode(err) != "SignatureDoesNotMatch" {
+		t.Errorf("UploadPart of 5 MiB with a wrong secret: %v", err)
+	}
 	if objects() != n {
 		t.Error("a request with a wrong secret stored something")
 	}
@@ -482,6 +488,19 @@ func TestSDKBuckets(t *testing.T) {
 	}
 	if _, err := c.DeleteBucket(ctx, &awss3.DeleteBucketInput{Bucket: b}); apiCode(err) != "NoSuchBucket" {
 		t.Errorf("DeleteBucket again: %v", err)
+	}
+	// Every checksum algorithm the SDK offers is verified and echoed.
+	for _, alg := range []types.ChecksumAlgorithm{types.ChecksumAlgorithmCrc32, types.ChecksumAlgorithmCrc32c,
+		types.ChecksumAlgorithmCrc64nvme, types.ChecksumAlgorithmSha1, types.ChecksumAlgorithmSha256} {
+		b2 := aws.String("checksums")
+		_, _ = c.CreateBucket(ctx, &awss3.CreateBucketInput{Bucket: b2})
+		out, err := c.PutObject(ctx, &awss3.PutObjectInput{Bucket: b2, Key: aws.String(string(alg)),
+			Body: strings.NewReader("checked " + string(alg)), ChecksumAlgorithm: alg})
+		echoed := aws.ToString(out.ChecksumCRC32) + aws.ToString(out.ChecksumCRC32C) + aws.ToString(out.ChecksumCRC64NVME) +
+			aws.ToString(out.ChecksumSHA1) + aws.ToString(out.ChecksumSHA256)
+		if err != nil || echoed == "" {
+			t.Errorf("PutObject with %s: %v, echoed %q", alg, err, echoed)
+		}
 	}
 	if _, err := c.GetBucketAcl(ctx, &awss3.GetBucketAclInput{Bucket: b}); apiCode(err) != "NotImplemented" {
 		t.Errorf("GetBucketAcl: %v, want NotImplemented", err)

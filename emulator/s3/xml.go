@@ -166,4 +166,6 @@ type partInfo struct {
 	ChecksumCRC32C string `xml:"ChecksumCRC32C,omitempty"`
 	ChecksumSHA1   string `xml:"ChecksumSHA1,omitempty"`
 	ChecksumSHA256 string `xml:"ChecksumSHA256,omitempty"`
+	// CRC64NVME is S3's full-object checksum type; parts carry it too.
+	ChecksumCRC64NVME string `xml:"ChecksumCRC64NVME,omitempty"`
 }
