@@ -73,6 +73,10 @@ type Object struct {
 	// CompositeETag is set on objects assembled by Concat: S3's multipart entity tag,
 	// "<hex MD5 of the parts' binary MD5s>-<number of parts>".
 	CompositeETag string
+	// ChecksumName and ChecksumValue are a checksum the uploader sent and that was verified
+	// (e.g. "x-amz-checksum-crc32", "i9aeUg=="), see PutOptions.Checksum; S3 returns it on
+	// request.
+	ChecksumName, ChecksumValue string
 }
 
 // ETag returns the S3-style entity tag: the quoted hex MD5 of the content, or the quoted
@@ -111,6 +115,9 @@ type PutOptions struct {
 	Now time.Time
 	// Infected is recorded in Object.Infected.
 	Infected bool
+	// Checksum, if set, is called once the content was read in full and returns the checksum
+	// to record in Object.ChecksumName and ChecksumValue (a trailing checksum is only known then).
+	Checksum func() (name, value string)
 }
 
 // entry is one stored object: its description plus immutable content chunks.
@@ -178,6 +185,9 @@ func (s *Store) Put(ctx context.Context, name string, r io.Reader, opts PutOptio
 		chunks: c.chunks,
 	}
 
+	if opts.Checksum != nil {
+		e.obj.ChecksumName, e.obj.ChecksumValue = opts.Checksum()
+	}
 	s.store(e)
 	return e.obj.clone(), nil
 }

@@ -609,12 +609,16 @@ func TestCopySharesContent(t *testing.T) {
 	s := New()
 	ctx := context.Background()
 	content := bytes.Repeat([]byte("copy me "), 100000) // several chunks
-	if _, err := s.Put(ctx, "a", bytes.NewReader(content), PutOptions{ContentType: "text/plain", Metadata: map[string]string{"k": "v"}}); err != nil {
-		t.Fatal(err)
+	called := false
+	put, err := s.Put(ctx, "a", bytes.NewReader(content), PutOptions{ContentType: "text/plain", Metadata: map[string]string{"k": "v"},
+		Checksum: func() (string, string) { called = true; return "x-amz-checksum-crc32", "abc=" }})
+	if err != nil || !called || put.ChecksumName != "x-amz-checksum-crc32" || put.ChecksumValue != "abc=" {
+		t.Fatalf("Put with a checksum = %+v, %v", put, err)
 	}
 	now := time.Date(2026, 1, 2, 3, 4, 5, 0, time.UTC)
 	obj, err := s.Copy("a", "b", nil, now)
-	if err != nil || obj.Name != "b" || obj.ContentType != "text/plain" || obj.Metadata["k"] != "v" || !obj.Created.Equal(now) {
+	if err != nil || obj.Name != "b" || obj.ContentType != "text/plain" || obj.Metadata["k"] != "v" || !obj.Created.Equal(now) ||
+		obj.ChecksumValue != "abc=" {
 		t.Fatalf("Copy = %+v, %v", obj, err)
 	}
 	s.Delete("a") // the copy keeps its snapshot

@@ -201,6 +201,7 @@ func (s *target) putObject(r *api.Request) error {
 		ContentMD5:  hr.Header.Get("Content-MD5"),
 		Now:         s.opts.Clock(),
 		Infected:    r.Infects(path.Base(key), ct),
+		Checksum:    body.verifiedChecksum,
 	})
 	if err != nil {
 		return s.writeError(r, s.storeError(r, err, body.algorithm()))
@@ -233,6 +234,13 @@ func (s *target) getObject(r *api.Request) error {
 	h.Set("ETag", obj.ETag())
 	h.Set("Content-Type", obj.ContentType)
 	h.Set("Accept-Ranges", "bytes")
+	// With x-amz-checksum-mode: ENABLED S3 returns the checksum the object was uploaded with,
+	// for the whole object only; SDKs then verify the body against it.
+	if strings.EqualFold(r.Request().Header.Get("x-amz-checksum-mode"), "ENABLED") && obj.ChecksumName != "" &&
+		r.Request().Header.Get("Range") == "" {
+		h.Set(obj.ChecksumName, obj.ChecksumValue)
+		h.Set("x-amz-checksum-type", "FULL_OBJECT")
+	}
 	h.Set("x-amz-request-id", r.RequestID)
 	for k, v := range obj.Metadata {
 		h["x-amz-meta-"+k] = []string{v} // lower-case as S3 sends them: SDKs keep the case of the rest

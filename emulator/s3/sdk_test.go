@@ -500,6 +500,19 @@ func TestSDKBuckets(t *testing.T) {
 			aws.ToString(out.ChecksumSHA1) + aws.ToString(out.ChecksumSHA256)
 		if err != nil || echoed == "" {
 			t.Errorf("PutObject with %s: %v, echoed %q", alg, err, echoed)
+			continue
+		}
+		// Asked for, the stored checksum comes back, and the SDK checks the body against it.
+		get, err := c.GetObject(ctx, &awss3.GetObjectInput{Bucket: b2, Key: aws.String(string(alg)), ChecksumMode: types.ChecksumModeEnabled})
+		if err != nil {
+			t.Fatalf("GetObject %s: %v", alg, err)
+		}
+		body, err := io.ReadAll(get.Body)
+		get.Body.Close()
+		back := aws.ToString(get.ChecksumCRC32) + aws.ToString(get.ChecksumCRC32C) + aws.ToString(get.ChecksumCRC64NVME) +
+			aws.ToString(get.ChecksumSHA1) + aws.ToString(get.ChecksumSHA256)
+		if err != nil || string(body) != "checked "+string(alg) || back != echoed {
+			t.Errorf("GetObject %s with checksum mode: %q %v, checksum %q want %q", alg, body, err, back, echoed)
 		}
 	}
 	if _, err := c.GetBucketAcl(ctx, &awss3.GetBucketAclInput{Bucket: b}); apiCode(err) != "NotImplemented" {
