@@ -515,6 +515,20 @@ func TestSDKBuckets(t *testing.T) {
 			t.Errorf("GetObject %s with checksum mode: %q %v, checksum %q want %q", alg, body, err, back, echoed)
 		}
 	}
+	// Uploads and buckets belong to their session.
+	other := sdkClient(emu.Session(t).URL("s3"), "fileemu-secret", emu.Client(t))
+	up, err := c.CreateMultipartUpload(ctx, &awss3.CreateMultipartUploadInput{Bucket: aws.String("checksums"), Key: aws.String("mine")})
+	if err != nil {
+		t.Fatal(err)
+	}
+	_, err = other.UploadPart(ctx, &awss3.UploadPartInput{Bucket: aws.String("checksums"), Key: aws.String("mine"), UploadId: up.UploadId,
+		PartNumber: aws.Int32(1), Body: strings.NewReader("x")})
+	if apiCode(err) != "NoSuchUpload" {
+		t.Errorf("UploadPart from another session: %v", err)
+	}
+	if _, err := other.HeadBucket(ctx, &awss3.HeadBucketInput{Bucket: aws.String("checksums")}); err == nil {
+		t.Error("another session sees the bucket")
+	}
 	if _, err := c.GetBucketAcl(ctx, &awss3.GetBucketAclInput{Bucket: b}); apiCode(err) != "NotImplemented" {
 		t.Errorf("GetBucketAcl: %v, want NotImplemented", err)
 	}
