@@ -239,3 +239,20 @@ func hasChecksum(h http.Header) bool {
 	}
 	return strings.HasPrefix(strings.ToLower(h.Get("X-Amz-Trailer")), "x-amz-checksum-")
 }
+
+// getBucketLocation is GET /s3/{bucket}?location: the emulator's region, empty for us-east-1
+// as S3 answers.
+func (s *target) getBucketLocation(r *api.Request) error {
+	if _, err := s.authorize(r); err != nil {
+		return s.writeError(r, err)
+	}
+	bucket := r.Param("bucket")
+	if !s.model(r).BucketExists(bucket) {
+		return s.writeError(r, ErrNoSuchBucket(bucket))
+	}
+	region := s.opts.Credentials.Region
+	if region == "us-east-1" {
+		region = ""
+	}
+	return s.writeXML(r, http.StatusOK, locationConstraint{Xmlns: xmlns, Region: region})
+}

@@ -75,6 +75,8 @@ func New(spec *validate.Spec, opts Options) *api.API {
 			"completeMultipartUpload": s.completeMultipartUpload,
 			"abortMultipartUpload":    s.abortMultipartUpload,
 			"listParts":               s.listParts,
+			"listMultipartUploads":    s.listMultipartUploads,
+			"getBucketLocation":       s.getBucketLocation,
 		},
 		WriteProblem: s.writeProblem,
 		RoutingPath:  routingPath,

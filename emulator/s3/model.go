@@ -215,6 +215,32 @@ func (m *Model) PutPart(bucket, key, id string, n int, now time.Time, put func(*
 	return p, nil
 }
 
+// Uploads returns copies of bucket's uploads in progress whose keys start with prefix, sorted
+// by key, then by initiation time and id, as ListMultipartUploads lists them.
+func (m *Model) Uploads(bucket, prefix string) []Upload {
+	m.mu.Lock()
+	defer m.mu.Unlock()
+	var out []Upload
+	for _, u := range m.uploads {
+		if u.Bucket == bucket && strings.HasPrefix(u.Key, prefix) {
+			cp := *u
+			cp.Parts = nil
+			out = append(out, cp)
+		}
+	}
+	sort.Slice(out, func(i, j int) bool {
+		a, b := out[i], out[j]
+		if a.Key != b.Key {
+			return a.Key < b.Key
+		}
+		if !a.Initiated.Equal(b.Initiated) {
+			return a.Initiated.Before(b.Initiated)
+		}
+		return a.ID < b.ID
+	})
+	return out
+}
+
 // Abort drops the upload and its parts.
 func (m *Model) Abort(bucket, key, id string) error {
 	m.mu.Lock()

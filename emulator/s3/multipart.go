@@ -216,3 +216,49 @@ func (s *target) listParts(r *api.Request) error {
 	}
 	return s.writeXML(r, http.StatusOK, res)
 }
+
+// listMultipartUploads is GET /s3/{bucket}?uploads: the uploads in progress by key, after
+// key-marker (and upload-id-marker within that key), at most max-uploads (default and cap 1000).
+func (s *target) listMultipartUploads(r *api.Request) error {
+	if _, err := s.authorize(r); err != nil {
+		return s.writeError(r, err)
+	}
+	q := r.Request().URL.Query()
+	bucket := r.Param("bucket")
+	m := s.model(r)
+	if !m.BucketExists(bucket) {
+		return s.writeError(r, ErrNoSuchBucket(bucket))
+	}
+	max := 1000
+	if v := q.Get("max-uploads"); v != "" {
+		n, err := strconv.Atoi(v)
+		if err != nil || n < 0 {
+			return s.writeError(r, ErrInvalidArgument("Provided max-uploads not an integer or within integer range", "max-uploads", v))
+		}
+		max = min(n, 1000)
+	}
+	keyMarker, idMarker := q.Get("key-marker"), q.Get("upload-id-marker")
+	res := listMultipartUploadsResult{Xmlns: xmlns, Bucket: bucket, KeyMarker: keyMarker, UploadIDMarker: idMarker,
+		Prefix: q.Get("prefix"), MaxUploads: max}
+	passedMarker := idMarker == ""
+	for _, u := range m.Uploads(bucket, q.Get("prefix")) {
+		switch {
+		case u.Key < keyMarker, u.Key == keyMarker && idMarker == "":
+			continue
+		case u.Key == keyMarker && !passedMarker:
+			passedMarker = u.ID == idMarker
+			continue
+		}
+		if len(res.Uploads) == max {
+			res.IsTruncated = true
+			break
+		}
+		res.Uploads = append(res.Uploads, uploadInfo{Key: u.Key, UploadID: u.ID, Initiated: s3Time(u.Initiated),
+			StorageClass: "STANDARD", ChecksumAlgorithm: u.ChecksumAlgorithm})
+		res.NextKeyMarker, res.NextUploadIDMarker = u.Key, u.ID
+	}
+	if !res.IsTruncated {
+		res.NextKeyMarker, res.NextUploadIDMarker = "", ""
+	}
+	return s.writeXML(r, http.StatusOK, res)
+}

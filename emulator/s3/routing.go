@@ -12,7 +12,7 @@ import (
 // segment after a ';' (a character url.PathEscape always escapes, so no bucket name or escaped
 // key ends in ";uploads"), and the spec describes e.g. POST /s3/{bucket}/{key};uploads. Only the
 // method and sub-resource pairs the emulator implements get such a path; any other sub-resource
-// (?acl, ?tagging, GET /bucket?uploads...) gets a path with an extra segment that no operation
+// (?acl, ?tagging, HEAD ?uploadId...) gets a path with an extra segment that no operation
 // matches, which is answered 501 NotImplemented.
 
 // subresources are the query parameters by which S3 selects another operation on the same path.
@@ -36,6 +36,8 @@ var implemented = map[string]bool{
 	"object PUT x-amz-copy-source": true, // copyObject
 	"bucket POST delete":           true, // deleteObjects
 	"bucket GET list-type=2":       true, // listObjectsV2
+	"bucket GET uploads":           true, // listMultipartUploads
+	"bucket GET location":          true, // getBucketLocation
 }
 
 // routingPath is the escaped path the spec router sees for r: /s3/{bucket} or

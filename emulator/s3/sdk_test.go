@@ -11,6 +11,7 @@ import (
 	"io"
 	"net/http"
 	"net/http/httptest"
+	"slices"
 	"strings"
 	"sync"
 	"testing"
@@ -528,6 +529,37 @@ func TestSDKBuckets(t *testing.T) {
 	}
 	if _, err := other.HeadBucket(ctx, &awss3.HeadBucketInput{Bucket: aws.String("checksums")}); err == nil {
 		t.Error("another session sees the bucket")
+	}
+	// Uploads in progress are listed, paged by key and upload id markers.
+	up2, err := c.CreateMultipartUpload(ctx, &awss3.CreateMultipartUploadInput{Bucket: aws.String("checksums"), Key: aws.String("mine")})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, err := c.CreateMultipartUpload(ctx, &awss3.CreateMultipartUploadInput{Bucket: aws.String("checksums"), Key: aws.String("other/x")}); err != nil {
+		t.Fatal(err)
+	}
+	var listed []string
+	lin := &awss3.ListMultipartUploadsInput{Bucket: aws.String("checksums"), MaxUploads: aws.Int32(1)}
+	for {
+		lu, err := c.ListMultipartUploads(ctx, lin)
+		if err != nil {
+			t.Fatalf("ListMultipartUploads: %v", err)
+		}
+		for _, u := range lu.Uploads {
+			listed = append(listed, aws.ToString(u.Key)+"/"+aws.ToString(u.UploadId)[:4])
+		}
+		if !aws.ToBool(lu.IsTruncated) {
+			break
+		}
+		lin.KeyMarker, lin.UploadIdMarker = lu.NextKeyMarker, lu.NextUploadIdMarker
+	}
+	if len(listed) != 3 || !strings.HasPrefix(listed[0], "mine/") || !strings.HasPrefix(listed[2], "other/x/") ||
+		!slices.Contains(listed[:2], "mine/"+aws.ToString(up.UploadId)[:4]) || !slices.Contains(listed[:2], "mine/"+aws.ToString(up2.UploadId)[:4]) {
+		t.Errorf("ListMultipartUploads pages: %v", listed)
+	}
+	loc, err := c.GetBucketLocation(ctx, &awss3.GetBucketLocationInput{Bucket: aws.String("checksums")})
+	if err != nil || loc.LocationConstraint != "" {
+		t.Errorf("GetBucketLocation: %v %q", err, loc.LocationConstraint)
 	}
 	if _, err := c.GetBucketAcl(ctx, &awss3.GetBucketAclInput{Bucket: b}); apiCode(err) != "NotImplemented" {
 		t.Errorf("GetBucketAcl: %v, want NotImplemented", err)

@@ -169,3 +169,31 @@ type partInfo struct {
 	// CRC64NVME is S3's full-object checksum type; parts carry it too.
 	ChecksumCRC64NVME string `xml:"ChecksumCRC64NVME,omitempty"`
 }
+
+type listMultipartUploadsResult struct {
+	XMLName            xml.Name     `xml:"ListMultipartUploadsResult"`
+	Xmlns              string       `xml:"xmlns,attr"`
+	Bucket             string       `xml:"Bucket"`
+	KeyMarker          string       `xml:"KeyMarker"`
+	UploadIDMarker     string       `xml:"UploadIdMarker"`
+	NextKeyMarker      string       `xml:"NextKeyMarker,omitempty"`
+	NextUploadIDMarker string       `xml:"NextUploadIdMarker,omitempty"`
+	Prefix             string       `xml:"Prefix"`
+	MaxUploads         int          `xml:"MaxUploads"`
+	IsTruncated        bool         `xml:"IsTruncated"`
+	Uploads            []uploadInfo `xml:"Upload"`
+}
+
+type uploadInfo struct {
+	Key               string `xml:"Key"`
+	UploadID          string `xml:"UploadId"`
+	Initiated         string `xml:"Initiated"`
+	StorageClass      string `xml:"StorageClass"`
+	ChecksumAlgorithm string `xml:"ChecksumAlgorithm,omitempty"`
+}
+
+type locationConstraint struct {
+	XMLName xml.Name `xml:"LocationConstraint"`
+	Xmlns   string   `xml:"xmlns,attr"`
+	Region  string   `xml:",chardata"`
+}
