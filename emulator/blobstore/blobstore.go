@@ -67,7 +67,10 @@ type Object struct {
 	SHA256      string            // lower-case hex
 	ContentType string            // as given to Put
 	Metadata    map[string]string // user metadata as given to Put; may be nil
-	Created     time.Time         // time the Put started, see PutOptions.Now
+	// Headers are other response headers stored with the object (S3's Content-Disposition,
+	// Cache-Control...), as given to Put; may be nil.
+	Headers map[string]string
+	Created time.Time // time the Put started, see PutOptions.Now
 	// Infected marks content a scenario declared infected, whatever its bytes.
 	Infected bool
 	// CompositeETag is set on objects assembled by Concat: S3's multipart entity tag,
@@ -92,6 +95,7 @@ func (o Object) ETag() string {
 // may modify the Metadata they get back without racing with the store.
 func (o Object) clone() Object {
 	o.Metadata = maps.Clone(o.Metadata)
+	o.Headers = maps.Clone(o.Headers)
 	return o
 }
 
@@ -99,6 +103,7 @@ func (o Object) clone() Object {
 type PutOptions struct {
 	ContentType string
 	Metadata    map[string]string
+	Headers     map[string]string
 	// MaxSize is the largest accepted content length; 0 means unlimited.
 	// Put reads at most MaxSize+1 bytes and then fails with *TooLargeError.
 	MaxSize int64
@@ -179,6 +184,7 @@ func (s *Store) Put(ctx context.Context, name string, r io.Reader, opts PutOptio
 			SHA256:      hex.EncodeToString(c.sha256),
 			ContentType: opts.ContentType,
 			Metadata:    maps.Clone(opts.Metadata), // the caller may reuse its map
+			Headers:     maps.Clone(opts.Headers),
 			Created:     created,
 			Infected:    opts.Infected,
 		},
@@ -205,7 +211,7 @@ func (s *Store) store(e *entry) {
 
 // Copy stores the content of the object src under dst without copying bytes: stored chunks
 // are immutable, so both names share them. With replace nil, dst keeps src's content type,
-// metadata and infected mark; otherwise those come from replace. now is dst's creation time.
+// metadata, headers and infected mark; otherwise those come from replace. now is dst's creation time.
 func (s *Store) Copy(src, dst string, replace *PutOptions, now time.Time) (Object, error) {
 	e, err := s.get(src)
 	if err != nil {
@@ -215,6 +221,7 @@ func (s *Store) Copy(src, dst string, replace *PutOptions, now time.Time) (Objec
 	obj.Name, obj.Created = dst, now
 	if replace != nil {
 		obj.ContentType, obj.Metadata, obj.Infected = replace.ContentType, maps.Clone(replace.Metadata), replace.Infected
+		obj.Headers = maps.Clone(replace.Headers)
 	}
 	c := &entry{obj: obj, chunks: e.chunks}
 	s.store(c)
@@ -289,6 +296,7 @@ func (s *Store) Concat(ctx context.Context, name string, from *Store, parts []st
 			SHA256:        hex.EncodeToString(shah.Sum(nil)),
 			ContentType:   opts.ContentType,
 			Metadata:      maps.Clone(opts.Metadata),
+			Headers:       maps.Clone(opts.Headers),
 			Created:       created,
 			Infected:      opts.Infected,
 			CompositeETag: fmt.Sprintf("%x-%d", partSums.Sum(nil), len(parts)),

@@ -198,6 +198,7 @@ func (s *target) putObject(r *api.Request) error {
 	obj, err := r.Session.Blobs.Put(hr.Context(), ObjectName(bucket, key), body.r, blobstore.PutOptions{
 		ContentType: ct,
 		Metadata:    userMetadata(hr.Header),
+		Headers:     storedHeaders(hr.Header),
 		MaxSize:     max,
 		SizeHint:    body.size,
 		ContentMD5:  hr.Header.Get("Content-MD5"),
@@ -244,6 +245,9 @@ func (s *target) getObject(r *api.Request) error {
 		h.Set("x-amz-checksum-type", "FULL_OBJECT")
 	}
 	h.Set("x-amz-request-id", r.RequestID)
+	for k, v := range obj.Headers {
+		h.Set(k, v)
+	}
 	for k, v := range obj.Metadata {
 		h["x-amz-meta-"+k] = []string{v} // lower-case as S3 sends them: SDKs keep the case of the rest
 	}
@@ -316,6 +320,31 @@ func responseOverrides() map[string]string {
 		"response-cache-control":       "Cache-Control",
 		"response-expires":             "Expires",
 	}
+}
+
+// storedHeaders collects the standard headers S3 stores with an object and returns on GET.
+// aws-chunked is the upload's framing, not the object's encoding.
+func storedHeaders(h http.Header) map[string]string {
+	var out map[string]string
+	for _, name := range []string{"Cache-Control", "Content-Disposition", "Content-Encoding", "Content-Language", "Expires"} {
+		v := h.Get(name)
+		if name == "Content-Encoding" {
+			var kept []string
+			for _, enc := range strings.Split(v, ",") {
+				if enc = strings.TrimSpace(enc); enc != "" && !strings.EqualFold(enc, "aws-chunked") {
+					kept = append(kept, enc)
+				}
+			}
+			v = strings.Join(kept, ",")
+		}
+		if v != "" {
+			if out == nil {
+				out = map[string]string{}
+			}
+			out[name] = v
+		}
+	}
+	return out
 }
 
 // userMetadata collects x-amz-meta-* headers, stored with the object and returned on GET.

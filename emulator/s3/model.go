@@ -44,6 +44,7 @@ type Upload struct {
 	ID, Bucket, Key string
 	ContentType     string
 	Metadata        map[string]string
+	Headers         map[string]string // stored headers for the object (storedHeaders)
 	Initiated       time.Time
 	// ChecksumAlgorithm is x-amz-checksum-algorithm of CreateMultipartUpload (echoed), or "".
 	ChecksumAlgorithm string
@@ -137,11 +138,11 @@ func (m *Model) DeleteBucket(bucket string) error {
 }
 
 // CreateUpload starts a multipart upload of key into bucket.
-func (m *Model) CreateUpload(bucket, key, contentType string, metadata map[string]string, checksum string, now time.Time) *Upload {
+func (m *Model) CreateUpload(bucket, key, contentType string, metadata, headers map[string]string, checksum string, now time.Time) *Upload {
 	var b [24]byte
 	_, _ = rand.Read(b[:])
 	u := &Upload{ID: hex.EncodeToString(b[:]), Bucket: bucket, Key: key, ContentType: contentType,
-		Metadata: metadata, Initiated: now, ChecksumAlgorithm: checksum, Parts: map[int]Part{}}
+		Metadata: metadata, Headers: headers, Initiated: now, ChecksumAlgorithm: checksum, Parts: map[int]Part{}}
 	m.mu.Lock()
 	defer m.mu.Unlock()
 	m.buckets[bucket] = m.created(bucket, now)
@@ -311,7 +312,7 @@ func (m *Model) Complete(ctx context.Context, bucket, key, id string, list []Com
 	// Parts are only replaced or dropped under m.mu, and blobs are immutable: holding the lock
 	// while assembling keeps a concurrent re-upload of a part from slipping in.
 	defer m.mu.Unlock()
-	opts.ContentType, opts.Metadata = u.ContentType, u.Metadata
+	opts.ContentType, opts.Metadata, opts.Headers = u.ContentType, u.Metadata, u.Headers
 	obj, err := m.blobs.Concat(ctx, ObjectName(bucket, key), m.parts, names, opts)
 	if err != nil {
 		return blobstore.Object{}, err

@@ -23,7 +23,7 @@ func (s *target) createMultipartUpload(r *api.Request) error {
 	if _, ok := checksumAlgorithms()[strings.ToLower(checksum)]; checksum != "" && !ok {
 		return s.writeError(r, ErrInvalidRequest("Checksum algorithm provided is unsupported. Please try again with any of the valid types: [CRC32, CRC32C, SHA1, SHA256, CRC64NVME]"))
 	}
-	u := s.model(r).CreateUpload(bucket, key, contentType(hr.Header), userMetadata(hr.Header), checksum, s.opts.Clock())
+	u := s.model(r).CreateUpload(bucket, key, contentType(hr.Header), userMetadata(hr.Header), storedHeaders(hr.Header), checksum, s.opts.Clock())
 	if checksum != "" {
 		r.Response().Header().Set("x-amz-checksum-algorithm", checksum)
 	}

@@ -53,7 +53,7 @@ func (s *target) copyObject(r *api.Request) error {
 	var replace *blobstore.PutOptions
 	if directive == "REPLACE" {
 		ct := contentType(hr.Header)
-		replace = &blobstore.PutOptions{ContentType: ct, Metadata: userMetadata(hr.Header),
+		replace = &blobstore.PutOptions{ContentType: ct, Metadata: userMetadata(hr.Header), Headers: storedHeaders(hr.Header),
 			Infected: r.Infects(path.Base(key), ct)}
 	}
 	if src, ok := r.Session.Blobs.Stat(ObjectName(srcBucket, srcKey)); ok {

@@ -165,6 +165,23 @@ func TestSDKOverHTTPS(t *testing.T) {
 	if n := sess.Blobs.Len(); n != before {
 		t.Errorf("a tampered upload was stored: %d objects, had %d", n, before)
 	}
+	// Untampered, it is stored decoded, and aws-chunked (the framing) is not its Content-Encoding.
+	rec.mutate = nil
+	_, err = c.PutObject(context.Background(), &awss3.PutObjectInput{Bucket: aws.String("sdk-bucket"),
+		Key: aws.String("chunked.txt"), Body: strings.NewReader("framed on the way"), ChecksumAlgorithm: types.ChecksumAlgorithmCrc32,
+		ContentEncoding: aws.String("identity")})
+	if err != nil {
+		t.Fatalf("aws-chunked PutObject: %v", err)
+	}
+	get, err := c.GetObject(context.Background(), &awss3.GetObjectInput{Bucket: aws.String("sdk-bucket"), Key: aws.String("chunked.txt")})
+	if err != nil {
+		t.Fatal(err)
+	}
+	b, _ := io.ReadAll(get.Body)
+	get.Body.Close()
+	if string(b) != "framed on the way" || aws.ToString(get.ContentEncoding) != "identity" {
+		t.Errorf("aws-chunked object = %q, Content-Encoding %q", b, aws.ToString(get.ContentEncoding))
+	}
 }
 
 // flipReader inverts the byte at offset at of the stream.
@@ -417,6 +434,22 @@ func sdkOperations(t *testing.T, c *awss3.Client, objects func() int) {
 	must("read big", err)
 	if want := sha256.Sum256(big); !bytes.Equal(h.Sum(nil), want[:]) {
 		t.Error("20 MiB object read back differs")
+	}
+	if enc := aws.ToString(bget.ContentEncoding); enc != "" {
+		t.Errorf("the object kept the upload's framing as Content-Encoding %q", enc)
+	}
+
+	// Standard headers are stored with the object and returned, also through multipart.
+	hdrs := func(disposition, cache, language *string) string {
+		return aws.ToString(disposition) + "|" + aws.ToString(cache) + "|" + aws.ToString(language)
+	}
+	_, err = c.PutObject(ctx, &awss3.PutObjectInput{Bucket: bucket, Key: aws.String("headers.txt"), Body: strings.NewReader("h"),
+		ContentDisposition: aws.String(`attachment; filename="h.txt"`), CacheControl: aws.String("max-age=60"), ContentLanguage: aws.String("de")})
+	must("PutObject with headers", err)
+	hh, err := c.HeadObject(ctx, &awss3.HeadObjectInput{Bucket: bucket, Key: aws.String("headers.txt")})
+	must("HeadObject headers", err)
+	if got := hdrs(hh.ContentDisposition, hh.CacheControl, hh.ContentLanguage); got != `attachment; filename="h.txt"|max-age=60|de` {
+		t.Errorf("stored headers: %s", got)
 	}
 
 	// A wrong secret: SignatureDoesNotMatch, nothing stored.
