@@ -120,6 +120,11 @@ type PutOptions struct {
 	Now time.Time
 	// Infected is recorded in Object.Infected.
 	Infected bool
+	// Precondition, if set, is checked atomically with the replacement, against the object
+	// stored under the name at that moment (exists false: none). An error it returns fails the
+	// Put or Concat (wrapped), and nothing changes: conditional writes (If-None-Match: *) cannot
+	// race.
+	Precondition func(old Object, exists bool) error
 	// Checksum, if set, is called once the content was read in full and returns the checksum
 	// to record in Object.ChecksumName and ChecksumValue (a trailing checksum is only known then).
 	Checksum func() (name, value string)
@@ -194,19 +199,33 @@ func (s *Store) Put(ctx context.Context, name string, r io.Reader, opts PutOptio
 	if opts.Checksum != nil {
 		e.obj.ChecksumName, e.obj.ChecksumValue = opts.Checksum()
 	}
-	s.store(e)
+	if err := s.store(e, opts.Precondition); err != nil {
+		return Object{}, fmt.Errorf("put %q: %w", name, err)
+	}
 	return e.obj.clone(), nil
 }
 
-// store puts e under its name, replacing any previous object atomically.
-func (s *Store) store(e *entry) {
+// store puts e under its name, replacing any previous object atomically, if precondition (when
+// set) accepts the previous object.
+func (s *Store) store(e *entry, precondition func(Object, bool) error) error {
 	s.mu.Lock()
-	if old, ok := s.objects[e.obj.Name]; ok {
+	defer s.mu.Unlock()
+	old, ok := s.objects[e.obj.Name]
+	if precondition != nil {
+		var prev Object
+		if ok {
+			prev = old.obj.clone()
+		}
+		if err := precondition(prev, ok); err != nil {
+			return err
+		}
+	}
+	if ok {
 		s.bytes -= old.obj.Size
 	}
 	s.objects[e.obj.Name] = e
 	s.bytes += e.obj.Size
-	s.mu.Unlock()
+	return nil
 }
 
 // Copy stores the content of the object src under dst without copying bytes: stored chunks
@@ -224,7 +243,9 @@ func (s *Store) Copy(src, dst string, replace *PutOptions, now time.Time) (Objec
 		obj.Headers = maps.Clone(replace.Headers)
 	}
 	c := &entry{obj: obj, chunks: e.chunks}
-	s.store(c)
+	if err := s.store(c, nil); err != nil {
+		return Object{}, fmt.Errorf("copy: %w", err)
+	}
 	return c.obj.clone(), nil
 }
 
@@ -303,7 +324,9 @@ func (s *Store) Concat(ctx context.Context, name string, from *Store, parts []st
 		},
 		chunks: chunks,
 	}
-	s.store(e)
+	if err := s.store(e, opts.Precondition); err != nil {
+		return Object{}, fmt.Errorf("concat %q: %w", name, err)
+	}
 	return e.obj.clone(), nil
 }
 

@@ -730,3 +730,47 @@ func TestConcatStoresNothingOnError(t *testing.T) {
 		t.Errorf("the previous object changed: %+v", obj)
 	}
 }
+
+func TestPutPrecondition(t *testing.T) {
+	s := New()
+	ctx := context.Background()
+	ifAbsent := func(_ Object, exists bool) error {
+		if exists {
+			return errors.New("exists")
+		}
+		return nil
+	}
+	if _, err := s.Put(ctx, "k", strings.NewReader("first"), PutOptions{Precondition: ifAbsent}); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := s.Put(ctx, "k", strings.NewReader("second"), PutOptions{Precondition: ifAbsent}); err == nil || err.Error() != `put "k": exists` {
+		t.Errorf("second conditional Put: %v", err)
+	}
+	var seen Object
+	_, err := s.Put(ctx, "k", strings.NewReader("third"), PutOptions{Precondition: func(old Object, exists bool) error {
+		seen = old
+		return nil
+	}})
+	if err != nil || seen.Size != int64(len("first")) {
+		t.Errorf("the precondition saw %+v, %v", seen, err)
+	}
+	// Of many racing conditional writes to a new name exactly one wins.
+	var wg sync.WaitGroup
+	var mu sync.Mutex
+	won := 0
+	for i := range 8 {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			if _, err := s.Put(ctx, "race", strings.NewReader(fmt.Sprint(i)), PutOptions{Precondition: ifAbsent}); err == nil {
+				mu.Lock()
+				won++
+				mu.Unlock()
+			}
+		}()
+	}
+	wg.Wait()
+	if won != 1 {
+		t.Errorf("%d conditional writers won, want 1", won)
+	}
+}

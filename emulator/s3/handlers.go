@@ -194,17 +194,30 @@ func (s *target) putObject(r *api.Request) error {
 		return s.writeError(r, ErrEntityTooLarge(body.size, max))
 	}
 	bucket, key := r.Param("bucket"), r.Param("key")
+	precondition, perr := writePrecondition(hr.Header, key)
+	if perr != nil {
+		return s.writeError(r, perr)
+	}
+	if precondition != nil {
+		// Checked now to spare the upload, and again, atomically, when the object is replaced.
+		old, exists := r.Session.Blobs.Stat(ObjectName(bucket, key))
+		if err := precondition(old, exists); err != nil {
+			e, _ := asBodyError(err)
+			return s.writeError(r, e)
+		}
+	}
 	ct := contentType(hr.Header)
 	obj, err := r.Session.Blobs.Put(hr.Context(), ObjectName(bucket, key), body.r, blobstore.PutOptions{
-		ContentType: ct,
-		Metadata:    userMetadata(hr.Header),
-		Headers:     storedHeaders(hr.Header),
-		MaxSize:     max,
-		SizeHint:    body.size,
-		ContentMD5:  hr.Header.Get("Content-MD5"),
-		Now:         s.opts.Clock(),
-		Infected:    r.Infects(path.Base(key), ct),
-		Checksum:    body.verifiedChecksum,
+		ContentType:  ct,
+		Metadata:     userMetadata(hr.Header),
+		Headers:      storedHeaders(hr.Header),
+		MaxSize:      max,
+		SizeHint:     body.size,
+		ContentMD5:   hr.Header.Get("Content-MD5"),
+		Now:          s.opts.Clock(),
+		Infected:     r.Infects(path.Base(key), ct),
+		Checksum:     body.verifiedChecksum,
+		Precondition: precondition,
 	})
 	if err != nil {
 		return s.writeError(r, s.storeError(r, err, body.algorithm()))

@@ -113,6 +113,10 @@ func (s *target) completeMultipartUpload(r *api.Request) error {
 	if berr != nil {
 		return s.writeError(r, berr)
 	}
+	precondition, perr := writePrecondition(hr.Header, key)
+	if perr != nil {
+		return s.writeError(r, perr)
+	}
 	var doc completeMultipartUpload
 	if e := readXML(body.r, body.algorithm(), &doc); e != nil {
 		return s.writeError(r, e)
@@ -122,9 +126,13 @@ func (s *target) completeMultipartUpload(r *api.Request) error {
 		list[i] = CompletedPart{Number: p.PartNumber, ETag: p.ETag}
 	}
 	obj, err := m.Complete(hr.Context(), bucket, key, id, list, blobstore.PutOptions{
-		MaxSize: s.opts.MaxObjectSize, Now: s.opts.Clock(), Infected: r.Infects(path.Base(key), u.ContentType)})
+		MaxSize: s.opts.MaxObjectSize, Now: s.opts.Clock(), Infected: r.Infects(path.Base(key), u.ContentType),
+		Precondition: precondition})
 	var ce *CompletionError
 	var tooLarge *blobstore.TooLargeError
+	if e, ok := asBodyError(err); ok {
+		return s.writeError(r, e) // a failed conditional write; the upload stays open
+	}
 	switch {
 	case errors.Is(err, errNoSuchUpload):
 		return s.writeError(r, ErrNoSuchUpload(id))

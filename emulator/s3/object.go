@@ -96,3 +96,38 @@ func copyPreconditions(h http.Header, src blobstore.Object) *Error {
 	}
 	return nil
 }
+
+// writePrecondition turns a write's If-None-Match / If-Match headers (S3's conditional writes)
+// into a check the blob store runs atomically with the replacement: If-None-Match: * fails with
+// 412 PreconditionFailed when the key exists, If-Match: <etag> with 412 when the stored ETag
+// differs and 404 NoSuchKey when there is no object. Other If-None-Match values are 501, as S3.
+func writePrecondition(h http.Header, key string) (func(blobstore.Object, bool) error, *Error) {
+	noneMatch, match := h.Get("If-None-Match"), h.Get("If-Match")
+	if noneMatch == "" && match == "" {
+		return nil, nil
+	}
+	if noneMatch != "" && noneMatch != "*" {
+		return nil, &Error{Status: http.StatusNotImplemented, Code: "NotImplemented",
+			Message: "A header you provided implies functionality that is not implemented",
+			Extra:   []Field{{"Header", "If-None-Match"}}}
+	}
+	failed := func(condition string) error {
+		return &bodyError{&Error{Status: http.StatusPreconditionFailed, Code: "PreconditionFailed",
+			Message: "At least one of the pre-conditions you specified did not hold",
+			Extra:   []Field{{"Condition", condition}}}}
+	}
+	return func(old blobstore.Object, exists bool) error {
+		if noneMatch == "*" && exists {
+			return failed("If-None-Match")
+		}
+		if match != "" {
+			if !exists {
+				return &bodyError{ErrNoSuchKey(key)}
+			}
+			if strings.Trim(match, `"`) != strings.Trim(old.ETag(), `"`) {
+				return failed("If-Match")
+			}
+		}
+		return nil
+	}, nil
+}

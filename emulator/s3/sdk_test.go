@@ -570,6 +570,41 @@ func TestSDKBuckets(t *testing.T) {
 			t.Errorf("ListObjectsV2 prefix %q: %v %+v", k, err, lo)
 		}
 	}
+	// Conditional writes.
+	cond := aws.String("checksums")
+	if _, err := c.PutObject(ctx, &awss3.PutObjectInput{Bucket: cond, Key: aws.String("lock"), Body: strings.NewReader("first"), IfNoneMatch: aws.String("*")}); err != nil {
+		t.Fatalf("If-None-Match * on a new key: %v", err)
+	}
+	if _, err := c.PutObject(ctx, &awss3.PutObjectInput{Bucket: cond, Key: aws.String("lock"), Body: strings.NewReader("second"), IfNoneMatch: aws.String("*")}); apiCode(err) != "PreconditionFailed" {
+		t.Errorf("If-None-Match * on an existing key: %v", err)
+	}
+	if _, err := c.PutObject(ctx, &awss3.PutObjectInput{Bucket: cond, Key: aws.String("lock"), Body: strings.NewReader("third"), IfMatch: aws.String(`"0123"`)}); apiCode(err) != "PreconditionFailed" {
+		t.Errorf("If-Match with another ETag: %v", err)
+	}
+	if _, err := c.PutObject(ctx, &awss3.PutObjectInput{Bucket: cond, Key: aws.String("no-lock"), Body: strings.NewReader("x"), IfMatch: aws.String(`"0123"`)}); apiCode(err) != "NoSuchKey" {
+		t.Errorf("If-Match on a missing key: %v", err)
+	}
+	firstETag := fmt.Sprintf(`"%x"`, md5.Sum([]byte("first")))
+	if _, err := c.PutObject(ctx, &awss3.PutObjectInput{Bucket: cond, Key: aws.String("lock"), Body: strings.NewReader("fourth"), IfMatch: aws.String(firstETag)}); err != nil {
+		t.Errorf("If-Match with the ETag: %v", err)
+	}
+	mpu, err := c.CreateMultipartUpload(ctx, &awss3.CreateMultipartUploadInput{Bucket: cond, Key: aws.String("lock")})
+	if err != nil {
+		t.Fatal(err)
+	}
+	part, err := c.UploadPart(ctx, &awss3.UploadPartInput{Bucket: cond, Key: aws.String("lock"), UploadId: mpu.UploadId, PartNumber: aws.Int32(1), Body: strings.NewReader("mp")})
+	if err != nil {
+		t.Fatal(err)
+	}
+	complete := &awss3.CompleteMultipartUploadInput{Bucket: cond, Key: aws.String("lock"), UploadId: mpu.UploadId, IfNoneMatch: aws.String("*"),
+		MultipartUpload: &types.CompletedMultipartUpload{Parts: []types.CompletedPart{{PartNumber: aws.Int32(1), ETag: part.ETag}}}}
+	if _, err := c.CompleteMultipartUpload(ctx, complete); apiCode(err) != "PreconditionFailed" {
+		t.Errorf("conditional CompleteMultipartUpload on an existing key: %v", err)
+	}
+	complete.IfNoneMatch = nil
+	if _, err := c.CompleteMultipartUpload(ctx, complete); err != nil {
+		t.Errorf("the upload did not stay open after a failed condition: %v", err)
+	}
 	// Uploads and buckets belong to their session.
 	other := sdkClient(emu.Session(t).URL("s3"), "fileemu-secret", emu.Client(t))
 	up, err := c.CreateMultipartUpload(ctx, &awss3.CreateMultipartUploadInput{Bucket: aws.String("checksums"), Key: aws.String("mine")})
