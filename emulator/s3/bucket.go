@@ -109,9 +109,9 @@ func (s *target) bucketObjects(r *api.Request, bucket string) (listing, *Error) 
 	return listing{Objects: objs}, nil
 }
 
-func (s *target) listResult(bucket string, p listParams, l listing) listBucketResultV2 {
+func (s *target) listResult(bucket string, p listParams, l listing) listBucketResult {
 	enc := p.encoder()
-	res := listBucketResultV2{Xmlns: xmlns, Name: bucket, Prefix: enc(p.prefix), MaxKeys: p.maxKeys,
+	res := listBucketResult{Xmlns: xmlns, Name: bucket, Prefix: enc(p.prefix), MaxKeys: p.maxKeys,
 		Delimiter: enc(p.delimiter), EncodingType: p.encoding, IsTruncated: l.Truncated}
 	for _, o := range l.Objects {
 		res.Contents = append(res.Contents, listEntry{Key: enc(o.Name), LastModified: s3Time(o.Created),

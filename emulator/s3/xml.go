@@ -55,7 +55,7 @@ func readXML(body io.Reader, algorithm string, v any) *Error {
 	return nil
 }
 
-type listBucketResultV2 struct {
+type listBucketResult struct {
 	XMLName               xml.Name       `xml:"ListBucketResult"`
 	Xmlns                 string         `xml:"xmlns,attr"`
 	Name                  string         `xml:"Name"`
