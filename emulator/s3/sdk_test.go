@@ -654,3 +654,31 @@ func TestSDKBuckets(t *testing.T) {
 		t.Errorf("GetBucketAcl: %v, want NotImplemented", err)
 	}
 }
+
+// A scenario that throttles one part: the SDK retries on S3's 503 SlowDown and the upload
+// completes; the journal shows the refused attempt under the part's operation.
+func TestSDKRetriesThrottledPart(t *testing.T) {
+	emu := testkit.Start(t)
+	s := emu.Session(t)
+	s.LoadScenarioText(t, `
+scenarios:
+  - name: throttle-one-part
+    rules:
+      - match: {api: s3, operation: uploadPart}
+        when: {times: 1}
+        respond: 503
+`)
+	c := sdkClient(s.URL("s3"), "fileemu-secret", emu.Client(t))
+	data := randomBytes(t, 11<<20)
+	_, err := manager.NewUploader(c).Upload(context.Background(), &awss3.PutObjectInput{Bucket: aws.String("throttled"),
+		Key: aws.String("big.bin"), Body: bytes.NewReader(data)})
+	if err != nil {
+		t.Fatalf("upload with one throttled part: %v", err)
+	}
+	if n := s.Count(t, testkit.Operation("uploadPart"), testkit.Status(503)); n != 1 {
+		t.Errorf("%d throttled uploadPart requests in the journal, want 1", n)
+	}
+	if n := s.Count(t, testkit.Operation("uploadPart"), testkit.Status(200)); n != 3 {
+		t.Errorf("%d stored parts, want 3", n)
+	}
+}
