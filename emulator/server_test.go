@@ -488,8 +488,8 @@ func TestMethodNotAllowedHasAllow(t *testing.T) {
 	}{
 		{"haufe", "PUT", "/v1/files", haufeHeaders, []string{"GET"}, `"error_code":"method_not_allowed"`},
 		{"haufe item", "POST", "/_s/m/v1/files/abc", haufeHeaders, []string{"DELETE", "GET"}, `"error_code":"method_not_allowed"`},
-		{"s3", "POST", "/s3/bucket/key", nil, []string{"GET", "HEAD", "PUT"}, "<Code>MethodNotAllowed</Code>"},
-		{"s3 head-less", "DELETE", "/_s/m/s3/bucket/a/b", nil, []string{"GET", "HEAD", "PUT"}, "<Code>MethodNotAllowed</Code>"},
+		{"s3", "POST", "/s3/bucket/key", nil, []string{"DELETE", "GET", "HEAD", "PUT"}, "<Code>MethodNotAllowed</Code>"},
+		{"s3 head-less", "PATCH", "/_s/m/s3/bucket/a/b", nil, []string{"DELETE", "GET", "HEAD", "PUT"}, "<Code>MethodNotAllowed</Code>"},
 		{"admin", "DELETE", "/__admin/health", nil, []string{"GET"}, `"error":"method_not_allowed"`},
 		{"admin sessions", "PUT", "/__admin/sessions", nil, []string{"GET", "POST"}, `"error":"method_not_allowed"`},
 	}

@@ -160,10 +160,11 @@ type API struct {
 	// FormAsJSON reads a body sent as application/x-www-form-urlencoded (what curl -d sends
 	// without a Content-Type) as JSON when the operation takes JSON: lenient, for the admin API.
 	FormAsJSON bool
-	// RoutingPath optionally rewrites the path used to match the spec (the fake S3 escapes the
-	// slashes of object keys so that one {key} parameter holds them). It gets the decoded path and
-	// returns the escaped one, or "" to route the request as it is.
-	RoutingPath func(path string) string
+	// RoutingPath optionally returns the escaped path used to match r against the spec (the
+	// fake S3 escapes the slashes of object keys so that one {key} parameter holds them, and
+	// maps the sub-resources S3 tells apart by query or header into the path; Haufe strips its
+	// /agents alias), or "" to route the request as it is.
+	RoutingPath func(r *http.Request) string
 }
 
 // RoutingRequest returns r as the spec's router must see it: r itself, or a copy with the
@@ -172,7 +173,7 @@ func (a *API) RoutingRequest(r *http.Request) *http.Request {
 	if a.RoutingPath == nil {
 		return r
 	}
-	p := a.RoutingPath(r.URL.Path)
+	p := a.RoutingPath(r)
 	if p == "" {
 		return r
 	}

@@ -67,13 +67,27 @@ type Object struct {
 	SHA256      string            // lower-case hex
 	ContentType string            // as given to Put
 	Metadata    map[string]string // user metadata as given to Put; may be nil
-	Created     time.Time         // time the Put started, see PutOptions.Now
+	// Headers are other response headers stored with the object (S3's Content-Disposition,
+	// Cache-Control...), as given to Put; may be nil.
+	Headers map[string]string
+	Created time.Time // time the Put started, see PutOptions.Now
 	// Infected marks content a scenario declared infected, whatever its bytes.
 	Infected bool
+	// CompositeETag is set on objects assembled by Concat: S3's multipart entity tag,
+	// "<hex MD5 of the parts' binary MD5s>-<number of parts>".
+	CompositeETag string
+	// ChecksumName and ChecksumValue are a checksum the uploader sent and that was verified
+	// (e.g. "x-amz-checksum-crc32", "i9aeUg=="), see PutOptions.Checksum; S3 returns it on
+	// request.
+	ChecksumName, ChecksumValue string
 }
 
-// ETag returns the S3-style entity tag: the quoted hex MD5 of the content.
+// ETag returns the S3-style entity tag: the quoted hex MD5 of the content, or the quoted
+// CompositeETag of an object assembled from parts.
 func (o Object) ETag() string {
+	if o.CompositeETag != "" {
+		return `"` + o.CompositeETag + `"`
+	}
 	return `"` + o.MD5 + `"`
 }
 
@@ -81,6 +95,7 @@ func (o Object) ETag() string {
 // may modify the Metadata they get back without racing with the store.
 func (o Object) clone() Object {
 	o.Metadata = maps.Clone(o.Metadata)
+	o.Headers = maps.Clone(o.Headers)
 	return o
 }
 
@@ -88,6 +103,7 @@ func (o Object) clone() Object {
 type PutOptions struct {
 	ContentType string
 	Metadata    map[string]string
+	Headers     map[string]string
 	// MaxSize is the largest accepted content length; 0 means unlimited.
 	// Put reads at most MaxSize+1 bytes and then fails with *TooLargeError.
 	MaxSize int64
@@ -104,6 +120,14 @@ type PutOptions struct {
 	Now time.Time
 	// Infected is recorded in Object.Infected.
 	Infected bool
+	// Precondition, if set, is checked atomically with the replacement, against the object
+	// stored under the name at that moment (exists false: none). An error it returns fails the
+	// Put or Concat (wrapped), and nothing changes: conditional writes (If-None-Match: *) cannot
+	// race.
+	Precondition func(old Object, exists bool) error
+	// Checksum, if set, is called once the content was read in full and returns the checksum
+	// to record in Object.ChecksumName and ChecksumValue (a trailing checksum is only known then).
+	Checksum func() (name, value string)
 }
 
 // entry is one stored object: its description plus immutable content chunks.
@@ -165,19 +189,144 @@ func (s *Store) Put(ctx context.Context, name string, r io.Reader, opts PutOptio
 			SHA256:      hex.EncodeToString(c.sha256),
 			ContentType: opts.ContentType,
 			Metadata:    maps.Clone(opts.Metadata), // the caller may reuse its map
+			Headers:     maps.Clone(opts.Headers),
 			Created:     created,
 			Infected:    opts.Infected,
 		},
 		chunks: c.chunks,
 	}
 
+	if opts.Checksum != nil {
+		e.obj.ChecksumName, e.obj.ChecksumValue = opts.Checksum()
+	}
+	if err := s.store(e, opts.Precondition); err != nil {
+		return Object{}, fmt.Errorf("put %q: %w", name, err)
+	}
+	return e.obj.clone(), nil
+}
+
+// store puts e under its name, replacing any previous object atomically, if precondition (when
+// set) accepts the previous object.
+func (s *Store) store(e *entry, precondition func(Object, bool) error) error {
 	s.mu.Lock()
-	if old, ok := s.objects[name]; ok {
+	defer s.mu.Unlock()
+	old, ok := s.objects[e.obj.Name]
+	if precondition != nil {
+		var prev Object
+		if ok {
+			prev = old.obj.clone()
+		}
+		if err := precondition(prev, ok); err != nil {
+			return err
+		}
+	}
+	if ok {
 		s.bytes -= old.obj.Size
 	}
-	s.objects[name] = e
+	s.objects[e.obj.Name] = e
 	s.bytes += e.obj.Size
-	s.mu.Unlock()
+	return nil
+}
+
+// Copy stores the content of the object src under dst without copying bytes: stored chunks
+// are immutable, so both names share them. With replace nil, dst keeps src's content type,
+// metadata, headers and infected mark; otherwise those come from replace. now is dst's creation time.
+func (s *Store) Copy(src, dst string, replace *PutOptions, now time.Time) (Object, error) {
+	e, err := s.get(src)
+	if err != nil {
+		return Object{}, fmt.Errorf("copy: %w", err)
+	}
+	obj := e.obj.clone()
+	obj.Name, obj.Created = dst, now
+	if replace != nil {
+		obj.ContentType, obj.Metadata, obj.Infected = replace.ContentType, maps.Clone(replace.Metadata), replace.Infected
+		obj.Headers = maps.Clone(replace.Headers)
+	}
+	c := &entry{obj: obj, chunks: e.chunks}
+	if err := s.store(c, nil); err != nil {
+		return Object{}, fmt.Errorf("copy: %w", err)
+	}
+	return c.obj.clone(), nil
+}
+
+// Concat stores the contents of the objects parts of the store from, in order, as one object
+// under name in s (S3's CompleteMultipartUpload). Chunks are shared where the parts line up
+// with the chunk size (parts of a multiple of 256 KiB, as SDKs send them); otherwise the bytes
+// are copied one chunk at a time. The object's CompositeETag is S3's multipart ETag. Like Put it
+// stores nothing on error (a missing part, opts.MaxSize exceeded, ctx cancelled) and replaces
+// any previous object atomically on success; the parts are left in from.
+func (s *Store) Concat(ctx context.Context, name string, from *Store, parts []string, opts PutOptions) (Object, error) {
+	entries := make([]*entry, len(parts))
+	var size int64
+	for i, p := range parts {
+		e, err := from.get(p)
+		if err != nil {
+			return Object{}, fmt.Errorf("concat %q: %w", name, err)
+		}
+		entries[i] = e
+		size += e.obj.Size
+	}
+	if opts.MaxSize > 0 && size > opts.MaxSize {
+		return Object{}, fmt.Errorf("concat %q: %w", name, &TooLargeError{Max: opts.MaxSize, Read: size})
+	}
+	md5h, shah, partSums := md5.New(), sha256.New(), md5.New()
+	var (
+		chunks [][]byte
+		cur    []byte // a chunk being filled by copying, when parts do not line up
+	)
+	for _, e := range entries {
+		if err := ctx.Err(); err != nil {
+			return Object{}, fmt.Errorf("concat %q: %w", name, err)
+		}
+		sum, err := hex.DecodeString(e.obj.MD5)
+		if err != nil {
+			return Object{}, fmt.Errorf("concat %q: part %q: %w", name, e.obj.Name, err)
+		}
+		partSums.Write(sum)
+		for _, c := range e.chunks {
+			md5h.Write(c)
+			shah.Write(c)
+			if cur == nil && len(c) == chunkSize {
+				chunks = append(chunks, c) // immutable: shared, not copied
+				continue
+			}
+			for len(c) > 0 {
+				if cur == nil {
+					cur = make([]byte, 0, min(chunkSize, size-int64(len(chunks))*chunkSize))
+				}
+				n := copy(cur[len(cur):cap(cur)], c)
+				cur, c = cur[:len(cur)+n], c[n:]
+				if len(cur) == chunkSize {
+					chunks, cur = append(chunks, cur), nil
+				}
+			}
+		}
+	}
+	if len(cur) > 0 {
+		chunks = append(chunks, cur)
+	}
+	created := opts.Now
+	if created.IsZero() {
+		created = time.Now()
+	}
+	e := &entry{
+		obj: Object{
+			Name:          name,
+			Size:          size,
+			MD5:           hex.EncodeToString(md5h.Sum(nil)),
+			SHA256:        hex.EncodeToString(shah.Sum(nil)),
+			ContentType:   opts.ContentType,
+			Metadata:      maps.Clone(opts.Metadata),
+			Headers:       maps.Clone(opts.Headers),
+			Created:       created,
+			Infected:      opts.Infected,
+			CompositeETag: fmt.Sprintf("%x-%d", partSums.Sum(nil), len(parts)),
+		},
+		chunks: chunks,
+	}
+	if err := s.store(e, opts.Precondition); err != nil {
+		return Object{}, fmt.Errorf("concat %q: %w", name, err)
+	}
 	return e.obj.clone(), nil
 }
 

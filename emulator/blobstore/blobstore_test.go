@@ -604,3 +604,173 @@ func BenchmarkPut64MiB(b *testing.B) {
 		}
 	}
 }
+
+func TestCopySharesContent(t *testing.T) {
+	s := New()
+	ctx := context.Background()
+	content := bytes.Repeat([]byte("copy me "), 100000) // several chunks
+	called := false
+	put, err := s.Put(ctx, "a", bytes.NewReader(content), PutOptions{ContentType: "text/plain", Metadata: map[string]string{"k": "v"},
+		Checksum: func() (string, string) { called = true; return "x-amz-checksum-crc32", "abc=" }})
+	if err != nil || !called || put.ChecksumName != "x-amz-checksum-crc32" || put.ChecksumValue != "abc=" {
+		t.Fatalf("Put with a checksum = %+v, %v", put, err)
+	}
+	now := time.Date(2026, 1, 2, 3, 4, 5, 0, time.UTC)
+	obj, err := s.Copy("a", "b", nil, now)
+	if err != nil || obj.Name != "b" || obj.ContentType != "text/plain" || obj.Metadata["k"] != "v" || !obj.Created.Equal(now) ||
+		obj.ChecksumValue != "abc=" {
+		t.Fatalf("Copy = %+v, %v", obj, err)
+	}
+	s.Delete("a") // the copy keeps its snapshot
+	_, r, err := s.Open("b")
+	if err != nil {
+		t.Fatal(err)
+	}
+	if got, _ := io.ReadAll(r); !bytes.Equal(got, content) {
+		t.Error("copy content differs")
+	}
+	obj, err = s.Copy("b", "c", &PutOptions{ContentType: "image/png"}, now)
+	if err != nil || obj.ContentType != "image/png" || obj.Metadata != nil {
+		t.Errorf("Copy with replace = %+v, %v", obj, err)
+	}
+	if _, err := s.Copy("missing", "d", nil, now); !errors.Is(err, ErrNotFound) {
+		t.Errorf("Copy of a missing object: %v", err)
+	}
+	if s.Bytes() != 2*int64(len(content)) || s.Len() != 2 {
+		t.Errorf("store holds %d objects, %d bytes", s.Len(), s.Bytes())
+	}
+}
+
+func TestConcat(t *testing.T) {
+	ctx := context.Background()
+	cases := map[string][]int{
+		"aligned":   {2 * chunkSize, chunkSize, 17},
+		"unaligned": {chunkSize + 5, 3, 2*chunkSize - 1, chunkSize},
+		"one part":  {100},
+		"empty":     {0, 10},
+	}
+	for name, sizes := range cases {
+		t.Run(name, func(t *testing.T) {
+			parts, dst := New(), New()
+			var want []byte
+			var names []string
+			sums := md5.New()
+			for i, n := range sizes {
+				b := make([]byte, n)
+				for j := range b {
+					b[j] = byte(i*31 + j)
+				}
+				want = append(want, b...)
+				name := fmt.Sprintf("part%d", i)
+				obj, err := parts.Put(ctx, name, bytes.NewReader(b), PutOptions{})
+				if err != nil {
+					t.Fatal(err)
+				}
+				sum, _ := hex.DecodeString(obj.MD5)
+				sums.Write(sum)
+				names = append(names, name)
+			}
+			obj, err := dst.Concat(ctx, "whole", parts, names, PutOptions{ContentType: "x/y"})
+			if err != nil {
+				t.Fatal(err)
+			}
+			wantETag := fmt.Sprintf(`"%x-%d"`, sums.Sum(nil), len(sizes))
+			wantMD5 := md5.Sum(want)
+			if obj.Size != int64(len(want)) || obj.ETag() != wantETag || obj.MD5 != hex.EncodeToString(wantMD5[:]) || obj.ContentType != "x/y" {
+				t.Errorf("Concat = %+v (ETag %s), want size %d ETag %s", obj, obj.ETag(), len(want), wantETag)
+			}
+			_, r, err := dst.Open("whole")
+			if err != nil {
+				t.Fatal(err)
+			}
+			got, _ := io.ReadAll(r)
+			if !bytes.Equal(got, want) {
+				t.Error("content differs")
+			}
+			if name == "aligned" { // whole chunks are shared with the parts, not copied
+				pe, _ := parts.get("part1")
+				we, _ := dst.get("whole")
+				if &we.chunks[2][0] != &pe.chunks[0][0] {
+					t.Error("an aligned part's chunk was copied")
+				}
+			}
+			// ReadAt across part boundaries relies on full chunks everywhere but the end.
+			if len(want) > 10 {
+				p := make([]byte, 10)
+				if _, err := r.ReadAt(p, int64(len(want)-10)); err != nil || !bytes.Equal(p, want[len(want)-10:]) {
+					t.Errorf("ReadAt the tail: %v", err)
+				}
+			}
+		})
+	}
+}
+
+func TestConcatStoresNothingOnError(t *testing.T) {
+	ctx := context.Background()
+	parts, dst := New(), New()
+	if _, err := parts.Put(ctx, "p1", strings.NewReader("0123456789"), PutOptions{}); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := dst.Put(ctx, "whole", strings.NewReader("previous"), PutOptions{}); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := dst.Concat(ctx, "whole", parts, []string{"p1", "missing"}, PutOptions{}); !errors.Is(err, ErrNotFound) {
+		t.Errorf("missing part: %v", err)
+	}
+	var tooLarge *TooLargeError
+	if _, err := dst.Concat(ctx, "whole", parts, []string{"p1", "p1"}, PutOptions{MaxSize: 15}); !errors.As(err, &tooLarge) {
+		t.Errorf("over MaxSize: %v", err)
+	}
+	cancelled, cancel := context.WithCancel(ctx)
+	cancel()
+	if _, err := dst.Concat(cancelled, "whole", parts, []string{"p1"}, PutOptions{}); !errors.Is(err, context.Canceled) {
+		t.Errorf("cancelled: %v", err)
+	}
+	if obj, ok := dst.Stat("whole"); !ok || obj.Size != int64(len("previous")) {
+		t.Errorf("the previous object changed: %+v", obj)
+	}
+}
+
+func TestPutPrecondition(t *testing.T) {
+	s := New()
+	ctx := context.Background()
+	ifAbsent := func(_ Object, exists bool) error {
+		if exists {
+			return errors.New("exists")
+		}
+		return nil
+	}
+	if _, err := s.Put(ctx, "k", strings.NewReader("first"), PutOptions{Precondition: ifAbsent}); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := s.Put(ctx, "k", strings.NewReader("second"), PutOptions{Precondition: ifAbsent}); err == nil || err.Error() != `put "k": exists` {
+		t.Errorf("second conditional Put: %v", err)
+	}
+	var seen Object
+	_, err := s.Put(ctx, "k", strings.NewReader("third"), PutOptions{Precondition: func(old Object, exists bool) error {
+		seen = old
+		return nil
+	}})
+	if err != nil || seen.Size != int64(len("first")) {
+		t.Errorf("the precondition saw %+v, %v", seen, err)
+	}
+	// Of many racing conditional writes to a new name exactly one wins.
+	var wg sync.WaitGroup
+	var mu sync.Mutex
+	won := 0
+	for i := range 8 {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			if _, err := s.Put(ctx, "race", strings.NewReader(fmt.Sprint(i)), PutOptions{Precondition: ifAbsent}); err == nil {
+				mu.Lock()
+				won++
+				mu.Unlock()
+			}
+		}()
+	}
+	wg.Wait()
+	if won != 1 {
+		t.Errorf("%d conditional writers won, want 1", won)
+	}
+}

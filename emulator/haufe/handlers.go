@@ -6,7 +6,6 @@ import (
 	"fmt"
 	"io"
 	"net/http"
-	"net/url"
 	"strconv"
 	"strings"
 	"time"
@@ -62,16 +61,13 @@ func New(spec *validate.Spec, opts Options) *api.API {
 // routingPath maps /agents/v1/... onto the spec's /v1/... paths and leaves the others as they
 // are (""). It gets the decoded path and returns it escaped segment by segment, as the router
 // matches escaped paths; an escaped slash inside a segment is lost on the way.
-func routingPath(path string) string {
-	rest, ok := strings.CutPrefix(path, AgentsPrefix)
+func routingPath(r *http.Request) string {
+	// The escaped path: an id holding %2F stays one segment, as under /v1.
+	rest, ok := strings.CutPrefix(r.URL.EscapedPath(), AgentsPrefix)
 	if !ok || !strings.HasPrefix(rest, "/v1/") {
 		return ""
 	}
-	segs := strings.Split(rest, "/")
-	for i, seg := range segs {
-		segs[i] = url.PathEscape(seg)
-	}
-	return strings.Join(segs, "/")
+	return rest
 }
 
 func (s *service) model(r *api.Request) *Model {

@@ -7,6 +7,7 @@ import (
 	"errors"
 	"hash"
 	"hash/crc32"
+	"hash/crc64"
 	"io"
 	"net/http"
 	"strings"
@@ -15,13 +16,16 @@ import (
 // errChecksum is returned at the end of a body whose x-amz-checksum-* does not match.
 var errChecksum = errors.New("s3: checksum does not match the content")
 
-// checksumAlgorithms are the x-amz-checksum-* headers S3 verifies on PUT, with their hash.
+// checksumAlgorithms are the x-amz-checksum-* headers (and trailers) S3 verifies on uploads,
+// with their hash.
 func checksumAlgorithms() map[string]func() hash.Hash {
 	return map[string]func() hash.Hash{
 		"crc32":  func() hash.Hash { return crc32.NewIEEE() },
 		"crc32c": func() hash.Hash { return crc32.New(crc32.MakeTable(crc32.Castagnoli)) },
 		"sha1":   sha1.New,
 		"sha256": sha256.New,
+		// CRC-64/NVME (reflected polynomial 0x9a6c9329ac4bc9b5), S3's full-object checksum.
+		"crc64nvme": func() hash.Hash { return crc64.New(crc64.MakeTable(0x9a6c9329ac4bc9b5)) },
 	}
 }
 
@@ -29,6 +33,15 @@ func checksumAlgorithms() map[string]func() hash.Hash {
 // fails with errChecksum on a mismatch, so the blob store keeps nothing. It returns the body
 // unchanged when no checksum header is sent, and an S3 error for a malformed one.
 func checkedBody(h http.Header, body io.Reader) (io.Reader, string, *Error) {
+	sent := 0
+	for name := range checksumAlgorithms() {
+		if h.Get("x-amz-checksum-"+name) != "" {
+			sent++
+		}
+	}
+	if sent > 1 {
+		return nil, "", ErrInvalidRequest("Expecting a single x-amz-checksum- header. Multiple checksum Types are not allowed.")
+	}
 	for name, newHash := range checksumAlgorithms() {
 		header := "x-amz-checksum-" + name
 		v := h.Get(header)

@@ -274,3 +274,57 @@ func ErrMissingContentLength() *Error {
 	return &Error{Status: http.StatusLengthRequired, Code: "MissingContentLength",
 		Message: "You must provide the Content-Length HTTP header."}
 }
+
+// errHeaderMalformed is 400 AuthorizationHeaderMalformed: the Authorization header cannot be
+// parsed, or names a credential the emulator does not serve.
+func errHeaderMalformed(detail string) *Error {
+	return &Error{Status: http.StatusBadRequest, Code: "AuthorizationHeaderMalformed",
+		Message: "The authorization header is malformed; " + detail}
+}
+
+// ErrNoSuchUpload is 404 NoSuchUpload: the upload id is unknown, aborted or completed.
+func ErrNoSuchUpload(id string) *Error {
+	return &Error{Status: http.StatusNotFound, Code: "NoSuchUpload",
+		Message: "The specified upload does not exist. The upload ID may be invalid, or the upload may have been aborted or completed.",
+		Extra:   []Field{{"UploadId", id}}}
+}
+
+// ErrInvalidPart is 400 InvalidPart: a listed part was not uploaded or has another ETag.
+func ErrInvalidPart(id string, part int, etag string) *Error {
+	return &Error{Status: http.StatusBadRequest, Code: "InvalidPart",
+		Message: "One or more of the specified parts could not be found.  The part may not have been uploaded, or the specified entity tag may not match the part's entity tag.",
+		Extra:   []Field{{"UploadId", id}, {"PartNumber", strconv.Itoa(part)}, {"ETag", etag}}}
+}
+
+// ErrInvalidPartOrder is 400 InvalidPartOrder: the part list is not in ascending order.
+func ErrInvalidPartOrder(id string, part int) *Error {
+	return &Error{Status: http.StatusBadRequest, Code: "InvalidPartOrder",
+		Message: "The list of parts was not in ascending order. Parts must be ordered by part number.",
+		Extra:   []Field{{"UploadId", id}, {"PartNumber", strconv.Itoa(part)}}}
+}
+
+// ErrPartTooSmall is 400 EntityTooSmall for a part under 5 MiB that is not the last.
+func ErrPartTooSmall(size int64, part int, etag string) *Error {
+	e := ErrEntityTooSmall(size, MinPartSize)
+	e.Extra = append(e.Extra, Field{"PartNumber", strconv.Itoa(part)}, Field{"ETag", etag})
+	return e
+}
+
+// ErrMalformedXML is 400 MalformedXML: a request document does not parse or validate.
+func ErrMalformedXML() *Error {
+	return &Error{Status: http.StatusBadRequest, Code: "MalformedXML",
+		Message: "The XML you provided was not well-formed or did not validate against our published schema"}
+}
+
+// ErrInvalidArgument is 400 InvalidArgument naming the argument and its value.
+func ErrInvalidArgument(msg, name, value string) *Error {
+	return &Error{Status: http.StatusBadRequest, Code: "InvalidArgument", Message: msg,
+		Extra: []Field{{"ArgumentName", name}, {"ArgumentValue", value}}}
+}
+
+// ErrBucketNotEmpty is 409 BucketNotEmpty.
+func ErrBucketNotEmpty(bucket string) *Error {
+	return &Error{Status: http.StatusConflict, Code: "BucketNotEmpty",
+		Message: "The bucket you tried to delete is not empty",
+		Extra:   []Field{{"BucketName", bucket}}}
+}

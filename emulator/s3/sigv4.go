@@ -1,6 +1,9 @@
 // Package s3 is the fake S3 target of fileemu: path-style buckets, presigned
-// PUT/GET/HEAD (SigV4 query auth) and, later, presigned POST with policy
-// checks.
+// URLs (SigV4 query auth) and browser POST forms with policy checks, and an
+// S3 endpoint for AWS SDK clients (SigV4 header auth with aws-chunked
+// uploads, listing, copy, delete, multipart uploads). The objects live in the
+// session's blob store under ObjectName, where the other APIs' flows find
+// them; buckets and multipart uploads are the session's Model.
 package s3
 
 import (
@@ -13,6 +16,7 @@ import (
 	"net"
 	"net/http"
 	"net/url"
+	"slices"
 	"sort"
 	"strconv"
 	"strings"
@@ -170,12 +174,13 @@ func IsPresigned(q url.Values) bool {
 //   - X-Amz-Expires is 0..604800 (400); X-Amz-Date is at most 15 minutes
 //     ahead of now (403 "Request is not valid yet") and now is not after
 //     X-Amz-Date + X-Amz-Expires (403 "Request has expired");
-//   - host is a signed header (403 AccessDenied, HeadersNotSigned);
+//   - host and every x-amz-* request header are signed (403 AccessDenied, HeadersNotSigned);
 //   - the signature matches (403 SignatureDoesNotMatch, carrying the string
 //     to sign and canonical request computed here).
 //
 // It returns nil when the request is authentic, otherwise the *Error to
-// send. Unsigned x-amz-* request headers are not refused (S3 would).
+// send. x-amz-* request headers that are not signed are refused as S3 refuses them (403
+// AccessDenied with HeadersNotSigned).
 func Verify(req SignedRequest, creds Credentials, now time.Time) *Error {
 	q := req.Query
 	for _, name := range []string{paramAlgorithm, paramCredential, paramSignature, paramDate, paramSignedHeaders, paramExpires} {
@@ -246,6 +251,9 @@ func Verify(req SignedRequest, creds Credentials, now time.Time) *Error {
 	if !hostSigned {
 		return ErrHeadersNotSigned("host")
 	}
+	if unsigned := unsignedAmzHeaders(req.Header, names); unsigned != "" {
+		return ErrHeadersNotSigned(unsigned)
+	}
 
 	payloadHash := unsignedPayload
 	for _, name := range names {
@@ -253,16 +261,37 @@ func Verify(req SignedRequest, creds Credentials, now time.Time) *Error {
 			payloadHash = req.Header.Get(name)
 		}
 	}
+	scope := scopeDate + "/" + region + "/" + serviceName + "/" + terminator
+	_, e := checkSignature(req, q, names, payloadHash, accessKey, amzDate, scope,
+		SigningKey(creds.SecretKey, scopeDate, region), q.Get(paramSignature))
+	return e
+}
+
+// checkSignature rebuilds the canonical request of req and compares its signature with got in
+// constant time. It returns the expected signature, and SignatureDoesNotMatch on a mismatch.
+func checkSignature(req SignedRequest, q url.Values, names []string, payloadHash, accessKey, amzDate, scope string, key []byte, got string) (string, *Error) {
 	creq := canonicalRequest(req.Method, canonicalURI(req.Path), canonicalQuery(q), names,
 		func(name string) string { return requestHeaderValue(req, name) }, payloadHash)
-	scope := scopeDate + "/" + region + "/" + serviceName + "/" + terminator
 	sts := stringToSign(amzDate, scope, creq)
-	want := signature(SigningKey(creds.SecretKey, scopeDate, region), sts)
-	got := q.Get(paramSignature)
+	want := signature(key, sts)
 	if subtle.ConstantTimeCompare([]byte(want), []byte(got)) != 1 {
-		return ErrSignatureDoesNotMatch(accessKey, sts, creq, got)
+		return want, ErrSignatureDoesNotMatch(accessKey, sts, creq, got)
 	}
-	return nil
+	return want, nil
+}
+
+// unsignedAmzHeaders lists (comma-separated, sorted) the x-amz-* headers of h that are not
+// among the signed names. S3 refuses such requests: every x-amz-* header must be signed.
+func unsignedAmzHeaders(h http.Header, signed []string) string {
+	var missing []string
+	for name := range h {
+		lower := strings.ToLower(name)
+		if strings.HasPrefix(lower, "x-amz-") && !slices.Contains(signed, lower) {
+			missing = append(missing, lower)
+		}
+	}
+	sort.Strings(missing)
+	return strings.Join(missing, ",")
 }
 
 // requestHeaderValue returns the canonical value of the signed header name
