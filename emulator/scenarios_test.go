@@ -208,63 +208,21 @@ func TestScenarioInfectsUploads(t *testing.T) {
 	client := emu.Client(t)
 
 	// Haufe: the upload of setup.exe ends FAILED, infected.
-	r, _ := http.NewRequest("GET", s.URL("haufe")+"/v1/files/signed-url?filename=setup.exe", nil)
-	r.Header.Set("api-key", "k")
-	r.Header.Set("user-id", "u1")
-	_, body := testkit.Do(t, client, r)
-	var su struct {
-		FileID  string `json:"file_id"`
-		FileURL string `json:"file_url"`
-	}
-	json.Unmarshal(body, &su)
-	put, _ := http.NewRequest("PUT", su.FileURL, strings.NewReader("MZ harmless bytes"))
-	if resp, b := testkit.Do(t, client, put); resp.StatusCode != 200 {
-		t.Fatalf("PUT = %d %s", resp.StatusCode, b)
-	}
-	var st struct {
-		ProcessingStatus string `json:"processing_status"`
-		Warnings         struct{ Infected bool }
-	}
-	for range 2 {
-		r, _ := http.NewRequest("GET", s.URL("haufe")+"/v1/files/"+su.FileID+"/status", nil)
-		r.Header.Set("api-key", "k")
-		r.Header.Set("user-id", "u1")
-		_, body = testkit.Do(t, client, r)
-		json.Unmarshal(body, &st)
-	}
-	if st.ProcessingStatus != "FAILED" || !st.Warnings.Infected {
-		t.Errorf("Haufe status of setup.exe = %s", body)
+	if status, infected := haufeUpload(t, client, s, "setup.exe", "MZ harmless bytes"); status != "FAILED" || !infected {
+		t.Errorf("Haufe status of setup.exe = %s, infected %v", status, infected)
 	}
 	if rs := s.Requests(t, testkit.Operation("putObject")); len(rs) != 1 || rs[0].Scenario != "exe" {
 		t.Errorf("journal of the PUT = %+v, want scenario exe", rs)
 	}
 
 	// Desk: activation of setup.exe is refused as infected.
-	r, _ = http.NewRequest("POST", s.URL("desk")+"/files/ref.json", strings.NewReader(`{"filename":"setup.exe","mimeType":"application/octet-stream"}`))
-	r.Header.Set("Authorization", "Bearer k")
-	r.Header.Set("Content-Type", "application/json")
-	_, body = testkit.Do(t, client, r)
-	var ref struct {
-		URL    string            `json:"url"`
-		Params map[string]string `json:"params"`
-		File   struct{ ID int }  `json:"file"`
-	}
-	json.Unmarshal(body, &ref)
-	form, ct := multipartForm(ref.Params, "setup.exe", []byte("MZ"))
-	post, _ := http.NewRequest("POST", ref.URL, form)
-	post.Header.Set("Content-Type", ct)
-	if resp, b := testkit.Do(t, client, post); resp.StatusCode != 201 {
-		t.Fatalf("S3 POST = %d %s", resp.StatusCode, b)
-	}
-	patch, _ := http.NewRequest("PATCH", fmt.Sprintf("%s/files/%d.json", s.URL("desk"), ref.File.ID), nil)
-	patch.Header.Set("Authorization", "Bearer k")
-	if resp, b := testkit.Do(t, client, patch); resp.StatusCode != 400 || !bytes.Contains(b, []byte(`"infected"`)) {
-		t.Errorf("Desk PATCH of setup.exe = %d %s", resp.StatusCode, b)
+	if st := deskUpload(t, client, s, "setup.exe", "MZ"); st != 400 {
+		t.Errorf("Desk PATCH of setup.exe = %d, want 400 infected", st)
 	}
 
 	// Weavy: the blob upload is a 409 problem; files.ro: a 422.
-	form, ct = multipartPart("blob", "setup.exe", []byte("MZ"))
-	r, _ = http.NewRequest("POST", s.URL("weavy")+"/api/blobs", form)
+	form, ct := multipartPart("blob", "setup.exe", []byte("MZ"))
+	r, _ := http.NewRequest("POST", s.URL("weavy")+"/api/blobs", form)
 	r.Header.Set("Authorization", "Bearer k")
 	r.Header.Set("Content-Type", ct)
 	if resp, b := testkit.Do(t, client, r); resp.StatusCode != 409 {

@@ -19,7 +19,13 @@ type ResponseValidator interface {
 // spec of the API that answered, as v judges it. Emulator.Client uses it; so does the container
 // module.
 func ValidatingClient(t testing.TB, v ResponseValidator) *http.Client {
-	return &http.Client{Transport: &validatingTransport{t: t, base: http.DefaultTransport, v: v}}
+	return &http.Client{Transport: ValidatingTransport(t, v, http.DefaultTransport)}
+}
+
+// ValidatingTransport wraps base (an httptest TLS server's transport, an SDK's) so that every
+// response is checked as ValidatingClient checks it.
+func ValidatingTransport(t testing.TB, v ResponseValidator, base http.RoundTripper) http.RoundTripper {
+	return &validatingTransport{t: t, base: base, v: v}
 }
 
 // validatingTransport reads every response whole, checks it against the spec and hands the

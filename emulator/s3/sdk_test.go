@@ -81,30 +81,6 @@ func (r *recorder) payloadModes() map[string]int {
 	return modes
 }
 
-// validatingTransport checks every response of a server outside testkit against the specs.
-type validatingTransport struct {
-	t    *testing.T
-	base http.RoundTripper
-	srv  *emulator.Server
-}
-
-func (v *validatingTransport) RoundTrip(req *http.Request) (*http.Response, error) {
-	resp, err := v.base.RoundTrip(req)
-	if err != nil {
-		return resp, err
-	}
-	body, err := io.ReadAll(resp.Body)
-	resp.Body.Close()
-	if err != nil {
-		return nil, err
-	}
-	resp.Body = io.NopCloser(bytes.NewReader(body))
-	if err := v.srv.ValidateResponse(req.Context(), req, resp.StatusCode, resp.Header, body); err != nil {
-		v.t.Errorf("response breaks the spec: %v\nbody: %.500s", err, body)
-	}
-	return resp, nil
-}
-
 func randomBytes(t *testing.T, n int) []byte {
 	b := make([]byte, n)
 	if _, err := rand.Read(b); err != nil {
@@ -140,7 +116,7 @@ func TestSDKOverHTTPS(t *testing.T) {
 	}
 	ts := httptest.NewTLSServer(srv)
 	t.Cleanup(ts.Close)
-	rec := &recorder{base: &validatingTransport{t: t, base: ts.Client().Transport, srv: srv}}
+	rec := &recorder{base: testkit.ValidatingTransport(t, srv, ts.Client().Transport)}
 	c := sdkClient(ts.URL+"/_s/https/s3", "fileemu-secret", &http.Client{Transport: rec})
 	sess, _, _ := srv.Sessions().Ensure("https")
 	sdkOperations(t, c, func() int { return sess.Blobs.Len() })
