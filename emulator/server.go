@@ -189,6 +189,7 @@ func (s *Server) serve(c *echo.Context) (err error) {
 		return s.problem(req, api.Problem{Kind: api.Invalid, Violations: []validate.Violation{v}, Detail: err.Error()})
 	}
 	req.Session = sess
+	req.SessionHeader = where == "header" && r.Header.Get(session.Header) != ""
 	req.BaseURL = s.baseURL(r, sess.ID)
 	if !a.Sessionless {
 		finish := s.record(req)

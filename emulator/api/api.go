@@ -28,6 +28,10 @@ type Request struct {
 	// BaseURL is the public URL of this session, e.g. http://127.0.0.1:8080/_s/t1: URLs handed
 	// out to clients are built on it so that they reach the same emulator and session.
 	BaseURL string
+	// SessionHeader: the session was chosen by the X-Fileemu-Session header, not by the path.
+	// Signatures cover the path, so they bind a session only through the path or by signing
+	// that header.
+	SessionHeader bool
 	// OriginalPath is the escaped path as the client sent it, before the session prefix was
 	// stripped. Signatures (SigV4) cover this path.
 	OriginalPath string

@@ -309,6 +309,7 @@ func (s *service) createFileRef(r *api.Request) error {
 		Now:        s.opts.Clock(),
 		Fields:     map[string]string{"Content-Type": f.MimeType, "success_action_status": "201"},
 		Conditions: []s3.Condition{{Op: "content-length-range", Min: 1, Max: s.opts.MaxObjectSize}},
+		Session:    r.Session.ID,
 	})
 	if err != nil {
 		return fmt.Errorf("presign upload form of file %d: %w", f.ID, err)

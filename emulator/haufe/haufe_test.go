@@ -483,14 +483,3 @@ func TestSessionsAreIsolated(t *testing.T) {
 		})
 	})
 }
-
-// Under the documented /agents base an escaped slash stays inside its segment, as under /v1.
-func TestAgentsAliasKeepsEscapedSegments(t *testing.T) {
-	emu := testkit.Start(t)
-	c := newClient(t, emu)
-	for _, base := range []string{"/v1", "/agents/v1"} {
-		if st, b := c.do("GET", base+"/files/a%2Fb/status", user, nil, nil, nil); st != 422 {
-			t.Errorf("%s/files/a%%2Fb/status = %d %s, want 422", base, st, b)
-		}
-	}
-}

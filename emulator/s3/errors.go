@@ -197,6 +197,13 @@ func ErrSignatureDoesNotMatch(accessKey, stringToSign, canonicalRequest, signatu
 		}}
 }
 
+// ErrSessionMismatch is 403 SignatureDoesNotMatch for a URL or form used in another emulator
+// session than the one it was signed for: sessions are part of what is signed.
+func ErrSessionMismatch(signed, used string) *Error {
+	return &Error{Status: http.StatusForbidden, Code: "SignatureDoesNotMatch",
+		Message: fmt.Sprintf("The request was signed for the emulator session %q, not %q: a URL or form works in the session that handed it out (its /_s/{id}/ path), or with X-Fileemu-Session among the signed headers.", signed, used)}
+}
+
 // hexBytes renders s as space-separated two-digit hex bytes, S3's
 // *Bytes format.
 func hexBytes(s string) string {

@@ -131,6 +131,11 @@ func (s *target) authorize(r *api.Request) (*Signing, *Error) {
 		}
 	}
 	sig, err := verify(sr)
+	if err == nil && r.SessionHeader && r.Session.ID != session.Default && !signsHeader(sr, session.Header) {
+		// The signature covers the path, which names no session: it was made for the default
+		// session. A URL handed out there must not store into another (X-Fileemu-Session: B).
+		err = ErrSessionMismatch(session.Default, r.Session.ID)
+	}
 	if err != nil && s.opts.Lenient {
 		s.opts.Logger.Warn("s3: accepting a request that fails authentication (lenient mode)",
 			"method", hr.Method, "path", hr.URL.Path, "code", err.Code, "message", err.Message)
@@ -141,6 +146,22 @@ func (s *target) authorize(r *api.Request) (*Signing, *Error) {
 		return nil, nil
 	}
 	return sig, err
+}
+
+// signsHeader reports whether the request's signature (query or Authorization header) covers
+// the header name.
+func signsHeader(sr SignedRequest, name string) bool {
+	list := sr.Query.Get("X-Amz-SignedHeaders")
+	if list == "" {
+		_, auth, _ := strings.Cut(sr.Header.Get("Authorization"), "SignedHeaders=")
+		list, _, _ = strings.Cut(auth, ",")
+	}
+	for _, h := range strings.Split(list, ";") {
+		if strings.EqualFold(strings.TrimSpace(h), name) {
+			return true
+		}
+	}
+	return false
 }
 
 // storeError maps what went wrong while streaming an upload into the store to S3's error.

@@ -285,7 +285,14 @@ type PostOptions struct {
 	Fields map[string]string
 	// Conditions are extra conditions, e.g. {Op: "content-length-range", Min: 1, Max: 1 << 20}.
 	Conditions []Condition
+	// Session binds the form to the emulator session that hands it out: the policy pins
+	// SessionField to it, which the fake S3 checks against the session the form is posted in
+	// (as S3 checks a bucket condition against the URL). No form field carries it.
+	Session string
 }
+
+// SessionField is the policy condition that binds a form to its session.
+const SessionField = "x-fileemu-session"
 
 // PresignedPost is a browser POST form: post Fields (before the file part, named "file")
 // as multipart/form-data to URL.
@@ -360,6 +367,9 @@ func PresignPost(creds Credentials, o PostOptions) (PresignedPost, error) {
 		p.Conditions = append(p.Conditions, Condition{Op: OpEq, Field: name, Value: o.Fields[name]})
 	}
 	p.Conditions = append(p.Conditions, o.Conditions...)
+	if o.Session != "" {
+		p.Conditions = append(p.Conditions, Condition{Op: OpEq, Field: SessionField, Value: o.Session})
+	}
 	for _, name := range []string{"x-amz-algorithm", "x-amz-credential", "x-amz-date"} {
 		p.Conditions = append(p.Conditions, Condition{Op: OpEq, Field: name, Value: fields[name]})
 	}

@@ -204,7 +204,7 @@ func (s *target) postFile(r *api.Request, form *postForm, file *multipart.Part, 
 				return s.writeError(r, e)
 			}
 		}
-		if e := checkConditions(p, form, bucket, file.FileName()); e != nil {
+		if e := checkConditions(p, form, bucket, r.Session.ID, file.FileName()); e != nil {
 			return s.writeError(r, e)
 		}
 		if e := checkExtraFields(p, form); e != nil {
@@ -379,8 +379,10 @@ func checkPolicySignature(form *postForm, secret, accessKey, scopeDate, region s
 // match case-insensitively; a field the form lacks counts as empty. A bucket condition
 // is checked against the bucket in the URL (and against a bucket field, if one was sent).
 // A key condition passes when the key as sent or the key with ${filename} replaced
-// satisfies it, so a policy may pin "uploads/${filename}" as well as the final key.
-func checkConditions(p Policy, form *postForm, bucket, filename string) *Error {
+// satisfies it, so a policy may pin "uploads/${filename}" as well as the final key. A
+// SessionField condition is checked against the session the form is posted in: a form
+// handed out in one session never stores into another.
+func checkConditions(p Policy, form *postForm, bucket, session, filename string) *Error {
 	for _, c := range p.Conditions {
 		if c.Op == OpContentLengthRange {
 			continue
@@ -392,6 +394,8 @@ func checkConditions(p Policy, form *postForm, bucket, filename string) *Error {
 			if v, sent := form.get("bucket"); sent {
 				ok = ok && c.match(v)
 			}
+		case SessionField:
+			ok = c.match(session)
 		case "key":
 			key := form.value("key")
 			ok = c.match(key) || c.match(strings.ReplaceAll(key, "${filename}", filename))
