@@ -1,7 +1,6 @@
 package filesro
 
 import (
-	"bytes"
 	"context"
 	"errors"
 	"io"
@@ -12,6 +11,7 @@ import (
 	"time"
 
 	"github.com/fileemu/fileemu/emulator/blobstore"
+	"github.com/fileemu/fileemu/emulator/formdata"
 )
 
 // Bounds of the text fields of an upload form: each field, and all of them together.
@@ -82,7 +82,7 @@ func readUploadForm(ctx context.Context, hr *http.Request, blobs *blobstore.Stor
 		}
 		return nil, e
 	}
-	body := &tailReader{r: hr.Body}
+	body := formdata.NewBody(hr.Body)
 	mr := multipart.NewReader(body, params["boundary"])
 	text := 0
 	for {
@@ -90,7 +90,7 @@ func readUploadForm(ctx context.Context, hr *http.Request, blobs *blobstore.Stor
 		if err == io.EOF {
 			// NextPart also says EOF when the body ends inside a part's headers: only a body
 			// that closes with the final delimiter is complete.
-			if !body.closes(params["boundary"]) {
+			if !body.Complete(params["boundary"]) {
 				return fail(errMalformed())
 			}
 			return f, nil
@@ -138,31 +138,3 @@ func readUploadForm(ctx context.Context, hr *http.Request, blobs *blobstore.Stor
 	}
 }
 
-// tailReader remembers the last bytes read, to tell a complete multipart body from a cut one.
-type tailReader struct {
-	r    io.Reader
-	tail []byte
-	n    int64
-}
-
-const tailSize = 4 << 10 // room for the final delimiter and a short epilogue
-
-func (t *tailReader) Read(p []byte) (int, error) {
-	n, err := t.r.Read(p)
-	t.n += int64(n)
-	t.tail = append(t.tail, p[:n]...)
-	if len(t.tail) > 2*tailSize {
-		t.tail = append(t.tail[:0], t.tail[len(t.tail)-tailSize:]...)
-	}
-	return n, err
-}
-
-// closes reports whether the body read so far ends with the final delimiter of boundary (and at
-// most a short epilogue).
-func (t *tailReader) closes(boundary string) bool {
-	final := []byte("--" + boundary + "--")
-	if t.n == int64(len(t.tail)) && bytes.HasPrefix(t.tail, final) {
-		return true // a form without parts
-	}
-	return bytes.Contains(t.tail, append([]byte("\n"), final...))
-}

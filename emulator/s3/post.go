@@ -16,6 +16,7 @@ import (
 
 	"github.com/fileemu/fileemu/emulator/api"
 	"github.com/fileemu/fileemu/emulator/blobstore"
+	"github.com/fileemu/fileemu/emulator/formdata"
 )
 
 const (
@@ -97,7 +98,8 @@ func (s *target) postObject(r *api.Request) error {
 	if err != nil || !strings.EqualFold(mt, "multipart/form-data") || params["boundary"] == "" {
 		return s.writeError(r, errMalformedPOST())
 	}
-	body := &postBody{r: hr.Body, limit: maxPostPreDataRaw}
+	rawBody := formdata.NewBody(hr.Body)
+	body := &postBody{r: rawBody, limit: maxPostPreDataRaw}
 	mr := multipart.NewReader(body, params["boundary"])
 	form := &postForm{index: map[string]int{}}
 	used := 0
@@ -114,7 +116,10 @@ func (s *target) postObject(r *api.Request) error {
 		name := part.FormName()
 		if strings.EqualFold(name, "file") {
 			body.limit = -1
-			return s.postFile(r, form, part, body)
+			// S3 ignores the fields after the file, but a body that never closes is cut: the
+			// file part's end waits for the rest, so nothing is stored from a truncated body.
+			rest := func() error { return drainRest(mr, rawBody, params["boundary"]) }
+			return s.postFile(r, form, &restChecked{part: part, rest: rest}, part.FileName(), body)
 		}
 		if name == "" {
 			return s.writeError(r, errMalformedPOST())
@@ -148,7 +153,7 @@ var postAuthFields = []string{"Policy", "X-Amz-Algorithm", "X-Amz-Credential", "
 
 // postFile checks the form now that the file part has arrived, before reading any byte
 // of it, then streams the file into the store and answers.
-func (s *target) postFile(r *api.Request, form *postForm, file *multipart.Part, body *postBody) error {
+func (s *target) postFile(r *api.Request, form *postForm, file io.Reader, filename string, body *postBody) error {
 	bucket := r.Param("bucket")
 	key := form.value("key")
 	if key == "" {
@@ -204,7 +209,7 @@ func (s *target) postFile(r *api.Request, form *postForm, file *multipart.Part, 
 				return s.writeError(r, e)
 			}
 		}
-		if e := checkConditions(p, form, bucket, r.Session.ID, file.FileName()); e != nil {
+		if e := checkConditions(p, form, bucket, r.Session.ID, filename); e != nil {
 			return s.writeError(r, e)
 		}
 		if e := checkExtraFields(p, form); e != nil {
@@ -212,7 +217,7 @@ func (s *target) postFile(r *api.Request, form *postForm, file *multipart.Part, 
 		}
 	}
 
-	objectKey := strings.ReplaceAll(key, "${filename}", file.FileName())
+	objectKey := strings.ReplaceAll(key, "${filename}", filename)
 	if objectKey == "" {
 		return s.writeError(r, errPOSTFieldMissing("key"))
 	}
@@ -271,6 +276,55 @@ func (s *target) postFile(r *api.Request, form *postForm, file *multipart.Part, 
 	}
 	r.SetUploadSHA256(obj.SHA256)
 	return s.postSuccess(r, form, bucket, objectKey, obj)
+}
+
+// errPostTruncated: the multipart body does not end with its closing boundary.
+var errPostTruncated = errors.New("s3: multipart body truncated")
+
+// maxPostRest bounds what is read after the file part to check that the body closes: S3
+// ignores those fields, and a longer rest is not checked.
+const maxPostRest = 1 << 20
+
+// restChecked is the file part whose end also reads the rest of the form.
+type restChecked struct {
+	part    io.Reader
+	rest    func() error
+	checked bool
+}
+
+func (rc *restChecked) Read(p []byte) (int, error) {
+	n, err := rc.part.Read(p)
+	if err == io.EOF && !rc.checked {
+		rc.checked = true
+		if rerr := rc.rest(); rerr != nil {
+			return n, rerr
+		}
+	}
+	return n, err
+}
+
+// drainRest reads the parts after the file (at most maxPostRest bytes) and reports
+// errPostTruncated unless the body ends with its closing boundary.
+func drainRest(mr *multipart.Reader, body *formdata.Body, boundary string) error {
+	budget := int64(maxPostRest)
+	for budget > 0 {
+		part, err := mr.NextPart()
+		if err == io.EOF {
+			if !body.Complete(boundary) {
+				return errPostTruncated
+			}
+			return nil
+		}
+		if err != nil {
+			return errPostTruncated
+		}
+		n, err := io.CopyN(io.Discard, part, budget)
+		budget -= n
+		if err != nil && err != io.EOF {
+			return errPostTruncated
+		}
+	}
+	return nil // too long a rest to read: S3 ignores it anyway
 }
 
 // postSuccess answers a stored upload as S3 does: 303 to success_action_redirect, or the

@@ -16,6 +16,7 @@ import (
 	"github.com/brianvoe/gofakeit/v7"
 
 	"github.com/fileemu/fileemu/emulator/api"
+	"github.com/fileemu/fileemu/emulator/formdata"
 	"github.com/fileemu/fileemu/emulator/session"
 	"github.com/fileemu/fileemu/emulator/validate"
 )
@@ -430,13 +431,18 @@ func (s *service) uploadBlob(r *api.Request) error {
 			m.Discard(*staged)
 		}
 	}()
-	mr := multipart.NewReader(hr.Body, params["boundary"])
+	body := formdata.NewBody(hr.Body)
+	mr := multipart.NewReader(body, params["boundary"])
 	values := map[string]string{}
 	var present []string
 	fieldBytes := 0 // text fields are kept in memory: bounded in all, not only each
 	for {
 		part, nerr := mr.NextPart()
 		if errors.Is(nerr, io.EOF) {
+			// EOF also ends a body cut after a delimiter or inside a part's headers.
+			if !body.Complete(params["boundary"]) {
+				return writeError(r, errBadRequest("The multipart body is truncated: it does not end with its closing boundary."))
+			}
 			break
 		}
 		if nerr != nil {
