@@ -137,4 +137,3 @@ func readUploadForm(ctx context.Context, hr *http.Request, blobs *blobstore.Stor
 		f.values[name] = strings.ToValidUTF8(string(v), "\uFFFD") // repeated fields: the last wins, as in PHP
 	}
 }
-
