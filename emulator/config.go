@@ -26,6 +26,10 @@ type Config struct {
 	// JournalBytes bounds the bytes the journal keeps (default 64 MiB): the oldest entries go
 	// first. Each entry is bounded too (header values, path and query are cut).
 	JournalBytes int64
+	// MaxStorage bounds the bytes stored by all sessions together, uploads in progress
+	// included (0: no bound). An upload that would cross it is refused in the API's own form,
+	// with nothing stored.
+	MaxStorage int64
 	// MaxBodySize bounds a request body that is not an upload (JSON and form bodies, default
 	// 1 MiB): larger ones are answered 413 in the API's format before they are read whole.
 	MaxBodySize int64

@@ -87,3 +87,37 @@ func TestSignedURLsAndFormsStayInTheirSession(t *testing.T) {
 		t.Errorf("default-session URL in the default session = %d %s", resp.StatusCode, body)
 	}
 }
+
+// The session check holds whatever host the request claims (the public-host retry) and in
+// lenient mode: a default-session URL never stores into session B through the header.
+func TestSessionBindingSurvivesHostAndLenience(t *testing.T) {
+	for _, lenient := range []bool{false, true} {
+		var opts []testkit.Option
+		if lenient {
+			opts = append(opts, testkit.WithS3Lenient())
+		}
+		emu := testkit.Start(t, opts...)
+		client := emu.Client(t)
+		b := emu.Session(t)
+		base := strings.Replace(b.URL("haufe"), "/_s/"+b.ID, "", 1)
+		r, _ := http.NewRequest("GET", base+"/v1/files/signed-url?filename=x.txt", nil)
+		r.Header.Set("api-key", "k")
+		r.Header.Set("user-id", "u")
+		_, body := testkit.Do(t, client, r)
+		var su struct {
+			FileURL string `json:"file_url"`
+		}
+		json.Unmarshal(body, &su)
+		put, _ := http.NewRequest("PUT", su.FileURL, strings.NewReader("smuggled into B"))
+		signedHost := put.URL.Host
+		put.Host = "evil.example"
+		put.Header.Set("X-Forwarded-Host", signedHost)
+		put.Header.Set("X-Fileemu-Session", b.ID)
+		if resp, body := testkit.Do(t, client, put); resp.StatusCode != 403 {
+			t.Errorf("lenient %v: forged host + session header = %d %s, want 403", lenient, resp.StatusCode, body)
+		}
+		if objs := b.State(t).Objects; len(objs) != 0 {
+			t.Errorf("lenient %v: B holds %+v", lenient, objs)
+		}
+	}
+}

@@ -214,3 +214,55 @@ func TestHalfClosedClientsGetTheirRequestProcessed(t *testing.T) {
 		}
 	}
 }
+
+// A total storage bound across sessions: an upload that would cross it is refused in each
+// API's own form (S3 507 InsufficientStorage, Weavy and files.ro 507), nothing of it is kept,
+// and deleting objects or dropping a session gives the room back.
+func TestMaxStorageAcrossSessions(t *testing.T) {
+	const limit = 256 << 10
+	emu := testkit.Start(t, testkit.WithMaxStorage(limit))
+	client := emu.Client(t)
+	a, b := emu.Session(t), emu.Session(t)
+	put := func(s *testkit.Session, n int) (int, []byte) {
+		req, _ := http.NewRequest("PUT", signedPutURL(t, emu, s), bytes.NewReader(bytes.Repeat([]byte("s"), n)))
+		resp, body := testkit.Do(t, client, req)
+		return resp.StatusCode, body
+	}
+	if st, body := put(a, 200<<10); st != 200 {
+		t.Fatalf("200 KiB in A = %d %s", st, body)
+	}
+	// B's upload would cross the bound: refused while streaming, nothing kept.
+	if st, body := put(b, 100<<10); st != 507 || !bytes.Contains(body, []byte("<Code>InsufficientStorage</Code>")) {
+		t.Errorf("100 KiB more in B = %d %s, want 507 InsufficientStorage", st, body)
+	}
+	if objs := b.State(t).Objects; len(objs) != 0 {
+		t.Errorf("B kept %+v", objs)
+	}
+	form, ct := multipartPart("blob", "big.bin", bytes.Repeat([]byte("w"), 100<<10))
+	r, _ := http.NewRequest("POST", b.URL("weavy")+"/api/blobs", form)
+	r.Header.Set("Authorization", "Bearer k")
+	r.Header.Set("Content-Type", ct)
+	if resp, body := testkit.Do(t, client, r); resp.StatusCode != 507 || !bytes.Contains(body, []byte(`"status":507`)) {
+		t.Errorf("Weavy blob = %d %s, want a 507 problem", resp.StatusCode, body)
+	}
+	var buf bytes.Buffer
+	mw := multipart.NewWriter(&buf)
+	mw.WriteField("name", "big")
+	mw.WriteField("extension", "bin")
+	w, _ := mw.CreateFormFile("file", "big.bin")
+	w.Write(bytes.Repeat([]byte("f"), 100<<10))
+	mw.Close()
+	r, _ = http.NewRequest("POST", b.URL("filesro")+"/api/v1/shares/demo/uploads", &buf)
+	r.Header.Set("Content-Type", mw.FormDataContentType())
+	if resp, body := testkit.Do(t, client, r); resp.StatusCode != 507 || !bytes.Contains(body, []byte("--max-storage")) {
+		t.Errorf("files.ro upload = %d %s, want 507", resp.StatusCode, body)
+	}
+	if objs := b.State(t).Objects; len(objs) != 0 {
+		t.Errorf("B kept %+v after the refusals", objs)
+	}
+	// Resetting A gives its bytes back.
+	a.Reset(t)
+	if st, body := put(b, 100<<10); st != 200 {
+		t.Errorf("after A was reset = %d %s", st, body)
+	}
+}

@@ -27,6 +27,7 @@ import (
 
 	"github.com/fileemu/fileemu/emulator/admin"
 	"github.com/fileemu/fileemu/emulator/api"
+	"github.com/fileemu/fileemu/emulator/blobstore"
 	"github.com/fileemu/fileemu/emulator/desk"
 	"github.com/fileemu/fileemu/emulator/haufe"
 	"github.com/fileemu/fileemu/emulator/journal"
@@ -55,7 +56,7 @@ func New(cfg Config) (*Server, error) {
 	cfg = cfg.withDefaults()
 	s := &Server{
 		cfg:      cfg,
-		sessions: session.NewRegistry(cfg.Clock),
+		sessions: session.NewRegistryIn(cfg.Clock, blobstore.NewQuota(cfg.MaxStorage)),
 		journal:  journal.New(cfg.JournalSize, cfg.JournalBytes),
 		specs:    map[string]*validate.Spec{},
 	}
@@ -268,10 +269,9 @@ func (s *Server) dispatch(req *api.Request) (err error) {
 		api.SetViolationsHeader(h, vs)
 		return s.problem(req, api.Problem{Kind: kind, Violations: vs, Detail: validate.Summary(vs)})
 	}
-	// A complete request is processed to the end, whatever the client does with its write side:
-	// net/http cancels the request's context when the connection's read side ends, which a
-	// client that half-closes after sending causes. A body cut short still fails its reads.
-	req.SetRequest(r.WithContext(context.WithoutCancel(r.Context())))
+	// A complete request is processed to the end, whatever the client does with its write
+	// side; a body cut short still fails its reads.
+	req.DetachFromClient()
 	if err := a.Handlers[rt.OperationID](req); err != nil {
 		if resp, _ := echo.UnwrapResponse(req.Response()); resp != nil && resp.Committed {
 			s.cfg.Logger.Warn("handler failed after responding", "operation", rt.OperationID, "error", err)

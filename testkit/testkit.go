@@ -71,6 +71,10 @@ func WithBodyPacing(minRate int64, grace time.Duration) Option {
 	return func(o *options) { o.cfg.MinBodyRate, o.cfg.BodyGrace = minRate, grace }
 }
 
+// WithMaxStorage bounds the bytes stored by all sessions together (507 in each API's form
+// above it; default: no bound in-process).
+func WithMaxStorage(n int64) Option { return func(o *options) { o.cfg.MaxStorage = n } }
+
 // WithMaxBodySize bounds request bodies that are not uploads (413 above it; default 1 MiB).
 func WithMaxBodySize(n int64) Option { return func(o *options) { o.cfg.MaxBodySize = n } }
 

@@ -35,7 +35,7 @@ type settings struct {
 	addr, publicURL, logFormat, logLevel, adminToken, tokens, scenarios string
 	s3AccessKey, s3SecretKey, s3Region                                  string
 	seed                                                                int64
-	maxObjectSize, maxBodySize, journalBytes                            byteSize
+	maxObjectSize, maxBodySize, journalBytes, maxStorage                byteSize
 	journalSize                                                         int
 	s3Lenient                                                           bool
 	chunkExpiry, bodyGrace, idleTimeout, shutdownTimeout                time.Duration
@@ -93,6 +93,8 @@ func serveFlags(fs *flag.FlagSet, s *settings) {
 	fs.Int64Var(&s.seed, "seed", 1, "seed of generated data: same seed, same data")
 	fs.StringVar(&s.tokens, "tokens", "", "comma-separated API keys/bearer tokens the APIs accept; empty: any non-empty one")
 	fs.StringVar(&s.adminToken, "admin-token", "", "bearer token required by the admin API; empty: open")
+	s.maxStorage = byteSize(defaultMaxStorage())
+	fs.Var(&s.maxStorage, "max-storage", "bytes all sessions may store together (default: half of the machine's or container's memory); 507 above it")
 	s.maxBodySize = emulator.DefaultMaxBodySize
 	fs.Var(&s.maxBodySize, "max-body-size", "largest request body that is not an upload (JSON, forms): 413 above it")
 	fs.IntVar(&s.journalSize, "journal-size", 10000, "request journal capacity (entries)")

@@ -5,6 +5,7 @@ package api
 
 import (
 	"bytes"
+	"context"
 	"encoding/json"
 	"net/http"
 	"net/url"
@@ -38,6 +39,10 @@ type Request struct {
 	// Start is when the request arrived, on the emulator clock.
 	Start time.Time
 
+	// clientCtx is the request's context as net/http gave it, which ends when the client goes
+	// away; handlers get one that does not (see ClientContext).
+	clientCtx context.Context
+
 	// Scenario is what the active scenarios decided for this request (nil: nothing).
 	Scenario *scenarios.Decision
 
@@ -46,6 +51,24 @@ type Request struct {
 	// beforeAbort lets the journal record a request whose connection is about to be broken,
 	// before the client can notice.
 	beforeAbort func()
+}
+
+// DetachFromClient gives the handler a request whose context the client cannot cancel: a
+// complete request is processed to the end even when the client half-closes its connection
+// (net/http cancels the context when the connection's read side ends). ClientContext keeps
+// the original, for waits that should end when nobody is there to answer.
+func (r *Request) DetachFromClient() {
+	hr := r.Request()
+	r.clientCtx = hr.Context()
+	r.SetRequest(hr.WithContext(context.WithoutCancel(hr.Context())))
+}
+
+// ClientContext ends when the client goes away (or half-closes its connection).
+func (r *Request) ClientContext() context.Context {
+	if r.clientCtx != nil {
+		return r.clientCtx
+	}
+	return r.Request().Context()
 }
 
 // OnAbort registers f to run before the connection is broken (a fault); the server's

@@ -142,11 +142,27 @@ type Store struct {
 	mu      sync.Mutex
 	objects map[string]*entry
 	bytes   int64 // sum of the sizes of all objects
+	quota   *Quota
+	// siblings share the quota and are reset with this store (an API's side store of the
+	// same session, such as S3's multipart parts).
+	siblings []*Store
 }
 
-// New returns an empty Store.
-func New() *Store {
-	return &Store{objects: make(map[string]*entry)}
+// New returns an empty Store with no bound.
+func New() *Store { return NewIn(nil) }
+
+// NewIn returns an empty Store whose bytes count against q (nil: no bound).
+func NewIn(q *Quota) *Store {
+	return &Store{objects: make(map[string]*entry), quota: q}
+}
+
+// Sibling returns a new store sharing s's quota, reset whenever s is: a session's side store.
+func (s *Store) Sibling() *Store {
+	c := NewIn(s.quota)
+	s.mu.Lock()
+	s.siblings = append(s.siblings, c)
+	s.mu.Unlock()
+	return c
 }
 
 // Put streams r into the store under name.
@@ -169,11 +185,12 @@ func (s *Store) Put(ctx context.Context, name string, r io.Reader, opts PutOptio
 		wantMD5 = b
 	}
 
-	c, err := readChunks(ctx, r, opts.MaxSize, opts.SizeHint)
+	c, err := readChunks(ctx, r, opts.MaxSize, opts.SizeHint, s.quota)
 	if err != nil {
 		return Object{}, fmt.Errorf("put %q: %w", name, err)
 	}
 	if wantMD5 != nil && !bytes.Equal(wantMD5, c.md5) {
+		s.quota.release(c.size)
 		return Object{}, fmt.Errorf("put %q: %w", name, ErrBadDigest)
 	}
 
@@ -200,6 +217,7 @@ func (s *Store) Put(ctx context.Context, name string, r io.Reader, opts PutOptio
 		e.obj.ChecksumName, e.obj.ChecksumValue = opts.Checksum()
 	}
 	if err := s.store(e, opts.Precondition); err != nil {
+		s.quota.release(c.size)
 		return Object{}, fmt.Errorf("put %q: %w", name, err)
 	}
 	return e.obj.clone(), nil
@@ -222,6 +240,7 @@ func (s *Store) store(e *entry, precondition func(Object, bool) error) error {
 	}
 	if ok {
 		s.bytes -= old.obj.Size
+		s.quota.release(old.obj.Size)
 	}
 	s.objects[e.obj.Name] = e
 	s.bytes += e.obj.Size
@@ -243,7 +262,12 @@ func (s *Store) Copy(src, dst string, replace *PutOptions, now time.Time) (Objec
 		obj.Headers = maps.Clone(replace.Headers)
 	}
 	c := &entry{obj: obj, chunks: e.chunks}
+	// The chunks are shared, but the copy counts: deleting the source keeps them alive.
+	if err := s.quota.reserve(obj.Size); err != nil {
+		return Object{}, fmt.Errorf("copy: %w", err)
+	}
 	if err := s.store(c, nil); err != nil {
+		s.quota.release(obj.Size)
 		return Object{}, fmt.Errorf("copy: %w", err)
 	}
 	return c.obj.clone(), nil
@@ -269,6 +293,18 @@ func (s *Store) Concat(ctx context.Context, name string, from *Store, parts []st
 	if opts.MaxSize > 0 && size > opts.MaxSize {
 		return Object{}, fmt.Errorf("concat %q: %w", name, &TooLargeError{Max: opts.MaxSize, Read: size})
 	}
+	// The object counts on top of its parts until the caller drops them.
+	if err := s.quota.reserve(size); err != nil {
+		return Object{}, fmt.Errorf("concat %q: %w", name, err)
+	}
+	obj, err := s.concat(ctx, name, entries, size, opts)
+	if err != nil {
+		s.quota.release(size)
+	}
+	return obj, err
+}
+
+func (s *Store) concat(ctx context.Context, name string, entries []*entry, size int64, opts PutOptions) (Object, error) {
 	md5h, shah, partSums := md5.New(), sha256.New(), md5.New()
 	var (
 		chunks [][]byte
@@ -320,7 +356,7 @@ func (s *Store) Concat(ctx context.Context, name string, from *Store, parts []st
 			Headers:       maps.Clone(opts.Headers),
 			Created:       created,
 			Infected:      opts.Infected,
-			CompositeETag: fmt.Sprintf("%x-%d", partSums.Sum(nil), len(parts)),
+			CompositeETag: fmt.Sprintf("%x-%d", partSums.Sum(nil), len(entries)),
 		},
 		chunks: chunks,
 	}
@@ -340,7 +376,13 @@ type content struct {
 
 // readChunks reads r to EOF into chunks, hashing as it goes. maxSize 0 means
 // unlimited; otherwise at most maxSize+1 bytes are read.
-func readChunks(ctx context.Context, r io.Reader, maxSize, hint int64) (content, error) {
+func readChunks(ctx context.Context, r io.Reader, maxSize, hint int64, q *Quota) (c content, err error) {
+	var reserved int64
+	defer func() {
+		if err != nil {
+			q.release(reserved) // nothing is stored: give back what was counted
+		}
+	}()
 	md5h, shah := md5.New(), sha256.New()
 	var (
 		chunks [][]byte
@@ -366,6 +408,10 @@ func readChunks(ctx context.Context, r io.Reader, maxSize, hint int64) (content,
 			shah.Write(p)
 			cur = cur[:len(cur)+n]
 			read += int64(n)
+			if qerr := q.reserve(int64(n)); qerr != nil {
+				return content{}, qerr
+			}
+			reserved += int64(n)
 		}
 		if maxSize > 0 && read > maxSize {
 			return content{}, &TooLargeError{Max: maxSize, Read: read}
@@ -463,6 +509,7 @@ func (s *Store) Delete(name string) bool {
 	if ok {
 		delete(s.objects, name)
 		s.bytes -= e.obj.Size
+		s.quota.release(e.obj.Size)
 	}
 	return ok
 }
@@ -498,9 +545,14 @@ func (s *Store) Bytes() int64 {
 // Reset drops all objects. Open Readers keep working on their snapshots.
 func (s *Store) Reset() {
 	s.mu.Lock()
-	defer s.mu.Unlock()
 	s.objects = make(map[string]*entry)
+	s.quota.release(s.bytes)
 	s.bytes = 0
+	siblings := s.siblings
+	s.mu.Unlock()
+	for _, c := range siblings {
+		c.Reset()
+	}
 }
 
 // Contains reports whether the content stored under name contains needle,

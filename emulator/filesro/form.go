@@ -114,6 +114,10 @@ func readUploadForm(ctx context.Context, hr *http.Request, blobs *blobstore.Stor
 				_, _ = io.CopyN(io.Discard, p, maxTooLargeDrain)
 				return fail(errPartTooLarge)
 			}
+			if errors.Is(err, blobstore.ErrStorageFull) {
+				_, _ = io.CopyN(io.Discard, p, maxTooLargeDrain) // let the client read the answer
+				return fail(errStorageFull(blobs.Quota().Limit()))
+			}
 			if err != nil {
 				return fail(errMalformed()) // Put stores nothing when reading fails
 			}

@@ -506,7 +506,7 @@ func (s *service) getShareThumbnail(r *api.Request) error {
 	if !e.Thumbnail {
 		return writeError(r, errNoThumbnail())
 	}
-	th, ok, err := s.thumbs.get(r.Request().Context(), r.Session.Blobs, r.Session.ID+"/"+e.ID, fileBlob(e.ID), thumbBlob(e.ID),
+	th, ok, err := s.thumbs.get(r.ClientContext(), r.Session.Blobs, r.Session.ID+"/"+e.ID, fileBlob(e.ID), thumbBlob(e.ID),
 		e.Orientation, s.opts.Clock())
 	if err != nil {
 		return err
@@ -577,7 +577,9 @@ func (s *service) uploadToShare(r *api.Request) error {
 			return r.NoContent(http.StatusOK)
 		}
 		blob = fileBlob(fileID)
-		if err := assemble(r, blobs, blob, chunks, s.opts.Clock()); err != nil {
+		if err := assemble(r, blobs, blob, chunks, s.opts.Clock()); errors.Is(err, blobstore.ErrStorageFull) {
+			return writeError(r, errStorageFull(blobs.Quota().Limit()))
+		} else if err != nil {
 			return err
 		}
 		stored = blob

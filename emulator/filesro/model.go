@@ -160,6 +160,12 @@ func errTooLarge(limit int64) *Error {
 func errMalformed() *Error {
 	return &Error{400, "malformed", "The multipart body is truncated or malformed; nothing was stored."}
 }
+
+// errStorageFull: the emulator's --max-storage is reached; nothing of the upload was kept.
+func errStorageFull(limit int64) *Error {
+	return &Error{507, "storage_full", fmt.Sprintf("The emulator's storage limit (--max-storage, %d bytes) is reached; nothing was stored.", limit)}
+}
+
 func errNoThumbnail() *Error {
 	return &Error{404, "not_found", "This file has no thumbnail."}
 }

@@ -3,6 +3,7 @@ package filesro
 import (
 	"bytes"
 	"context"
+	"errors"
 	"fmt"
 	"image"
 	"image/color"
@@ -52,25 +53,34 @@ func (t *thumbnailer) get(ctx context.Context, blobs *blobstore.Store, key, src,
 	if th, ok := stored(blobs, dst); ok {
 		return th, true, nil
 	}
-	v, err, _ := t.flight.Do(key, func() (any, error) {
+	// The decode is shared: it runs to the end for whoever still waits, while each request
+	// stops waiting when its own client goes away.
+	shared := context.WithoutCancel(ctx)
+	ch := t.flight.DoChan(key, func() (any, error) {
 		if th, ok := stored(blobs, dst); ok { // made while this request waited
 			return &th, nil
 		}
-		th, err := t.make(ctx, blobs, src, orientation)
+		th, err := t.make(shared, blobs, src, orientation)
 		if err != nil || th == nil {
 			return th, err
 		}
 		// Kept with the session's objects: the next request serves it as is.
 		opts := blobstore.PutOptions{ContentType: th.ct, SizeHint: int64(len(th.data)), Now: now}
-		if _, err := blobs.Put(ctx, dst, bytes.NewReader(th.data), opts); err != nil {
+		if _, err := blobs.Put(shared, dst, bytes.NewReader(th.data), opts); err != nil && !errors.Is(err, blobstore.ErrStorageFull) {
 			return nil, fmt.Errorf("store thumbnail: %w", err)
-		}
+		} // storage full: served, not kept
 		return th, nil
 	})
-	if err != nil {
-		return thumb{}, false, err
+	var res singleflight.Result
+	select {
+	case res = <-ch:
+	case <-ctx.Done():
+		return thumb{}, false, fmt.Errorf("wait for thumbnail: %w", ctx.Err())
 	}
-	th, _ := v.(*thumb)
+	if res.Err != nil {
+		return thumb{}, false, res.Err
+	}
+	th, _ := res.Val.(*thumb)
 	if th == nil {
 		return thumb{}, false, nil
 	}
@@ -95,11 +105,11 @@ func (t *thumbnailer) make(ctx context.Context, blobs *blobstore.Store, src stri
 	if err != nil {
 		return nil, fmt.Errorf("file content %s: %w", src, err)
 	}
-	cfg, _, err := image.DecodeConfig(rd)
+	cfg, format, err := image.DecodeConfig(rd)
 	if err != nil {
 		return nil, nil
 	}
-	cost := min(decodedBytes(cfg), t.size)
+	cost := min(decodedBytes(cfg, format), t.size)
 	if err := t.budget.Acquire(ctx, cost); err != nil {
 		return nil, fmt.Errorf("wait for thumbnail memory: %w", err)
 	}
@@ -120,12 +130,15 @@ func (t *thumbnailer) make(ctx context.Context, blobs *blobstore.Store, src stri
 	return &thumb{b, ct}, nil
 }
 
-// decodedBytes is at most what Go's decoders allocate for an image: 8 bytes a pixel for
-// 16-bit colour, 4 otherwise (YCbCr, paletted and grey need less), plus the downscaled copy.
-func decodedBytes(cfg image.Config) int64 {
+// decodedBytes is at most what Go's decoders allocate for an image: a JPEG 16 bytes a pixel (a
+// progressive one keeps 4 bytes of coefficients per pixel and component besides the image),
+// 8 for 16-bit colour, 4 otherwise, plus the downscaled copy.
+func decodedBytes(cfg image.Config, format string) int64 {
 	per := int64(4)
-	switch cfg.ColorModel {
-	case color.RGBA64Model, color.NRGBA64Model, color.Gray16Model:
+	switch {
+	case format == "jpeg":
+		per = 16
+	case cfg.ColorModel == color.RGBA64Model, cfg.ColorModel == color.NRGBA64Model, cfg.ColorModel == color.Gray16Model:
 		per = 8
 	}
 	return int64(cfg.Width)*int64(cfg.Height)*per + thumbnailBox*thumbnailBox*4

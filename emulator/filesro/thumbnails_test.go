@@ -76,7 +76,7 @@ func TestThumbnailBudgetBoundsConcurrentDecodes(t *testing.T) {
 			t.Fatal(err)
 		}
 	}
-	cost := decodedBytes(image.Config{Width: 1000, Height: 1000, ColorModel: color.NRGBAModel})
+	cost := decodedBytes(image.Config{Width: 1000, Height: 1000, ColorModel: color.NRGBAModel}, "png")
 	th := newThumbnailer(cost + cost/2) // room for one decode, not two
 	var wg sync.WaitGroup
 	for i := range n {

@@ -59,8 +59,7 @@ func New(spec *validate.Spec, opts Options) *api.API {
 }
 
 // routingPath maps /agents/v1/... onto the spec's /v1/... paths and leaves the others as they
-// are (""). It gets the decoded path and returns it escaped segment by segment, as the router
-// matches escaped paths; an escaped slash inside a segment is lost on the way.
+// are (""). It works on the escaped path, so an escaped slash stays inside its segment.
 func routingPath(r *http.Request) string {
 	// The escaped path: an id holding %2F stays one segment, as under /v1.
 	rest, ok := strings.CutPrefix(r.URL.EscapedPath(), AgentsPrefix)

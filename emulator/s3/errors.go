@@ -204,6 +204,15 @@ func ErrSessionMismatch(signed, used string) *Error {
 		Message: fmt.Sprintf("The request was signed for the emulator session %q, not %q: a URL or form works in the session that handed it out (its /_s/{id}/ path), or with X-Fileemu-Session among the signed headers.", signed, used)}
 }
 
+// ErrStorageFull is 507 InsufficientStorage: the emulator's --max-storage is reached. S3
+// itself never fills up and has no code for it; 507 is HTTP's, and unlike a 503 SlowDown the
+// SDKs do not retry it, so a test fails at once with the reason (MinIO, an S3-compatible
+// store, answers a full disk with a 507 too).
+func ErrStorageFull(limit int64) *Error {
+	return &Error{Status: http.StatusInsufficientStorage, Code: "InsufficientStorage",
+		Message: fmt.Sprintf("The emulator's storage limit (--max-storage, %d bytes) is reached: delete objects or sessions, or raise the limit.", limit)}
+}
+
 // hexBytes renders s as space-separated two-digit hex bytes, S3's
 // *Bytes format.
 func hexBytes(s string) string {

@@ -121,6 +121,13 @@ func (s *target) authorize(r *api.Request) (*Signing, *Error) {
 		}
 		return nil, ErrAccessDenied("Access Denied")
 	}
+	// Sessions are part of what is signed, whatever lenient mode relaxes: the signature
+	// covers the path, which names no session when the session comes from the header, so it
+	// was made for the default session. A URL handed out there must not store into another
+	// (X-Fileemu-Session: B) unless that header is signed too.
+	if r.SessionHeader && r.Session.ID != session.Default && !signsHeader(sr, session.Header) {
+		return nil, ErrSessionMismatch(session.Default, r.Session.ID)
+	}
 	// URLs the emulator hands out are signed for its public host (X-Forwarded-Host or
 	// --public-url), which a proxy may not pass on as Host: accept either.
 	if u, perr := url.Parse(r.BaseURL); perr == nil && u.Host != "" && u.Host != hr.Host {
@@ -131,11 +138,6 @@ func (s *target) authorize(r *api.Request) (*Signing, *Error) {
 		}
 	}
 	sig, err := verify(sr)
-	if err == nil && r.SessionHeader && r.Session.ID != session.Default && !signsHeader(sr, session.Header) {
-		// The signature covers the path, which names no session: it was made for the default
-		// session. A URL handed out there must not store into another (X-Fileemu-Session: B).
-		err = ErrSessionMismatch(session.Default, r.Session.ID)
-	}
 	if err != nil && s.opts.Lenient {
 		s.opts.Logger.Warn("s3: accepting a request that fails authentication (lenient mode)",
 			"method", hr.Method, "path", hr.URL.Path, "code", err.Code, "message", err.Message)
@@ -173,6 +175,8 @@ func (s *target) storeError(r *api.Request, err error, algorithm string) *Error 
 	switch {
 	case errors.As(err, &tooLarge):
 		return ErrEntityTooLarge(tooLarge.Read, s.opts.MaxObjectSize)
+	case errors.Is(err, blobstore.ErrStorageFull):
+		return ErrStorageFull(r.Session.Blobs.Quota().Limit())
 	case errors.Is(err, blobstore.ErrBadDigest):
 		return ErrBadDigest()
 	case errors.Is(err, blobstore.ErrInvalidDigest):
@@ -427,6 +431,8 @@ func (s *target) writeProblem(r *api.Request, p api.Problem) error {
 		}
 	case api.Status:
 		switch p.Status {
+		case http.StatusRequestEntityTooLarge: // a body that is not an upload, over --max-body-size
+			e = &Error{Status: http.StatusBadRequest, Code: "MaxMessageLengthExceeded", Message: "Your request was too big."}
 		case http.StatusTooManyRequests, http.StatusServiceUnavailable:
 			// S3 throttles with 503 SlowDown, never 429.
 			e = &Error{Status: http.StatusServiceUnavailable, Code: "SlowDown", Message: "Please reduce your request rate."}

@@ -36,7 +36,7 @@ type Model struct {
 
 // NewModel returns the S3 state of a session whose objects live in blobs.
 func NewModel(blobs *blobstore.Store) *Model {
-	return &Model{blobs: blobs, buckets: map[string]time.Time{}, uploads: map[string]*Upload{}, parts: blobstore.New()}
+	return &Model{blobs: blobs, buckets: map[string]time.Time{}, uploads: map[string]*Upload{}, parts: blobs.Sibling()}
 }
 
 // Upload is a multipart upload in progress.

@@ -149,6 +149,8 @@ func (s *target) completeMultipartUpload(r *api.Request) error {
 		}
 	case errors.As(err, &tooLarge):
 		return s.writeError(r, ErrEntityTooLarge(tooLarge.Read, s.opts.MaxObjectSize))
+	case errors.Is(err, blobstore.ErrStorageFull):
+		return s.writeError(r, ErrStorageFull(r.Session.Blobs.Quota().Limit()))
 	case err != nil:
 		return err
 	}

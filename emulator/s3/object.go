@@ -1,6 +1,7 @@
 package s3
 
 import (
+	"errors"
 	"net/http"
 	"net/url"
 	"path"
@@ -62,6 +63,9 @@ func (s *target) copyObject(r *api.Request) error {
 		}
 	}
 	obj, err := r.Session.Blobs.Copy(ObjectName(srcBucket, srcKey), ObjectName(bucket, key), replace, s.opts.Clock())
+	if errors.Is(err, blobstore.ErrStorageFull) {
+		return s.writeError(r, ErrStorageFull(r.Session.Blobs.Quota().Limit()))
+	}
 	if err != nil {
 		return s.writeError(r, ErrNoSuchKey(srcKey))
 	}

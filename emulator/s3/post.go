@@ -259,6 +259,8 @@ func (s *target) postFile(r *api.Request, form *postForm, file io.Reader, filena
 			// Read a bounded rest of the file to report its size, as S3 does.
 			rest, _ := io.CopyN(io.Discard, file, maxTooLargeDrain)
 			return s.writeError(r, ErrEntityTooLarge(sized.n+rest, hi))
+		case errors.Is(err, blobstore.ErrStorageFull):
+			return s.writeError(r, ErrStorageFull(r.Session.Blobs.Quota().Limit()))
 		case errors.Is(err, errPostTooSmall):
 			return s.writeError(r, ErrEntityTooSmall(sized.n, lo))
 		case errors.Is(err, errPostPreDataTooLarge):

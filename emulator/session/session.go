@@ -45,8 +45,8 @@ type Session struct {
 	models map[string]any
 }
 
-func newSession(id string, now time.Time) *Session {
-	return &Session{ID: id, Created: now, Blobs: blobstore.New(), models: map[string]any{}}
+func newSession(id string, now time.Time, quota *blobstore.Quota) *Session {
+	return &Session{ID: id, Created: now, Blobs: blobstore.NewIn(quota), models: map[string]any{}}
 }
 
 // Model returns the session's model of the named API, creating it with create on first use.
@@ -85,16 +85,21 @@ func (s *Session) Reset() {
 
 // Registry holds the sessions of one emulator. Safe for concurrent use.
 type Registry struct {
-	now func() time.Time
+	now   func() time.Time
+	quota *blobstore.Quota // shared by every session's stores
 
 	mu       sync.RWMutex
 	sessions map[string]*Session
 }
 
 // NewRegistry returns a registry holding the default session. now is the emulator clock.
-func NewRegistry(now func() time.Time) *Registry {
-	r := &Registry{now: now, sessions: map[string]*Session{}}
-	r.sessions[Default] = newSession(Default, now())
+func NewRegistry(now func() time.Time) *Registry { return NewRegistryIn(now, nil) }
+
+// NewRegistryIn returns a registry whose sessions' stored bytes all count against quota (nil:
+// no bound).
+func NewRegistryIn(now func() time.Time, quota *blobstore.Quota) *Registry {
+	r := &Registry{now: now, quota: quota, sessions: map[string]*Session{}}
+	r.sessions[Default] = newSession(Default, now(), quota)
 	return r
 }
 
@@ -121,7 +126,7 @@ func (r *Registry) Ensure(id string) (s *Session, created bool, err error) {
 	if s, ok := r.sessions[id]; ok {
 		return s, false, nil
 	}
-	s = newSession(id, r.now())
+	s = newSession(id, r.now(), r.quota)
 	r.sessions[id] = s
 	return s, true, nil
 }

@@ -401,6 +401,10 @@ func (m *Model) Stage(ctx context.Context, name, partType string, r io.Reader, m
 		if errors.As(err, &tooLarge) {
 			return Staged{}, newProblem(http.StatusRequestEntityTooLarge, "The blob is larger than the maximum of %d bytes.", maxSize)
 		}
+		if errors.Is(err, blobstore.ErrStorageFull) {
+			return Staged{}, newProblem(http.StatusInsufficientStorage,
+				"The emulator's storage limit (--max-storage, %d bytes) is reached: delete files or sessions, or raise the limit.", m.blobs.Quota().Limit())
+		}
 		return Staged{}, err
 	}
 	return Staged{Object: object, Name: name, PartType: partType, Size: obj.Size, SHA256: obj.SHA256}, nil
