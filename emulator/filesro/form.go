@@ -5,7 +5,6 @@ import (
 	"errors"
 	"io"
 	"mime"
-	"mime/multipart"
 	"net/http"
 	"strings"
 	"time"
@@ -82,18 +81,12 @@ func readUploadForm(ctx context.Context, hr *http.Request, blobs *blobstore.Stor
 		}
 		return nil, e
 	}
-	body := formdata.NewBody(hr.Body)
-	mr := multipart.NewReader(body, params["boundary"])
+	mr := formdata.NewReader(hr.Body, params["boundary"])
 	text := 0
 	for {
 		p, err := mr.NextPart()
 		if err == io.EOF {
-			// NextPart also says EOF when the body ends inside a part's headers: only a body
-			// that closes with the final delimiter is complete.
-			if !body.Complete(params["boundary"]) {
-				return fail(errMalformed())
-			}
-			return f, nil
+			return f, nil // a truncated body is formdata.ErrTruncated: malformed, below
 		}
 		if err != nil {
 			return fail(errMalformed())

@@ -4,7 +4,9 @@ package formdata
 
 import (
 	"bytes"
+	"errors"
 	"io"
+	"mime/multipart"
 )
 
 // tailSize is how many of the last bytes are kept: room for the final delimiter and a short
@@ -41,4 +43,34 @@ func (b *Body) Complete(boundary string) bool {
 		return true // a form without parts
 	}
 	return bytes.Contains(b.tail, append([]byte("\n"), final...))
+}
+
+// ErrTruncated: the body ended without its closing boundary (inside a part's headers, or after
+// a delimiter line without the final "--").
+var ErrTruncated = errors.New("multipart body truncated: it does not end with its closing boundary")
+
+// Reader reads the parts of a multipart/form-data body, telling a cut body from a complete one.
+type Reader struct {
+	*multipart.Reader
+	body     *Body
+	boundary string
+}
+
+// NewReader reads the parts of r, delimited by boundary.
+func NewReader(r io.Reader, boundary string) *Reader {
+	b := NewBody(r)
+	return &Reader{Reader: multipart.NewReader(b, boundary), body: b, boundary: boundary}
+}
+
+// NextPart is multipart.Reader's, except that the end of a body that does not close with its
+// final delimiter is ErrTruncated, not io.EOF.
+func (r *Reader) NextPart() (*multipart.Part, error) {
+	p, err := r.Reader.NextPart()
+	if errors.Is(err, io.EOF) { // mime/multipart wraps the EOF of a body cut after a delimiter
+		if !r.body.Complete(r.boundary) {
+			return nil, ErrTruncated
+		}
+		return nil, io.EOF
+	}
+	return p, err
 }

@@ -7,7 +7,6 @@ import (
 	"io"
 	"math"
 	"mime"
-	"mime/multipart"
 	"net/http"
 	"net/url"
 	"path"
@@ -98,9 +97,8 @@ func (s *target) postObject(r *api.Request) error {
 	if err != nil || !strings.EqualFold(mt, "multipart/form-data") || params["boundary"] == "" {
 		return s.writeError(r, errMalformedPOST())
 	}
-	rawBody := formdata.NewBody(hr.Body)
-	body := &postBody{r: rawBody, limit: maxPostPreDataRaw}
-	mr := multipart.NewReader(body, params["boundary"])
+	body := &postBody{r: hr.Body, limit: maxPostPreDataRaw}
+	mr := formdata.NewReader(body, params["boundary"])
 	form := &postForm{index: map[string]int{}}
 	used := 0
 	for {
@@ -118,7 +116,7 @@ func (s *target) postObject(r *api.Request) error {
 			body.limit = -1
 			// S3 ignores the fields after the file, but a body that never closes is cut: the
 			// file part's end waits for the rest, so nothing is stored from a truncated body.
-			rest := func() error { return drainRest(mr, rawBody, params["boundary"]) }
+			rest := func() error { return drainRest(mr) }
 			return s.postFile(r, form, &restChecked{part: part, rest: rest}, part.FileName(), body)
 		}
 		if name == "" {
@@ -307,14 +305,11 @@ func (rc *restChecked) Read(p []byte) (int, error) {
 
 // drainRest reads the parts after the file (at most maxPostRest bytes) and reports
 // errPostTruncated unless the body ends with its closing boundary.
-func drainRest(mr *multipart.Reader, body *formdata.Body, boundary string) error {
+func drainRest(mr *formdata.Reader) error {
 	budget := int64(maxPostRest)
 	for budget > 0 {
 		part, err := mr.NextPart()
 		if err == io.EOF {
-			if !body.Complete(boundary) {
-				return errPostTruncated
-			}
 			return nil
 		}
 		if err != nil {

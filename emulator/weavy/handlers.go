@@ -7,7 +7,6 @@ import (
 	"html"
 	"io"
 	"mime"
-	"mime/multipart"
 	"net/http"
 	"strconv"
 	"strings"
@@ -431,18 +430,13 @@ func (s *service) uploadBlob(r *api.Request) error {
 			m.Discard(*staged)
 		}
 	}()
-	body := formdata.NewBody(hr.Body)
-	mr := multipart.NewReader(body, params["boundary"])
+	mr := formdata.NewReader(hr.Body, params["boundary"])
 	values := map[string]string{}
 	var present []string
 	fieldBytes := 0 // text fields are kept in memory: bounded in all, not only each
 	for {
 		part, nerr := mr.NextPart()
 		if errors.Is(nerr, io.EOF) {
-			// EOF also ends a body cut after a delimiter or inside a part's headers.
-			if !body.Complete(params["boundary"]) {
-				return writeError(r, errBadRequest("The multipart body is truncated: it does not end with its closing boundary."))
-			}
 			break
 		}
 		if nerr != nil {
