@@ -30,6 +30,9 @@ type Config struct {
 	// included (0: no bound). An upload that would cross it is refused in the API's own form,
 	// with nothing stored.
 	MaxStorage int64
+	// SessionTTL drops a session (and what it stored) once it has not been used for this long,
+	// on the emulator clock (0: sessions live until deleted). The default session stays.
+	SessionTTL time.Duration
 	// MaxBodySize bounds a request body that is not an upload (JSON and form bodies, default
 	// 1 MiB): larger ones are answered 413 in the API's format before they are read whole.
 	MaxBodySize int64

@@ -10,6 +10,7 @@ import (
 	"net"
 	"net/http"
 	"net/url"
+	"slices"
 	"strings"
 	"testing"
 	"time"
@@ -265,4 +266,58 @@ func TestMaxStorageAcrossSessions(t *testing.T) {
 	if st, body := put(b, 100<<10); st != 200 {
 		t.Errorf("after A was reset = %d %s", st, body)
 	}
+}
+
+// --session-ttl drops sessions idle that long (on the emulator clock), freeing what they held;
+// reset with drop=true drops every session.
+func TestIdleSessionsAreDropped(t *testing.T) {
+	clock := testkit.NewClock(time.Now()) // presigned URLs are made on the real clock's date
+	emu := testkit.Start(t, testkit.WithClock(clock.Now), testkit.WithSessionTTL(time.Hour), testkit.WithMaxStorage(1<<20))
+	idle := emu.Session(t)
+	busy := emu.Session(t)
+	req, _ := http.NewRequest("PUT", signedPutURL(t, emu, idle), bytes.NewReader(bytes.Repeat([]byte("i"), 900<<10)))
+	if resp, b := testkit.Do(t, emu.Client(t), req); resp.StatusCode != 200 {
+		t.Fatalf("PUT = %d %s", resp.StatusCode, b)
+	}
+	clock.Advance(50 * time.Minute)
+	signedPutURL(t, emu, busy) // busy is used; idle is not
+	clock.Advance(20 * time.Minute)
+	signedPutURL(t, emu, busy) // a request after the TTL triggers the sweep
+	ids := sessionIDs(t, emu)
+	if slices.Contains(ids, idle.ID) || !slices.Contains(ids, busy.ID) {
+		t.Errorf("sessions after the TTL: %v (idle %s should be gone, busy %s kept)", ids, idle.ID, busy.ID)
+	}
+	// What idle stored is free again: 900 KiB fit under the 1 MiB bound.
+	req, _ = http.NewRequest("PUT", signedPutURL(t, emu, busy), bytes.NewReader(bytes.Repeat([]byte("b"), 900<<10)))
+	if resp, b := testkit.Do(t, emu.Client(t), req); resp.StatusCode != 200 {
+		t.Errorf("PUT after the idle session was dropped = %d %s", resp.StatusCode, b)
+	}
+
+	// reset?drop=true drops every session but the default one.
+	r, _ := http.NewRequest("POST", emu.URL+"/__admin/reset?drop=true", nil)
+	if resp, b := testkit.Do(t, emu.Client(t), r); resp.StatusCode != 200 {
+		t.Fatalf("reset drop = %d %s", resp.StatusCode, b)
+	}
+	if ids := sessionIDs(t, emu); len(ids) != 1 || ids[0] != "default" {
+		t.Errorf("after reset?drop=true: %v", ids)
+	}
+	emu.Admin.CreateSession(t.Context(), busy.ID) // the kit drops its sessions when the test ends
+	emu.Admin.CreateSession(t.Context(), idle.ID)
+}
+
+func sessionIDs(t *testing.T, emu *testkit.Emulator) []string {
+	t.Helper()
+	r, _ := http.NewRequest("GET", emu.URL+"/__admin/sessions", nil)
+	_, b := testkit.Do(t, emu.Client(t), r)
+	var v struct {
+		Sessions []struct{ ID string } `json:"sessions"`
+	}
+	if err := json.Unmarshal(b, &v); err != nil {
+		t.Fatalf("sessions: %s", b)
+	}
+	var ids []string
+	for _, s := range v.Sessions {
+		ids = append(ids, s.ID)
+	}
+	return ids
 }

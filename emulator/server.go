@@ -47,6 +47,7 @@ type Server struct {
 	specs     map[string]*validate.Spec
 	apis      []*api.API
 	requests  atomic.Uint64 // count of requests served, for request ids
+	lastSweep atomic.Int64  // when idle sessions were last looked for (unix ns, emulator clock)
 	scenarios *scenarios.Engine
 }
 
@@ -189,6 +190,7 @@ func (s *Server) serve(c *echo.Context) (err error) {
 		}
 		return s.problem(req, api.Problem{Kind: api.Invalid, Violations: []validate.Violation{v}, Detail: err.Error()})
 	}
+	s.dropIdleSessions()
 	req.Session = sess
 	req.SessionHeader = where == "header" && r.Header.Get(session.Header) != ""
 	req.BaseURL = s.baseURL(r, sess.ID)
@@ -212,6 +214,27 @@ func (s *Server) serve(c *echo.Context) (err error) {
 		}
 	}
 	return nil
+}
+
+// dropIdleSessions drops the sessions not used for Config.SessionTTL, with their objects,
+// journal entries and scenarios. It looks at most every tenth of the TTL (and every second),
+// on the request path: no goroutine to stop, and an idle emulator holds what it held.
+func (s *Server) dropIdleSessions() {
+	ttl := s.cfg.SessionTTL
+	if ttl <= 0 {
+		return
+	}
+	now := s.cfg.Clock()
+	last := s.lastSweep.Load()
+	if now.UnixNano()-last < int64(max(ttl/10, time.Second)) || !s.lastSweep.CompareAndSwap(last, now.UnixNano()) {
+		return
+	}
+	for _, id := range s.sessions.Idle(now.Add(-ttl)) {
+		s.sessions.Delete(id)
+		s.journal.Remove(journal.Filter{Session: id})
+		s.scenarios.DropSession(id)
+		s.cfg.Logger.Info("session dropped: idle longer than --session-ttl", "session", id, "ttl", ttl)
+	}
 }
 
 // recoverPanic turns a panic into the API's 500 envelope and a logged stack. It runs before

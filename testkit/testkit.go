@@ -75,6 +75,9 @@ func WithBodyPacing(minRate int64, grace time.Duration) Option {
 // above it; default: no bound in-process).
 func WithMaxStorage(n int64) Option { return func(o *options) { o.cfg.MaxStorage = n } }
 
+// WithSessionTTL drops sessions idle for d on the emulator clock (default: never).
+func WithSessionTTL(d time.Duration) Option { return func(o *options) { o.cfg.SessionTTL = d } }
+
 // WithMaxBodySize bounds request bodies that are not uploads (413 above it; default 1 MiB).
 func WithMaxBodySize(n int64) Option { return func(o *options) { o.cfg.MaxBodySize = n } }
 

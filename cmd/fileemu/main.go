@@ -38,7 +38,7 @@ type settings struct {
 	maxObjectSize, maxBodySize, journalBytes, maxStorage                byteSize
 	journalSize                                                         int
 	s3Lenient                                                           bool
-	chunkExpiry, bodyGrace, idleTimeout, shutdownTimeout                time.Duration
+	chunkExpiry, bodyGrace, idleTimeout, shutdownTimeout, sessionTTL    time.Duration
 	minBodyRate                                                         byteSize
 }
 
@@ -104,6 +104,7 @@ func serveFlags(fs *flag.FlagSet, s *settings) {
 	s.minBodyRate = emulator.DefaultMinBodyRate
 	fs.Var(&s.minBodyRate, "min-body-rate", "bytes per second a request body must average after --body-grace, or its connection is cut")
 	fs.DurationVar(&s.bodyGrace, "body-grace", emulator.DefaultBodyGrace, "time a request body gets before --min-body-rate applies")
+	fs.DurationVar(&s.sessionTTL, "session-ttl", 0, "drop a session not used for this long, with what it stored (0: never)")
 	fs.DurationVar(&s.idleTimeout, "idle-timeout", 2*time.Minute, "how long an idle keep-alive connection is kept open")
 	fs.DurationVar(&s.shutdownTimeout, "shutdown-timeout", emulator.ShutdownTimeout, "how long in-flight requests may finish after SIGTERM")
 	fs.StringVar(&s.s3AccessKey, "s3-access-key", "fileemu", "fake S3 access key")

@@ -53,7 +53,8 @@ func serve(ctx context.Context, s settings, logOut io.Writer) error {
 	emu, err := emulator.New(emulator.Config{
 		PublicURL: s.publicURL, MaxObjectSize: int64(s.maxObjectSize), Seed: s.seed, AdminToken: s.adminToken,
 		Tokens: splitList(s.tokens), JournalSize: s.journalSize, JournalBytes: int64(s.journalBytes), MaxBodySize: int64(s.maxBodySize),
-		MinBodyRate: int64(s.minBodyRate), BodyGrace: s.bodyGrace, MaxStorage: int64(s.maxStorage), S3Lenient: s.s3Lenient, Logger: logger, Version: version,
+		MinBodyRate: int64(s.minBodyRate), BodyGrace: s.bodyGrace, MaxStorage: int64(s.maxStorage),
+		SessionTTL: s.sessionTTL, S3Lenient: s.s3Lenient, Logger: logger, Version: version,
 		S3: emulator.S3Credentials(s.s3AccessKey, s.s3SecretKey, s.s3Region), Scenarios: splitList(s.scenarios), ChunkExpiry: s.chunkExpiry,
 	})
 	if err != nil {

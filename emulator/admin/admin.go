@@ -155,8 +155,13 @@ func (s *service) reset(r *api.Request) error {
 		s.d.Scenarios().DropSession(id)
 		reset = append(reset, id)
 	} else {
+		drop := r.QueryParam("drop") == "true"
 		for _, sess := range s.d.Sessions.List() {
-			sess.Reset()
+			if drop {
+				s.d.Sessions.Delete(sess.ID) // the default session is reset, not dropped
+			} else {
+				sess.Reset()
+			}
 			s.d.Scenarios().DropSession(sess.ID)
 			reset = append(reset, sess.ID)
 		}

@@ -9,6 +9,7 @@ import (
 	"sort"
 	"strings"
 	"sync"
+	"sync/atomic"
 	"time"
 
 	"github.com/fileemu/fileemu/emulator/blobstore"
@@ -36,6 +37,8 @@ type Snapshotter interface {
 
 // Session is one namespace of state.
 type Session struct {
+	lastUsed atomic.Int64 // unix nanoseconds on the emulator clock, for the idle TTL
+
 	ID      string
 	Created time.Time
 	// Blobs holds every stored content of the session: S3 objects and uploads of the APIs.
@@ -46,7 +49,9 @@ type Session struct {
 }
 
 func newSession(id string, now time.Time, quota *blobstore.Quota) *Session {
-	return &Session{ID: id, Created: now, Blobs: blobstore.NewIn(quota), models: map[string]any{}}
+	s := &Session{ID: id, Created: now, Blobs: blobstore.NewIn(quota), models: map[string]any{}}
+	s.lastUsed.Store(now.UnixNano())
+	return s
 }
 
 // Model returns the session's model of the named API, creating it with create on first use.
@@ -119,16 +124,32 @@ func (r *Registry) Ensure(id string) (s *Session, created bool, err error) {
 		return nil, false, fmt.Errorf("invalid session id %q: want %s, not only dots", id, validID)
 	}
 	if s, ok := r.Get(id); ok {
+		s.lastUsed.Store(r.now().UnixNano())
 		return s, false, nil
 	}
 	r.mu.Lock()
 	defer r.mu.Unlock()
 	if s, ok := r.sessions[id]; ok {
+		s.lastUsed.Store(r.now().UnixNano())
 		return s, false, nil
 	}
 	s = newSession(id, r.now(), r.quota)
 	r.sessions[id] = s
 	return s, true, nil
+}
+
+// Idle returns the sessions (never the default one) not used since before.
+func (r *Registry) Idle(before time.Time) []string {
+	r.mu.RLock()
+	defer r.mu.RUnlock()
+	var out []string
+	for id, s := range r.sessions {
+		if id != Default && s.lastUsed.Load() < before.UnixNano() {
+			out = append(out, id)
+		}
+	}
+	sort.Strings(out)
+	return out
 }
 
 // Delete drops a session and its state. The default session is reset instead of dropped.
