@@ -2,8 +2,11 @@ package emulator
 
 import (
 	"net/http"
+	"strings"
 
 	"github.com/labstack/echo/v5"
+
+	"github.com/fileemu/fileemu/emulator/session"
 )
 
 // exposedHeaders are readable by browser code on every response: S3's ETag/Location (a browser
@@ -14,8 +17,11 @@ const exposedHeaders = "ETag, Location, Content-Length, Content-Range, X-Request
 const allowedMethods = "GET, HEAD, PUT, POST, PATCH, DELETE, OPTIONS"
 
 // cors applies one permissive policy to every route, before routing, so that preflights never
-// meet validation: any origin (echoed, so credentials work), any request header. It answers
-// preflights itself and reports whether it did.
+// meet validation: any origin (echoed), any request header. Credentials (cookies) are allowed
+// only where a cookie matters, the files.ro share routes (their share_session cookie), and
+// never for the "null" origin of sandboxed pages and files: the admin API and the bearer-token
+// APIs answer any page, but not with the browser's cookies attached. It answers preflights
+// itself and reports whether it did.
 func cors(c *echo.Context) (preflight bool) {
 	r := c.Request()
 	origin := r.Header.Get("Origin")
@@ -24,7 +30,9 @@ func cors(c *echo.Context) (preflight bool) {
 	}
 	h := c.Response().Header()
 	h.Set("Access-Control-Allow-Origin", origin)
-	h.Set("Access-Control-Allow-Credentials", "true")
+	if origin != "null" && cookieRoute(r.URL.Path) {
+		h.Set("Access-Control-Allow-Credentials", "true")
+	}
 	h.Add("Vary", "Origin")
 	if !isPreflight(r) {
 		h.Set("Access-Control-Expose-Headers", exposedHeaders)
@@ -44,4 +52,13 @@ func cors(c *echo.Context) (preflight bool) {
 // isPreflight reports whether r is a CORS preflight request.
 func isPreflight(r *http.Request) bool {
 	return r.Method == http.MethodOptions && r.Header.Get("Origin") != "" && r.Header.Get("Access-Control-Request-Method") != ""
+}
+
+// cookieRoute reports whether path (with or without a session prefix) is a files.ro share
+// route, where the share_session cookie unlocks protected shares.
+func cookieRoute(path string) bool {
+	if _, rest, ok := session.SplitPrefix(path); ok {
+		path = rest
+	}
+	return strings.HasPrefix(path, "/api/v1/shares/") || strings.HasPrefix(path, "/api/sharing/")
 }

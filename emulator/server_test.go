@@ -387,7 +387,10 @@ func TestCORSPreflight(t *testing.T) {
 	t.Parallel()
 	h := start(t, Config{})
 	const origin = "http://app.example.test:3000"
-	for _, path := range []string{"/s3/haufe-files/abc/report.txt", "/_s/cors/s3/bucket/a/b.txt", "/v1/files/signed-url", "/__admin/sessions", "/nothing"} {
+	// Credentials only where a cookie matters: files.ro's share routes (share_session).
+	credentials := map[string]string{"/api/v1/shares/demo-protected/uploads": "true", "/_s/cors/api/sharing/upload/demo": "true"}
+	for _, path := range []string{"/s3/haufe-files/abc/report.txt", "/_s/cors/s3/bucket/a/b.txt", "/v1/files/signed-url", "/__admin/sessions", "/nothing",
+		"/api/v1/shares/demo-protected/uploads", "/_s/cors/api/sharing/upload/demo"} {
 		t.Run(path, func(t *testing.T) {
 			r := h.do(t, "OPTIONS", path, nil,
 				"Origin", origin, "Access-Control-Request-Method", "PUT", "Access-Control-Request-Headers", "content-type,x-custom")
@@ -397,7 +400,7 @@ func TestCORSPreflight(t *testing.T) {
 			want := map[string]string{
 				"Access-Control-Allow-Origin":      origin,
 				"Access-Control-Allow-Headers":     "content-type,x-custom",
-				"Access-Control-Allow-Credentials": "true",
+				"Access-Control-Allow-Credentials": credentials[path],
 			}
 			for k, v := range want {
 				if got := r.header.Get(k); got != v {
@@ -417,6 +420,11 @@ func TestCORSPreflight(t *testing.T) {
 	}
 	if _, ok := h.srv.Sessions().Get("cors"); ok {
 		t.Error("a preflight created a session")
+	}
+	// The "null" origin of sandboxed pages and files never gets credentials.
+	r := h.do(t, "OPTIONS", "/api/v1/shares/demo/uploads", nil, "Origin", "null", "Access-Control-Request-Method", "POST")
+	if r.header.Get("Access-Control-Allow-Credentials") != "" {
+		t.Errorf("null origin got credentials: %v", r.header)
 	}
 }
 
