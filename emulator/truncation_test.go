@@ -85,3 +85,38 @@ func TestTruncatedMultipartBodiesAreRefused(t *testing.T) {
 		})
 	}
 }
+
+// Uploaded HTML and SVG are served from the emulator's origin without running there: a
+// sandbox CSP and no sniffing.
+func TestUploadedActiveContentIsSandboxed(t *testing.T) {
+	emu := testkit.Start(t)
+	client := emu.Client(t)
+	s := emu.Session(t)
+	for _, ext := range []string{"html", "svg"} {
+		var buf bytes.Buffer
+		mw := multipart.NewWriter(&buf)
+		mw.WriteField("name", "page")
+		w, _ := mw.CreateFormFile("file", "page."+ext)
+		w.Write([]byte(`<svg xmlns="http://www.w3.org/2000/svg"><script>alert(document.cookie)</script></svg>`))
+		mw.WriteField("extension", ext)
+		mw.Close()
+		r, _ := http.NewRequest("POST", s.URL("filesro")+"/api/v1/shares/demo/uploads", &buf)
+		r.Header.Set("Content-Type", mw.FormDataContentType())
+		resp, body := testkit.Do(t, client, r)
+		var v struct {
+			Data struct {
+				Attributes struct {
+					FileURL string `json:"file_url"`
+				} `json:"attributes"`
+			} `json:"data"`
+		}
+		if err := json.Unmarshal(body, &v); err != nil || resp.StatusCode != 201 {
+			t.Fatalf("upload page.%s = %d %s", ext, resp.StatusCode, body)
+		}
+		get, _ := http.NewRequest("GET", v.Data.Attributes.FileURL, nil)
+		resp, _ = testkit.Do(t, client, get)
+		if resp.Header.Get("Content-Security-Policy") != "sandbox" || resp.Header.Get("X-Content-Type-Options") != "nosniff" {
+			t.Errorf("page.%s served with %v", ext, resp.Header)
+		}
+	}
+}

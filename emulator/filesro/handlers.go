@@ -481,6 +481,10 @@ func (s *service) getShareFile(r *api.Request) error {
 	}
 	h := r.Response().Header()
 	h.Set("Content-Type", e.MimeType)
+	// Uploads are the visitors' content, served from the emulator's origin: never sniffed into
+	// something active, and HTML or SVG (scripts) run only in a sandbox without that origin.
+	h.Set("X-Content-Type-Options", "nosniff")
+	h.Set("Content-Security-Policy", "sandbox")
 	filename := e.Name
 	if e.Extension != "" && !hasExtension(e.Name, e.Extension) {
 		filename += "." + e.Extension
