@@ -123,20 +123,27 @@ func (s *target) listResult(bucket string, p listParams, l listing) listBucketRe
 	return res
 }
 
-// listObjectsV2 is GET /s3/{bucket}?list-type=2.
-func (s *target) listObjectsV2(r *api.Request) error {
+// listRequest is what both list versions start with: authentication, the common parameters
+// and the bucket's objects.
+func (s *target) listRequest(r *api.Request) (url.Values, listParams, string, listing, *Error) {
 	if _, err := s.authorize(r); err != nil {
-		return s.writeError(r, err)
+		return nil, listParams{}, "", listing{}, err
 	}
 	q := r.Request().URL.Query()
-	p, perr := parseListParams(q)
-	if perr != nil {
-		return s.writeError(r, perr)
+	p, err := parseListParams(q)
+	if err != nil {
+		return nil, listParams{}, "", listing{}, err
 	}
 	bucket := r.Param("bucket")
-	all, lerr := s.bucketObjects(r, bucket)
-	if lerr != nil {
-		return s.writeError(r, lerr)
+	all, err := s.bucketObjects(r, bucket)
+	return q, p, bucket, all, err
+}
+
+// listObjectsV2 is GET /s3/{bucket}?list-type=2.
+func (s *target) listObjectsV2(r *api.Request) error {
+	q, p, bucket, all, err := s.listRequest(r)
+	if err != nil {
+		return s.writeError(r, err)
 	}
 	after, skipUnder := q.Get("start-after"), false
 	if token := q.Get("continuation-token"); token != "" {
@@ -159,18 +166,9 @@ func (s *target) listObjectsV2(r *api.Request) error {
 
 // listObjects is the original GET /s3/{bucket} (marker instead of continuation tokens).
 func (s *target) listObjects(r *api.Request) error {
-	if _, err := s.authorize(r); err != nil {
+	q, p, bucket, all, err := s.listRequest(r)
+	if err != nil {
 		return s.writeError(r, err)
-	}
-	q := r.Request().URL.Query()
-	p, perr := parseListParams(q)
-	if perr != nil {
-		return s.writeError(r, perr)
-	}
-	bucket := r.Param("bucket")
-	all, lerr := s.bucketObjects(r, bucket)
-	if lerr != nil {
-		return s.writeError(r, lerr)
 	}
 	marker := q.Get("marker")
 	// A marker that is a common prefix (as NextMarker hands it out) skips what is under it.
