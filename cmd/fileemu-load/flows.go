@@ -13,6 +13,7 @@ import (
 	"net/http"
 	"strings"
 	"sync"
+	"sync/atomic"
 	"time"
 
 	"github.com/aws/aws-sdk-go-v2/aws"
@@ -30,6 +31,7 @@ const (
 	chunkSize     = 1 << 20 // files.ro: larger uploads go in chunks of this size
 	multipartOver = 8 << 20 // S3 SDK: larger uploads go through feature/s3/manager
 	weavyApp      = "load-files"
+	haufeMaxSize  = 10 << 20 // Haufe's documented max_size
 )
 
 // env is what every flow shares: the server's base URL and one HTTP client.
@@ -37,6 +39,8 @@ type env struct {
 	base   string
 	client *http.Client
 	flaky  bool // the flaky-s3 scenario is on: S3 upload steps are retried
+
+	retries atomic.Int64 // upload steps sent again (the SDK's own retries not counted)
 }
 
 // sess is one emulator session and the per-session clients.
@@ -155,6 +159,7 @@ func (e *env) withRetry(ctx context.Context, step func() (int, []byte, error)) (
 		if !e.flaky || !retryable || attempt == 6 || ctx.Err() != nil {
 			return st, body, err
 		}
+		e.retries.Add(1)
 		select {
 		case <-ctx.Done():
 			return st, body, err

@@ -34,23 +34,26 @@ type flowStats struct {
 
 // report is the run's outcome, as printed and as -json writes it.
 type report struct {
-	mu          sync.Mutex
-	Sessions    int                   `json:"sessions"`
-	Uploads     int                   `json:"uploads"`
-	NotRun      int                   `json:"not_run"`
-	OK          int                   `json:"ok"`
-	Refused     int                   `json:"refused"`
-	Failed      int                   `json:"failed"`
-	Lost        int                   `json:"lost"`
-	Leaked      int                   `json:"leaked"`
-	BytesStored int64                 `json:"bytes_stored"`
-	Seconds     float64               `json:"seconds"`
-	MBps        float64               `json:"mb_per_s"`
-	PeakRSS     int64                 `json:"peak_rss_bytes"`
-	MaxStorage  int64                 `json:"max_storage_bytes,omitempty"`
-	Scenario    string                `json:"scenario,omitempty"`
-	Flows       map[string]*flowStats `json:"flows"`
-	Problems    []string              `json:"problems,omitempty"`
+	mu           sync.Mutex
+	Sessions     int                   `json:"sessions"`
+	Uploads      int                   `json:"uploads"`
+	NotRun       int                   `json:"not_run"`
+	OK           int                   `json:"ok"`
+	Refused      int                   `json:"refused"`
+	Failed       int                   `json:"failed"`
+	Lost         int                   `json:"lost"`
+	Leaked       int                   `json:"leaked"`
+	BytesStored  int64                 `json:"bytes_stored"`
+	Seconds      float64               `json:"seconds"`
+	MBps         float64               `json:"mb_per_s"`
+	PeakRSS      int64                 `json:"peak_rss_bytes"`
+	BaseRSS      int64                 `json:"base_rss_bytes"`
+	Retries      int                   `json:"retries"`
+	ScenarioHits int                   `json:"scenario_hits"`
+	MaxStorage   int64                 `json:"max_storage_bytes,omitempty"`
+	Scenario     string                `json:"scenario,omitempty"`
+	Flows        map[string]*flowStats `json:"flows"`
+	Problems     []string              `json:"problems,omitempty"`
 }
 
 func newReport(cfg config, planned int) *report {
@@ -152,9 +155,13 @@ func (r *report) print(w io.Writer) {
 		if r.MaxStorage > 0 {
 			fmt.Fprintf(w, " = %.2f × --max-storage", float64(r.PeakRSS)/float64(r.MaxStorage))
 		}
-		fmt.Fprintln(w)
+		fmt.Fprintf(w, " (%s right after start)\n", mib(r.BaseRSS))
 	} else {
 		fmt.Fprintln(w, "server peak RSS: n/a (-url: not this program's child)")
+	}
+	if r.Scenario != "" {
+		fmt.Fprintf(w, "scenario %s: %d S3 responses reset or 503 by it (journal), %d upload steps retried by this program (the SDK retries its own)\n",
+			r.Scenario, r.ScenarioHits, r.Retries)
 	}
 	for _, p := range r.Problems {
 		fmt.Fprintln(w, "  "+p)

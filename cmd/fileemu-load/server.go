@@ -28,6 +28,7 @@ type server struct {
 
 	mu      sync.Mutex
 	peakRSS int64 // bytes, highest VmRSS sampled (VmHWM at the end wins when larger)
+	baseRSS int64 // bytes, VmRSS once listening: the emulator's own footprint
 	stop    chan struct{}
 }
 
@@ -118,6 +119,8 @@ func startServer(ctx context.Context, bin string, args []string) (*server, error
 		s.close()
 		return nil, fmt.Errorf("%s did not listen within 30s", bin)
 	}
+	s.readMemory()
+	s.baseRSS = s.peakRSS
 	go s.sample()
 	return s, nil
 }
