@@ -19,6 +19,7 @@ import (
 	"net/http"
 	"os"
 	"path/filepath"
+	"slices"
 	"strconv"
 	"strings"
 	"sync"
@@ -37,6 +38,7 @@ type config struct {
 	maxStorage        int64
 	jsonOut           string
 	scenarioDir       string
+	apis              []string
 }
 
 func main() {
@@ -75,12 +77,20 @@ func parseFlags(args []string, out io.Writer) (config, error) {
 	fs.StringVar(&c.scenario, "scenario", "", "a ready-made scenario (flaky-s3) loaded into and activated in every session; failed S3 uploads are retried")
 	fs.StringVar(&c.scenarioDir, "scenario-dir", "", "where ready-made scenarios are (default: scenarios/ready of this repository)")
 	fs.DurationVar(&c.duration, "duration", 10*time.Minute, "cap on the whole run; uploads not started by then count as not run")
+	apis := strings.Join(flowNames, ",")
+	fs.StringVar(&apis, "apis", apis, "upload paths to use, round-robin")
 	fs.StringVar(&c.jsonOut, "json", "", "also write the report as JSON to this file (- for stdout)")
 	if err := fs.Parse(args); err != nil {
 		return c, err
 	}
 	if fs.NArg() > 0 {
 		return c, fmt.Errorf("unexpected argument %q", fs.Arg(0))
+	}
+	for _, a := range strings.Split(apis, ",") {
+		if !slices.Contains(flowNames, a) {
+			return c, fmt.Errorf("-apis: unknown %q, want some of %s", a, strings.Join(flowNames, ","))
+		}
+		c.apis = append(c.apis, a)
 	}
 	var err error
 	if c.minSize, err = parseSize(minSize); err != nil {
@@ -209,7 +219,7 @@ func run(ctx context.Context, cfg config, out io.Writer) (*report, error) {
 		for j := range cfg.uploads {
 			n := len(plan)
 			u := &upload{
-				n: n, flow: flowNames[n%len(flowNames)], name: fmt.Sprintf("load-%d-%d", i, j),
+				n: n, flow: cfg.apis[n%len(cfg.apis)], name: fmt.Sprintf("load-%d-%d", i, j),
 				c: content{seed: rng.Uint64(), size: cfg.minSize + rng.Int64N(cfg.maxSize-cfg.minSize+1)},
 			}
 			if u.flow == "haufe" {
