@@ -58,6 +58,9 @@ func TestSmallLoad(t *testing.T) {
 	if rep.PeakRSS <= 0 || rep.BaseRSS <= 0 || rep.PeakRSS < rep.BaseRSS {
 		t.Errorf("server RSS: peak %d, base %d", rep.PeakRSS, rep.BaseRSS)
 	}
+	if len(rep.RSSByQuarter) != 4 {
+		t.Errorf("RSS by quarter: %v, want 4 samples", rep.RSSByQuarter)
+	}
 	if !strings.Contains(out.String(), "PASS") {
 		t.Errorf("report without PASS:\n%s", out.String())
 	}

@@ -229,6 +229,9 @@ func run(ctx context.Context, cfg config, out io.Writer) (*report, error) {
 		}
 	}
 	rep := newReport(cfg, len(plan))
+	if srv != nil {
+		rep.rss = srv.current
+	}
 	start := time.Now()
 	jobs := make(chan *upload)
 	var wg sync.WaitGroup

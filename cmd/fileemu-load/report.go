@@ -35,20 +35,22 @@ type flowStats struct {
 // report is the run's outcome, as printed and as -json writes it.
 type report struct {
 	mu           sync.Mutex
-	Sessions     int                   `json:"sessions"`
-	Uploads      int                   `json:"uploads"`
-	NotRun       int                   `json:"not_run"`
-	OK           int                   `json:"ok"`
-	Refused      int                   `json:"refused"`
-	Failed       int                   `json:"failed"`
-	Lost         int                   `json:"lost"`
-	Leaked       int                   `json:"leaked"`
-	BytesStored  int64                 `json:"bytes_stored"`
-	Seconds      float64               `json:"seconds"`
-	MBps         float64               `json:"mb_per_s"`
-	PeakRSS      int64                 `json:"peak_rss_bytes"`
-	BaseRSS      int64                 `json:"base_rss_bytes"`
-	Retries      int                   `json:"retries"`
+	Sessions     int     `json:"sessions"`
+	Uploads      int     `json:"uploads"`
+	NotRun       int     `json:"not_run"`
+	OK           int     `json:"ok"`
+	Refused      int     `json:"refused"`
+	Failed       int     `json:"failed"`
+	Lost         int     `json:"lost"`
+	Leaked       int     `json:"leaked"`
+	BytesStored  int64   `json:"bytes_stored"`
+	Seconds      float64 `json:"seconds"`
+	MBps         float64 `json:"mb_per_s"`
+	PeakRSS      int64   `json:"peak_rss_bytes"`
+	BaseRSS      int64   `json:"base_rss_bytes"`
+	Retries      int     `json:"retries"`
+	RSSByQuarter []int64 `json:"rss_by_quarter,omitempty"` // VmRSS after 25, 50, 75, 100% of the uploads
+	rss          func() int64
 	ScenarioHits int                   `json:"scenario_hits"`
 	MaxStorage   int64                 `json:"max_storage_bytes,omitempty"`
 	Scenario     string                `json:"scenario,omitempty"`
@@ -69,6 +71,9 @@ func (r *report) add(res result) {
 	r.mu.Lock()
 	defer r.mu.Unlock()
 	r.NotRun--
+	if done := r.Uploads - r.NotRun; r.rss != nil && done*4 >= (len(r.RSSByQuarter)+1)*r.Uploads {
+		r.RSSByQuarter = append(r.RSSByQuarter, r.rss())
+	}
 	f := r.Flows[res.flow]
 	switch res.outcome {
 	case "ok":
@@ -156,6 +161,13 @@ func (r *report) print(w io.Writer) {
 			fmt.Fprintf(w, " = %.2f × --max-storage", float64(r.PeakRSS)/float64(r.MaxStorage))
 		}
 		fmt.Fprintf(w, " (%s right after start)\n", mib(r.BaseRSS))
+		if len(r.RSSByQuarter) > 0 {
+			fmt.Fprint(w, "server RSS after 25/50/75/100% of the uploads:")
+			for _, b := range r.RSSByQuarter {
+				fmt.Fprint(w, " "+mib(b))
+			}
+			fmt.Fprintln(w)
+		}
 	} else {
 		fmt.Fprintln(w, "server peak RSS: n/a (-url: not this program's child)")
 	}

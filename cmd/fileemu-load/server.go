@@ -161,6 +161,24 @@ func (s *server) readMemory() {
 	}
 }
 
+// current is the server's resident memory now (VmRSS), or 0 when it is not this program's child.
+func (s *server) current() int64 {
+	if s == nil || s.cmd == nil {
+		return 0
+	}
+	b, err := os.ReadFile(fmt.Sprintf("/proc/%d/status", s.cmd.Process.Pid))
+	if err != nil {
+		return 0
+	}
+	for _, line := range strings.Split(string(b), "\n") {
+		if v, ok := strings.CutPrefix(line, "VmRSS:"); ok {
+			kb, _ := strconv.ParseInt(strings.TrimSuffix(strings.TrimSpace(v), " kB"), 10, 64)
+			return kb << 10
+		}
+	}
+	return 0
+}
+
 // peak is the server's peak resident memory, or 0 when it is not this program's child.
 func (s *server) peak() int64 {
 	if s.cmd == nil {
