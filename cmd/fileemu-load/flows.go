@@ -9,8 +9,10 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"maps"
 	"mime/multipart"
 	"net/http"
+	"slices"
 	"strings"
 	"sync"
 	"sync/atomic"
@@ -268,9 +270,10 @@ func (e *env) desk(ctx context.Context, s *sess, u *upload) (*stored, error) {
 	if err := json.Unmarshal(body, &ref); err != nil {
 		return nil, fmt.Errorf("desk ref.json: %w", err)
 	}
+	// The params in a fixed order (the same bytes run to run), the file last as browsers send it.
 	var fields [][2]string
-	for k, v := range ref.Params {
-		fields = append(fields, [2]string{k, v})
+	for _, k := range slices.Sorted(maps.Keys(ref.Params)) {
+		fields = append(fields, [2]string{k, ref.Params[k]})
 	}
 	st, body, err = e.withRetry(ctx, func() (int, []byte, error) {
 		form, ct, n, err := multipartBody(fields, "file", u.name+".bin", u.c.open(), u.c.size)

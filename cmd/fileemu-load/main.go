@@ -168,7 +168,9 @@ func findScenario(dir, name string) (string, error) {
 
 // run performs the load and prints the report to out.
 func run(ctx context.Context, cfg config, out io.Writer) (*report, error) {
-	ctx, cancel := context.WithTimeout(ctx, cfg.duration)
+	// -duration (counted from the first upload) stops new uploads; those in flight get a grace
+	// to finish, so the cap does not turn them into failures.
+	ctx, cancel := context.WithTimeout(ctx, cfg.duration+5*time.Minute)
 	defer cancel()
 	client := newClient(cfg)
 	var srv *server
@@ -232,6 +234,8 @@ func run(ctx context.Context, cfg config, out io.Writer) (*report, error) {
 	if srv != nil {
 		rep.rss = srv.current
 	}
+	feedCtx, stopFeed := context.WithTimeout(ctx, cfg.duration)
+	defer stopFeed()
 	start := time.Now()
 	jobs := make(chan *upload)
 	var wg sync.WaitGroup
@@ -249,7 +253,7 @@ feed:
 	for _, u := range plan {
 		select {
 		case jobs <- u:
-		case <-ctx.Done():
+		case <-feedCtx.Done():
 			break feed
 		}
 	}

@@ -78,9 +78,10 @@ func startServer(ctx context.Context, bin string, args []string) (*server, error
 	s.cmd = exec.Command(bin, args...)
 	stderr, err := s.cmd.StderrPipe()
 	if err != nil {
+		s.cleanup()
 		return nil, fmt.Errorf("start %s: %w", bin, err)
 	}
-	s.cmd.Stdout = s.cmd.Stderr
+	s.cmd.Stdout = s.cmd.Stderr // the same pipe: the listening line may come on either
 	if err := s.cmd.Start(); err != nil {
 		s.cleanup()
 		return nil, fmt.Errorf("start %s: %w", bin, err)
