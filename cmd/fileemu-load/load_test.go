@@ -107,6 +107,7 @@ func TestMaxStorageRefusals(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
+	t.Log("\n" + out.String())
 	if !rep.Passed() || rep.Refused == 0 || rep.OK == 0 || rep.BytesStored > 2<<20 {
 		t.Fatalf("want some ok, some refused, nothing else:\n%s", out.String())
 	}
@@ -173,5 +174,39 @@ func TestContentReadsAgree(t *testing.T) {
 	other, _ := io.ReadAll(content{seed: 43, size: c.size}.open())
 	if bytes.Equal(other, all) {
 		t.Error("two seeds, the same content")
+	}
+}
+
+// -duration bounds the run: uploads not started by then count as not run, and the run fails.
+func TestDurationCap(t *testing.T) {
+	cfg := small(t, "-sessions", "2", "-uploads", "20", "-max-size", "1KiB", "-duration", "1ns")
+	rep, err := run(t.Context(), cfg, io.Discard)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if rep.NotRun == 0 || rep.Passed() || rep.Failed+rep.Lost != 0 {
+		t.Errorf("not run %d, failed %d, lost %d, passed %v", rep.NotRun, rep.Failed, rep.Lost, rep.Passed())
+	}
+}
+
+// Against a running server (-url): no memory figures, and the run's sessions are dropped after.
+func TestRunningServer(t *testing.T) {
+	srv, err := startServer(t.Context(), bin, nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer srv.close()
+	cfg, err := parseFlags([]string{"-url", srv.base, "-sessions", "2", "-uploads", "5"}, io.Discard)
+	if err != nil {
+		t.Fatal(err)
+	}
+	rep, err := run(t.Context(), cfg, io.Discard)
+	if err != nil || !rep.Passed() || rep.OK != 10 || rep.PeakRSS != 0 {
+		t.Fatalf("report %+v, %v", rep, err)
+	}
+	e := &env{base: srv.base, client: newClient(cfg)}
+	_, body, err := e.call(t.Context(), "GET", srv.base+"/__admin/sessions", nil, nil, 0)
+	if err != nil || strings.Contains(string(body), `"load-`) {
+		t.Errorf("sessions left behind: %s %v", body, err)
 	}
 }

@@ -184,7 +184,10 @@ func run(ctx context.Context, cfg config, out io.Writer) (*report, error) {
 		if srv, err = startServer(ctx, cfg.bin, args); err != nil {
 			return nil, err
 		}
-		defer srv.close()
+		defer func() {
+			client.CloseIdleConnections() // the server's graceful stop need not wait for them
+			srv.close()
+		}()
 		base = srv.base
 	}
 	if err := health(ctx, client, base); err != nil {
