@@ -76,6 +76,7 @@ func TestLeakIsDetected(t *testing.T) {
 	defer srv.close()
 	cfg := small(t)
 	e := &env{base: srv.base, client: newClient(cfg)}
+	defer e.client.CloseIdleConnections() // before srv.close: a stop waits for open connections
 	s := &sess{id: "leak-a"}
 	s.base = srv.base + "/_s/" + s.id
 	s.s3 = e.newS3(s)
@@ -205,6 +206,7 @@ func TestRunningServer(t *testing.T) {
 		t.Fatalf("report %+v, %v", rep, err)
 	}
 	e := &env{base: srv.base, client: newClient(cfg)}
+	defer e.client.CloseIdleConnections()
 	_, body, err := e.call(t.Context(), "GET", srv.base+"/__admin/sessions", nil, nil, 0)
 	if err != nil || strings.Contains(string(body), `"load-`) {
 		t.Errorf("sessions left behind: %s %v", body, err)

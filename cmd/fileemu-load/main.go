@@ -173,6 +173,7 @@ func run(ctx context.Context, cfg config, out io.Writer) (*report, error) {
 	ctx, cancel := context.WithTimeout(ctx, cfg.duration+5*time.Minute)
 	defer cancel()
 	client := newClient(cfg)
+	defer client.CloseIdleConnections()
 	var srv *server
 	base := cfg.url
 	if base == "" {
