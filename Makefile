@@ -6,7 +6,7 @@ LDFLAGS := -s -w -X main.version=$(VERSION)
 IMAGE ?= fileemu:dev
 DOCKER ?= docker
 
-.PHONY: run test build image bench fmt vet
+.PHONY: run test build image bench fmt vet load load-small load-storage
 
 ## run: serve the emulator on $(ADDR) with in-memory state; ARGS adds flags (ARGS="--scenarios scenarios/ready")
 run:
@@ -28,6 +28,19 @@ image:
 ## bench: the benchmarks, with allocations
 bench:
 	$(GO) test -run '^$$' -bench . -benchmem ./...
+
+## load: the full load run (1,000 uploads: 100 sessions x 10, up to 4 MiB, every API and the S3 SDK); LOAD_ARGS adds flags
+load:
+	$(GO) run ./cmd/fileemu-load -sessions 100 -uploads 10 -max-size 4MiB -concurrency 8 -duration 15m $(LOAD_ARGS)
+
+## load-storage: 1,000 uploads against --max-storage 256MiB: refused uploads in each API's own 507 form, RSS flat
+load-storage:
+	$(GO) run ./cmd/fileemu-load -sessions 100 -uploads 10 -max-size 4MiB -concurrency 8 -max-storage 256MiB -duration 15m $(LOAD_ARGS)
+
+## load-small: a quick load (10 sessions x 10, up to 1 MiB) and the flaky-s3 scenario with retries
+load-small:
+	$(GO) run ./cmd/fileemu-load -sessions 10 -uploads 10 -max-size 1MiB $(LOAD_ARGS)
+	$(GO) run ./cmd/fileemu-load -sessions 2 -uploads 50 -max-size 256KiB -scenario flaky-s3 $(LOAD_ARGS)
 
 vet:
 	$(GO) vet ./...
