@@ -6,7 +6,7 @@ LDFLAGS := -s -w -X main.version=$(VERSION)
 IMAGE ?= fileemu:dev
 DOCKER ?= docker
 
-.PHONY: run test build image bench fmt vet
+.PHONY: run test build image bench fuzz fmt vet
 
 ## run: serve the emulator on $(ADDR) with in-memory state; ARGS adds flags (ARGS="--scenarios scenarios/ready")
 run:
@@ -28,6 +28,13 @@ image:
 ## bench: the benchmarks, with allocations
 bench:
 	$(GO) test -run '^$$' -bench . -benchmem ./...
+
+## fuzz: every fuzz target for FUZZTIME each, one after the other, then the list of targets run
+##       (make fuzz FUZZTIME=10m; FUZZ=regexp picks targets by package/name; see scripts/fuzz.sh)
+FUZZTIME ?= 30s
+FUZZ ?= .
+fuzz:
+	FUZZTIME=$(FUZZTIME) FUZZ='$(FUZZ)' GO=$(GO) ./scripts/fuzz.sh
 
 vet:
 	$(GO) vet ./...

@@ -2,12 +2,14 @@ package filesro_test
 
 import (
 	"bytes"
+	"context"
 	"errors"
 	"io"
 	"mime/multipart"
 	"net/http"
 	"slices"
 	"testing"
+	"time"
 
 	"github.com/fileemu/fileemu/emulator/formdata"
 	"github.com/fileemu/fileemu/testkit"
@@ -81,7 +83,10 @@ func FuzzShareUpload(f *testing.F) {
 	}
 	f.Fuzz(func(t *testing.T, body []byte) {
 		before := names(t)
-		req, _ := http.NewRequest("POST", u, bytes.NewReader(body))
+		// A hang is a failure too: the fuzzing engine itself has no per-input timeout.
+		ctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
+		defer cancel()
+		req, _ := http.NewRequestWithContext(ctx, "POST", u, bytes.NewReader(body))
 		req.Header.Set("Content-Type", "multipart/form-data; boundary="+boundary)
 		req.Header.Set("Accept", "application/json")
 		resp, b := testkit.Do(t, emu.Client(t), req)
