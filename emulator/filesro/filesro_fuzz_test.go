@@ -61,6 +61,7 @@ func FuzzAddFilePath(f *testing.F) {
 	f.Add("a/b/c/", uint8(1), "", "../chunk")
 	f.Add("x/y", uint8(2), "n", "")
 	f.Add("x/y", uint8(3), "n", "a/b")
+	f.Add("/2024/Q1/a.txt", uint8(1), "notes one.txt", "abcdefghijklmnop-notes-one.txt.part") // the web client's
 	f.Fuzz(func(t *testing.T, path string, parentChoice uint8, name, chunkName string) {
 		m := NewModel(blobstore.New(), Options{})
 		s := m.shares[SeedToken]

@@ -58,7 +58,8 @@ func complete(body []byte, boundary string) error {
 func FuzzShareUpload(f *testing.F) {
 	emu := testkit.Start(f)
 	s := emu.Session(f)
-	u := s.URL("filesro") + "/api/v1/shares/demo/uploads"
+	// The documented route, and the web client's (VueFileManager) chunked one.
+	routes := []string{s.URL("filesro") + "/api/v1/shares/demo/uploads", s.URL("filesro") + "/api/sharing/upload/chunks/demo"}
 	const boundary = "fuzzfilesro"
 	simple := formWith(f, boundary, text("name", "a"), text("extension", "txt"), text("path", "/A/B/a.txt"), file("file", "a.txt", []byte("hello")))
 	for _, b := range [][]byte{
@@ -71,7 +72,12 @@ func FuzzShareUpload(f *testing.F) {
 		formWith(f, boundary, text("name", "only")),
 		[]byte("--" + boundary + "--\r\n"),
 	} {
-		f.Add(b)
+		f.Add(b, false)
+	}
+	// As the web client sends its chunks (name with a space, chunk named after a random prefix).
+	for _, last := range []string{"0", "1"} {
+		f.Add(formWith(f, boundary, text("name", "notes one.txt"), file("chunk", "abcdefghijklmnop-notes-one.txt.part", []byte("hello ")),
+			text("extension", "txt"), text("is_last_chunk", last)), true)
 	}
 	names := func(t *testing.T) []string {
 		var out []string
@@ -81,7 +87,11 @@ func FuzzShareUpload(f *testing.F) {
 		slices.Sort(out)
 		return out
 	}
-	f.Fuzz(func(t *testing.T, body []byte) {
+	f.Fuzz(func(t *testing.T, body []byte, vfm bool) {
+		u := routes[0]
+		if vfm {
+			u = routes[1]
+		}
 		before := names(t)
 		// A hang is a failure too: the fuzzing engine itself has no per-input timeout.
 		ctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
