@@ -6,7 +6,7 @@ LDFLAGS := -s -w -X main.version=$(VERSION)
 IMAGE ?= fileemu:dev
 DOCKER ?= docker
 
-.PHONY: run test build image bench fmt vet load load-small load-storage
+.PHONY: run test build image bench fuzz fmt vet load load-small load-storage
 
 ## run: serve the emulator on $(ADDR) with in-memory state; ARGS adds flags (ARGS="--scenarios scenarios/ready")
 run:
@@ -41,6 +41,13 @@ load-storage:
 load-small:
 	$(GO) run ./cmd/fileemu-load -sessions 10 -uploads 10 -max-size 1MiB $(LOAD_ARGS)
 	$(GO) run ./cmd/fileemu-load -sessions 2 -uploads 50 -max-size 256KiB -scenario flaky-s3 $(LOAD_ARGS)
+
+## fuzz: every fuzz target for FUZZTIME each, one after the other, then the list of targets run
+##       (make fuzz FUZZTIME=10m; FUZZ=regexp picks targets by package/name; see scripts/fuzz.sh)
+FUZZTIME ?= 30s
+FUZZ ?= .
+fuzz:
+	FUZZTIME=$(FUZZTIME) FUZZ='$(FUZZ)' GO=$(GO) ./scripts/fuzz.sh
 
 vet:
 	$(GO) vet ./...

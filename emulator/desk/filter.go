@@ -4,7 +4,9 @@ import (
 	"bytes"
 	"cmp"
 	"encoding/json"
+	"errors"
 	"fmt"
+	"io"
 	"maps"
 	"slices"
 	"strings"
@@ -91,7 +93,8 @@ func ParseFilter(raw string) (Filter, error) {
 	if err := dec.Decode(&v); err != nil {
 		return nil, errFilter("is not JSON: %v", err)
 	}
-	if dec.More() {
+	// Not dec.More: it answers false before a stray "]" or "}", which must be refused too.
+	if _, err := dec.Token(); !errors.Is(err, io.EOF) {
 		return nil, errFilter("holds more than one JSON value")
 	}
 	obj, ok := v.(map[string]any)

@@ -108,8 +108,9 @@ func (c *chunkedReader) Read(p []byte) (int, error) {
 	if c.checksum != nil {
 		c.checksum.Write(p[:n])
 	}
-	if c.decoded > c.decodedLength {
-		return n, &bodyError{ErrIncompleteBody()}
+	if over := c.decoded - c.decodedLength; over > 0 {
+		// Hand on only the declared bytes: the excess never reaches the caller's writer.
+		return max(0, n-int(over)), &bodyError{ErrIncompleteBody()}
 	}
 	if err == io.EOF {
 		return n, io.ErrUnexpectedEOF // the framing promised more

@@ -4,6 +4,9 @@ import (
 	"bytes"
 	"context"
 	"encoding/base64"
+	"errors"
+	"io"
+	"mime"
 	"mime/multipart"
 	"net/http"
 	"net/http/httptest"
@@ -11,6 +14,7 @@ import (
 	"time"
 
 	"github.com/fileemu/fileemu/emulator"
+	"github.com/fileemu/fileemu/emulator/formdata"
 	"github.com/fileemu/fileemu/emulator/s3"
 	"github.com/fileemu/fileemu/emulator/session"
 )
@@ -55,7 +59,7 @@ func FuzzParsePolicy(f *testing.F) {
 
 // FuzzPostForm sends arbitrary bodies (seeded with valid, signed forms) to the POST
 // handler through the whole server. It must never answer 5xx nor panic, every answer must
-// match the spec, and a refused upload must not change the store.
+// match the spec, a refused upload must not change the store, and an accepted one was a complete form.
 func FuzzPostForm(f *testing.F) {
 	srv, err := emulator.New(emulator.Config{MaxObjectSize: 1 << 20})
 	if err != nil {
@@ -119,6 +123,26 @@ func FuzzPostForm(f *testing.F) {
 		}
 		if rec.Code >= 400 && (sess.Blobs.Len() != objects || sess.Blobs.Bytes() != stored) {
 			t.Fatalf("refused with %d but the store changed: %s", rec.Code, rec.Body.Bytes())
+		}
+		if rec.Code < 300 {
+			// An accepted form was complete: its body reads to the final delimiter.
+			_, params, err := mime.ParseMediaType(contentType)
+			if err != nil {
+				t.Fatalf("%d for Content-Type %q: %v", rec.Code, contentType, err)
+			}
+			r := formdata.NewReader(bytes.NewReader(body), params["boundary"])
+			for {
+				p, err := r.NextPart()
+				if errors.Is(err, io.EOF) {
+					break
+				}
+				if err == nil {
+					_, err = io.Copy(io.Discard, p)
+				}
+				if err != nil {
+					t.Fatalf("%d for an incomplete form (%v): %q", rec.Code, err, body)
+				}
+			}
 		}
 		if sess.Blobs.Len() > 1000 {
 			sess.Blobs.Reset() // keep long fuzzing runs small
