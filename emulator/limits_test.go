@@ -18,21 +18,6 @@ import (
 	"github.com/fileemu/fileemu/testkit"
 )
 
-// zeros is an endless JSON-ish body: the bound must hold without the client's help.
-type zeros struct{ n int64 }
-
-func (z *zeros) Read(p []byte) (int, error) {
-	if z.n <= 0 {
-		return 0, io.EOF
-	}
-	n := min(int64(len(p)), z.n)
-	for i := range p[:n] {
-		p[i] = ' '
-	}
-	z.n -= n
-	return int(n), nil
-}
-
 // A body that is not an upload is bounded before it is read whole: 413 in each API's envelope,
 // with or without a Content-Length, and the journal records it.
 func TestNonUploadBodiesAreBounded(t *testing.T) {
@@ -53,7 +38,7 @@ func TestNonUploadBodiesAreBounded(t *testing.T) {
 	for _, c := range cases {
 		for _, known := range []bool{true, false} {
 			size := int64(1 << 20)
-			var body io.Reader = &zeros{n: size}
+			var body io.Reader = &patternReader{left: size}
 			req, _ := http.NewRequest(c.method, c.url, body)
 			if known {
 				req.ContentLength = size

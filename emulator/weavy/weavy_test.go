@@ -10,7 +10,6 @@ import (
 	"io"
 	"mime/multipart"
 	"net/http"
-	"net/textproto"
 	"reflect"
 	"slices"
 	"sort"
@@ -177,26 +176,8 @@ type part struct {
 
 func multipartBody(t *testing.T, parts ...part) (string, []byte) {
 	t.Helper()
-	var buf bytes.Buffer
-	mw := multipart.NewWriter(&buf)
-	for _, p := range parts {
-		h := textproto.MIMEHeader{}
-		cd := fmt.Sprintf(`form-data; name=%q`, p.name)
-		if p.filename != "" {
-			cd += fmt.Sprintf(`; filename=%q`, p.filename)
-		}
-		h.Set("Content-Disposition", cd)
-		if p.contentType != "" {
-			h.Set("Content-Type", p.contentType)
-		}
-		w, err := mw.CreatePart(h)
-		if err != nil {
-			t.Fatal(err)
-		}
-		w.Write(p.content)
-	}
-	mw.Close()
-	return mw.FormDataContentType(), buf.Bytes()
+	const boundary = "fileemu-test-boundary"
+	return "multipart/form-data; boundary=" + boundary, formOf(t, boundary, parts...)
 }
 
 // upload posts parts to /api/blobs.
