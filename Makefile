@@ -33,9 +33,9 @@ bench:
 load:
 	$(GO) run ./cmd/fileemu-load -sessions 100 -uploads 10 -max-size 4MiB -concurrency 8 -duration 15m $(LOAD_ARGS)
 
-## load-storage: 1,000 uploads against --max-storage 256MiB: refused uploads in each API's own 507 form, RSS flat
+## load-storage: 3,000 uploads against --max-storage 256MiB: refused uploads in each API's own 507 form, RSS flat once full
 load-storage:
-	$(GO) run ./cmd/fileemu-load -sessions 100 -uploads 10 -max-size 4MiB -concurrency 8 -max-storage 256MiB -duration 15m $(LOAD_ARGS)
+	$(GO) run ./cmd/fileemu-load -sessions 300 -uploads 10 -max-size 4MiB -concurrency 8 -max-storage 256MiB -duration 15m $(LOAD_ARGS)
 
 ## load-small: a quick load (10 sessions x 10, up to 1 MiB) and the flaky-s3 scenario with retries
 load-small:

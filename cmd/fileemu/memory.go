@@ -1,7 +1,9 @@
 package main
 
 import (
+	"log/slog"
 	"os"
+	"runtime/debug"
 	"strconv"
 	"strings"
 )
@@ -27,4 +29,23 @@ func defaultHalfMemory() int64 {
 		}
 	}
 	return 4 << 30
+}
+
+// setMemoryLimit gives the Go runtime a soft memory limit sized to what fileemu may hold (unless
+// GOMEMLIMIT sets one): --max-storage, an eighth more for what is in flight beside it, the
+// journal and 64 MiB for the rest. Without it the collector lets the heap reach twice what is
+// live, so with the store full, uploads it refuses (read up to the bound, then garbage) took RSS
+// towards twice --max-storage; with it the collector works harder only near the bound and RSS
+// stays flat.
+func setMemoryLimit(logger *slog.Logger, maxStorage, journalBytes int64) {
+	if v := os.Getenv("GOMEMLIMIT"); v != "" {
+		logger.Debug("memory limit from GOMEMLIMIT", "GOMEMLIMIT", v)
+		return
+	}
+	limit := maxStorage + maxStorage/8 + journalBytes + 64<<20
+	if maxStorage <= 0 || limit < 0 { // no bound on storage, or an overflow: no limit either
+		return
+	}
+	debug.SetMemoryLimit(limit)
+	logger.Debug("memory limit", "bytes", limit, "max_storage", maxStorage)
 }

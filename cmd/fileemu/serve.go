@@ -50,6 +50,7 @@ func serve(ctx context.Context, s settings, logOut io.Writer) error {
 	if err != nil {
 		return err
 	}
+	setMemoryLimit(logger, int64(s.maxStorage), int64(s.journalBytes))
 	emu, err := emulator.New(emulator.Config{
 		PublicURL: s.publicURL, MaxObjectSize: int64(s.maxObjectSize), Seed: s.seed, AdminToken: s.adminToken,
 		Tokens: splitList(s.tokens), JournalSize: s.journalSize, JournalBytes: int64(s.journalBytes), MaxBodySize: int64(s.maxBodySize),

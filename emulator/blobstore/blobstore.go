@@ -297,14 +297,51 @@ func (s *Store) Concat(ctx context.Context, name string, from *Store, parts []st
 	if err := s.quota.reserve(size); err != nil {
 		return Object{}, fmt.Errorf("concat %q: %w", name, err)
 	}
-	obj, err := s.concat(ctx, name, entries, size, opts)
+	obj, err := s.concat(ctx, name, entries, size, opts, true)
 	if err != nil {
 		s.quota.release(size)
 	}
 	return obj, err
 }
 
-func (s *Store) concat(ctx context.Context, name string, entries []*entry, size int64, opts PutOptions) (Object, error) {
+// Join replaces the objects parts of s by one object under name holding their contents in order
+// (a chunked upload's last step). The parts leave the store first and their bytes stay counted
+// once, for the joined object; their chunks are shared where they line up, as in Concat, so
+// joining parts of a multiple of 256 KiB allocates nothing. Like Put it stores nothing on error
+// (a missing part, opts.MaxSize exceeded, ctx cancelled); the parts are gone either way, except
+// when one is missing, which changes nothing.
+func (s *Store) Join(ctx context.Context, name string, parts []string, opts PutOptions) (Object, error) {
+	entries := make([]*entry, len(parts))
+	var size int64
+	s.mu.Lock()
+	seen := make(map[string]bool, len(parts))
+	for i, p := range parts {
+		e, ok := s.objects[p]
+		if !ok || seen[p] {
+			s.mu.Unlock()
+			return Object{}, fmt.Errorf("join %q: part %q: %w", name, p, ErrNotFound)
+		}
+		seen[p], entries[i] = true, e
+		size += e.obj.Size
+	}
+	for _, p := range parts {
+		delete(s.objects, p)
+	}
+	s.bytes -= size // the quota keeps the parts' reservation for the joined object
+	s.mu.Unlock()
+	if opts.MaxSize > 0 && size > opts.MaxSize {
+		s.quota.release(size)
+		return Object{}, fmt.Errorf("join %q: %w", name, &TooLargeError{Max: opts.MaxSize, Read: size})
+	}
+	obj, err := s.concat(ctx, name, entries, size, opts, false)
+	if err != nil {
+		s.quota.release(size)
+	}
+	return obj, err
+}
+
+// concat stores the entries' contents under name; composite sets S3's multipart ETag.
+func (s *Store) concat(ctx context.Context, name string, entries []*entry, size int64, opts PutOptions, composite bool) (Object, error) {
 	md5h, shah, partSums := md5.New(), sha256.New(), md5.New()
 	var (
 		chunks [][]byte
@@ -347,18 +384,20 @@ func (s *Store) concat(ctx context.Context, name string, entries []*entry, size 
 	}
 	e := &entry{
 		obj: Object{
-			Name:          name,
-			Size:          size,
-			MD5:           hex.EncodeToString(md5h.Sum(nil)),
-			SHA256:        hex.EncodeToString(shah.Sum(nil)),
-			ContentType:   opts.ContentType,
-			Metadata:      maps.Clone(opts.Metadata),
-			Headers:       maps.Clone(opts.Headers),
-			Created:       created,
-			Infected:      opts.Infected,
-			CompositeETag: fmt.Sprintf("%x-%d", partSums.Sum(nil), len(entries)),
+			Name:        name,
+			Size:        size,
+			MD5:         hex.EncodeToString(md5h.Sum(nil)),
+			SHA256:      hex.EncodeToString(shah.Sum(nil)),
+			ContentType: opts.ContentType,
+			Metadata:    maps.Clone(opts.Metadata),
+			Headers:     maps.Clone(opts.Headers),
+			Created:     created,
+			Infected:    opts.Infected,
 		},
 		chunks: chunks,
+	}
+	if composite {
+		e.obj.CompositeETag = fmt.Sprintf("%x-%d", partSums.Sum(nil), len(entries))
 	}
 	if err := s.store(e, opts.Precondition); err != nil {
 		return Object{}, fmt.Errorf("concat %q: %w", name, err)

@@ -774,3 +774,72 @@ func TestPutPrecondition(t *testing.T) {
 		t.Errorf("%d conditional writers won, want 1", won)
 	}
 }
+
+func TestJoin(t *testing.T) {
+	ctx := context.Background()
+	for name, sizes := range map[string][]int{
+		"aligned":   {chunkSize, 4 * chunkSize, 17},
+		"unaligned": {chunkSize - 1, 3, 2*chunkSize + 1},
+	} {
+		t.Run(name, func(t *testing.T) {
+			q := NewQuota(0)
+			s := NewIn(q)
+			var want []byte
+			var parts []string
+			for i, n := range sizes {
+				b := bytes.Repeat([]byte{byte('a' + i)}, n)
+				want = append(want, b...)
+				parts = append(parts, fmt.Sprintf("chunk%d", i))
+				if _, err := s.Put(ctx, parts[i], bytes.NewReader(b), PutOptions{SizeHint: int64(n)}); err != nil {
+					t.Fatal(err)
+				}
+			}
+			first, _ := s.get(parts[0])
+			obj, err := s.Join(ctx, "whole", parts, PutOptions{ContentType: "x/y"})
+			if err != nil {
+				t.Fatal(err)
+			}
+			sum := md5.Sum(want)
+			if obj.Size != int64(len(want)) || obj.ETag() != `"`+hex.EncodeToString(sum[:])+`"` || obj.ContentType != "x/y" {
+				t.Errorf("Join = %+v, want %d bytes with a plain MD5 ETag", obj, len(want))
+			}
+			if _, r, err := s.Open("whole"); err != nil || !bytes.Equal(readAll(t, r), want) {
+				t.Errorf("joined content differs (err %v)", err)
+			}
+			if s.Len() != 1 || s.Bytes() != int64(len(want)) || q.Used() != int64(len(want)) {
+				t.Errorf("after Join: %d objects, %d bytes, quota %d; want 1, %d, %d", s.Len(), s.Bytes(), q.Used(), len(want), len(want))
+			}
+			whole, _ := s.get("whole")
+			if shared := &whole.chunks[0][0] == &first.chunks[0][0]; shared != (name == "aligned") {
+				t.Errorf("first chunk shared = %v", shared)
+			}
+		})
+	}
+}
+
+func TestJoinStoresNothingOnError(t *testing.T) {
+	ctx := context.Background()
+	q := NewQuota(0)
+	s := NewIn(q)
+	for _, p := range []string{"p1", "p2"} {
+		if _, err := s.Put(ctx, p, strings.NewReader("0123456789"), PutOptions{}); err != nil {
+			t.Fatal(err)
+		}
+	}
+	for _, parts := range [][]string{{"p1", "missing"}, {"p1", "p1"}} {
+		if _, err := s.Join(ctx, "whole", parts, PutOptions{}); !errors.Is(err, ErrNotFound) {
+			t.Errorf("Join(%q) = %v, want ErrNotFound", parts, err)
+		}
+	}
+	if s.Len() != 2 || q.Used() != 20 {
+		t.Fatalf("a refused Join changed the store: %d objects, quota %d", s.Len(), q.Used())
+	}
+	cancelled, cancel := context.WithCancel(ctx)
+	cancel()
+	if _, err := s.Join(cancelled, "whole", []string{"p1", "p2"}, PutOptions{}); !errors.Is(err, context.Canceled) {
+		t.Errorf("cancelled Join = %v", err)
+	}
+	if s.Len() != 0 || s.Bytes() != 0 || q.Used() != 0 {
+		t.Errorf("after a failed Join: %d objects, %d bytes, quota %d; want all 0", s.Len(), s.Bytes(), q.Used())
+	}
+}

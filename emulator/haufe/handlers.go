@@ -146,7 +146,7 @@ func (s *service) getFileContent(r *api.Request) error {
 	if err != nil {
 		return respond(r, 0, nil, err)
 	}
-	return r.Blob(http.StatusOK, "text/plain; charset=utf-8", []byte(text))
+	return r.Stream(http.StatusOK, "text/plain; charset=utf-8", text)
 }
 
 type fileItem struct {

@@ -250,45 +250,43 @@ func (m *Model) finish(f *File, now time.Time, fail bool) error {
 	return nil
 }
 
-// Text returns the extracted text of a processed file.
-func (m *Model) Text(userID, id string) (string, error) {
+// Text returns the extracted text of a processed file, to read after the call: a text file's
+// stored object is streamed (its reader is a snapshot, so the lock need not be held while a
+// client reads), never held whole in memory.
+func (m *Model) Text(userID, id string) (io.Reader, error) {
 	m.mu.Lock()
 	defer m.mu.Unlock()
 	f, e := m.lookup(userID, id)
 	if e != nil {
-		return "", e
+		return nil, e
 	}
 	if !m.sync(f) {
-		return "", errNoDocument()
+		return nil, errNoDocument()
 	}
 	if f.Status != StatusProcessed {
-		return "", errConflict()
+		return nil, errConflict()
 	}
 	return m.extract(f)
 }
 
 // extract returns the content of text files and a deterministic fake text for the others.
-func (m *Model) extract(f *File) (string, error) {
+func (m *Model) extract(f *File) (io.Reader, error) {
 	if f.Size == 0 {
-		return "", nil
+		return strings.NewReader(""), nil
 	}
 	if isText(f.Name, f.ContentType) {
 		_, rd, err := m.blobs.Open(f.Object)
 		if err != nil {
-			return "", fmt.Errorf("extract %s: %w", f.ID, err)
+			return nil, fmt.Errorf("extract %s: %w", f.ID, err)
 		}
-		var b strings.Builder
-		if _, err := io.Copy(&b, io.LimitReader(rd, textLimit)); err != nil {
-			return "", fmt.Errorf("extract %s: %w", f.ID, err)
-		}
-		return b.String(), nil
+		return io.LimitReader(rd, textLimit), nil
 	}
 	var seed uint64
 	for i := 0; i < 16 && i < len(f.uploadSum); i++ {
 		seed = seed<<4 | uint64(hexVal(f.uploadSum[i]))
 	}
 	faker := gofakeit.New(seed ^ uint64(m.seed))
-	return faker.Paragraph(), nil
+	return strings.NewReader(faker.Paragraph()), nil
 }
 
 func hexVal(c byte) byte {

@@ -4,8 +4,10 @@ import (
 	"crypto/sha256"
 	"encoding/json"
 	"fmt"
+	"io"
 	"strings"
 	"time"
+	"unicode/utf8"
 
 	"github.com/brianvoe/gofakeit/v7"
 )
@@ -378,12 +380,9 @@ func (m *Model) Run(tenant, threadID string) (Answer, error) {
 		Sources: []Source{},
 	}
 	if f, ok := m.files[t.Attachment]; ok && m.sync(f) && f.Status == StatusProcessed {
-		text, err := m.extract(f)
+		text, err := m.excerpt(f)
 		if err != nil {
 			return Answer{}, err
-		}
-		if r := []rune(text); len(r) > sourceExcerpt {
-			text = string(r[:sourceExcerpt])
 		}
 		a.Sources = append(a.Sources, Source{Content: text, MetaData: SourceMeta{DocumentTitle: f.Name}})
 	}
@@ -401,4 +400,21 @@ func intent(question string) string {
 		words = words[:6]
 	}
 	return strings.TrimRight(strings.Join(words, " "), "?!.,;:")
+}
+
+// excerpt returns the first sourceExcerpt characters of f's text, reading no more of it than
+// they can take (utf8.UTFMax bytes each).
+func (m *Model) excerpt(f *File) (string, error) {
+	rd, err := m.extract(f)
+	if err != nil {
+		return "", err
+	}
+	b, err := io.ReadAll(io.LimitReader(rd, sourceExcerpt*utf8.UTFMax))
+	if err != nil {
+		return "", fmt.Errorf("excerpt %s: %w", f.ID, err)
+	}
+	if r := []rune(string(b)); len(r) > sourceExcerpt {
+		return string(r[:sourceExcerpt]), nil
+	}
+	return string(b), nil
 }

@@ -164,15 +164,14 @@ func (j *Journal) Add(e Entry) uint64 {
 	for j.n > 0 && (j.n == j.capacity || j.bytes+size > j.maxBytes) {
 		j.evictOldest()
 	}
-	if j.n == len(j.buf) { // the ring is full but below capacity: grow it, oldest first
-		grown := make([]Entry, j.n, min(max(2*j.n, 16), j.capacity))
+	if j.n == len(j.buf) { // the ring is full but below capacity: double it, oldest first
+		grown := make([]Entry, min(max(2*j.n, 16), j.capacity))
 		for i := range j.n {
 			grown[i] = *j.at(i)
 		}
-		j.buf, j.head = append(grown, e), 0
-	} else {
-		*j.at(j.n) = e
+		j.buf, j.head = grown, 0
 	}
+	*j.at(j.n) = e
 	j.n++
 	j.bytes += size
 	return e.Seq

@@ -419,3 +419,18 @@ func TestJournalByteBound(t *testing.T) {
 		t.Errorf("after clear: %d bytes, %d entries", j.Bytes(), j.Count(Filter{}))
 	}
 }
+
+// The ring doubles as it fills: adding an entry allocates nothing once there is room. (It once
+// regrew on every Add, copying the whole journal each time: gigabytes of garbage under load.)
+func TestAddDoesNotRegrowTheRing(t *testing.T) {
+	j := New(10_000, 64<<20)
+	for range 1000 {
+		j.Add(Entry{Path: "/a"})
+	}
+	if allocs := testing.AllocsPerRun(100, func() { j.Add(Entry{Path: "/a"}) }); allocs > 0.05 {
+		t.Errorf("Add allocates %.2f times per entry with room in the ring, want ~0", allocs)
+	}
+	if n := j.Count(Filter{}); n != 1101 {
+		t.Errorf("Count = %d, want 1101", n)
+	}
+}
