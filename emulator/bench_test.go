@@ -13,7 +13,7 @@ import (
 	"time"
 
 	"github.com/fileemu/fileemu/emulator"
-	"github.com/fileemu/fileemu/emulator/s3"
+	"github.com/fileemu/fileemu/internal/s3"
 )
 
 // patternReader yields n bytes of a repeating pattern without allocating: the benchmark then

@@ -4,8 +4,8 @@ import (
 	"log/slog"
 	"time"
 
-	"github.com/fileemu/fileemu/emulator/journal"
-	"github.com/fileemu/fileemu/emulator/s3"
+	"github.com/fileemu/fileemu/internal/journal"
+	"github.com/fileemu/fileemu/internal/s3"
 )
 
 // Config configures an emulator. The zero value is usable: every field has a default.
@@ -112,7 +112,7 @@ func (c Config) withDefaults() Config {
 	return c
 }
 
-// S3Credentials builds the fake S3 credentials (a helper so callers need not import emulator/s3).
+// S3Credentials builds the fake S3 credentials (a helper so callers need not import internal/s3).
 func S3Credentials(accessKey, secretKey, region string) s3.Credentials {
 	return s3.Credentials{AccessKey: accessKey, SecretKey: secretKey, Region: region}
 }

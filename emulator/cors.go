@@ -6,7 +6,7 @@ import (
 
 	"github.com/labstack/echo/v5"
 
-	"github.com/fileemu/fileemu/emulator/session"
+	"github.com/fileemu/fileemu/internal/session"
 )
 
 // exposedHeaders are readable by browser code on every response: S3's ETag/Location (a browser

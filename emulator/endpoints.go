@@ -3,8 +3,8 @@ package emulator
 import (
 	"strings"
 
-	"github.com/fileemu/fileemu/emulator/filesro"
-	"github.com/fileemu/fileemu/emulator/session"
+	"github.com/fileemu/fileemu/internal/filesro"
+	"github.com/fileemu/fileemu/internal/session"
 )
 
 // Endpoint is where one API is served: its name and the path its routes start with.

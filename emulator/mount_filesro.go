@@ -1,9 +1,9 @@
 package emulator
 
 import (
-	"github.com/fileemu/fileemu/emulator/api"
-	"github.com/fileemu/fileemu/emulator/filesro"
-	"github.com/fileemu/fileemu/emulator/validate"
+	"github.com/fileemu/fileemu/internal/api"
+	"github.com/fileemu/fileemu/internal/filesro"
+	"github.com/fileemu/fileemu/internal/validate"
 )
 
 // mountFilesro returns the files.ro share API.

@@ -1,9 +1,9 @@
 package emulator
 
 import (
-	"github.com/fileemu/fileemu/emulator/api"
-	"github.com/fileemu/fileemu/emulator/validate"
-	"github.com/fileemu/fileemu/emulator/weavy"
+	"github.com/fileemu/fileemu/internal/api"
+	"github.com/fileemu/fileemu/internal/validate"
+	"github.com/fileemu/fileemu/internal/weavy"
 )
 
 // mountWeavy returns the Weavy API. It owns /api/ (unknown routes answer its problem details),

@@ -15,11 +15,11 @@ import (
 	"github.com/fsnotify/fsnotify"
 	"github.com/getkin/kin-openapi/openapi3"
 
-	"github.com/fileemu/fileemu/emulator/api"
-	"github.com/fileemu/fileemu/emulator/desk"
-	"github.com/fileemu/fileemu/emulator/haufe"
-	"github.com/fileemu/fileemu/emulator/session"
-	"github.com/fileemu/fileemu/emulator/validate"
+	"github.com/fileemu/fileemu/internal/api"
+	"github.com/fileemu/fileemu/internal/desk"
+	"github.com/fileemu/fileemu/internal/haufe"
+	"github.com/fileemu/fileemu/internal/session"
+	"github.com/fileemu/fileemu/internal/validate"
 	"github.com/fileemu/fileemu/scenarios"
 )
 

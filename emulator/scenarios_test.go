@@ -12,7 +12,7 @@ import (
 	"testing"
 	"time"
 
-	"github.com/fileemu/fileemu/emulator/s3"
+	"github.com/fileemu/fileemu/internal/s3"
 	"github.com/fileemu/fileemu/testkit"
 )
 

@@ -19,11 +19,11 @@ import (
 	"sync"
 	"testing"
 
-	"github.com/fileemu/fileemu/emulator/api"
-	"github.com/fileemu/fileemu/emulator/haufe"
-	"github.com/fileemu/fileemu/emulator/journal"
-	"github.com/fileemu/fileemu/emulator/session"
-	"github.com/fileemu/fileemu/emulator/validate"
+	"github.com/fileemu/fileemu/internal/api"
+	"github.com/fileemu/fileemu/internal/haufe"
+	"github.com/fileemu/fileemu/internal/journal"
+	"github.com/fileemu/fileemu/internal/session"
+	"github.com/fileemu/fileemu/internal/validate"
 )
 
 const user = "497f6eca-6276-4993-bfeb-53cbbbba6f08"

@@ -17,8 +17,8 @@ import (
 	"time"
 
 	"github.com/fileemu/fileemu/emulator"
-	"github.com/fileemu/fileemu/emulator/antivirus"
-	"github.com/fileemu/fileemu/emulator/s3"
+	"github.com/fileemu/fileemu/internal/antivirus"
+	"github.com/fileemu/fileemu/internal/s3"
 	"github.com/fileemu/fileemu/scenarios"
 	"github.com/fileemu/fileemu/testkit"
 )

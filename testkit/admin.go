@@ -11,7 +11,7 @@ import (
 	"strconv"
 	"strings"
 
-	"github.com/fileemu/fileemu/emulator/journal"
+	"github.com/fileemu/fileemu/internal/journal"
 )
 
 // Request is one journal entry: a request the emulator served.

@@ -1,0 +1,310 @@
+// Package admin serves the control plane under /__admin: health, sessions, reset, the request
+// journal, state dumps and the embedded specs.
+package admin
+
+import (
+	"context"
+	"crypto/subtle"
+	"encoding/json"
+	"errors"
+	"io"
+	"net/http"
+	"net/url"
+	"sort"
+	"strings"
+	"time"
+
+	"github.com/getkin/kin-openapi/openapi3"
+
+	"github.com/fileemu/fileemu/internal/api"
+	"github.com/fileemu/fileemu/internal/journal"
+	"github.com/fileemu/fileemu/internal/session"
+	"github.com/fileemu/fileemu/internal/validate"
+	"github.com/fileemu/fileemu/scenarios"
+)
+
+// Prefix is where the admin API is mounted.
+const Prefix = "/__admin/"
+
+// Deps is what the admin API controls.
+type Deps struct {
+	Sessions *session.Registry
+	Journal  *journal.Journal
+	Specs    map[string]*validate.Spec
+	Version  string
+	Started  time.Time
+	Clock    func() time.Time
+	// Token, when set, is required as a Bearer token.
+	Token string
+	// APIs lists the mounted emulated APIs.
+	APIs func() []string
+	// Scenarios is the scenario engine (a func: the server builds it after the APIs).
+	Scenarios func() *scenarios.Engine
+}
+
+type service struct{ d Deps }
+
+// New returns the admin API as a mountable API.
+func New(spec *validate.Spec, d Deps) *api.API {
+	s := &service{d: d}
+	return &api.API{
+		Name:        "admin",
+		Prefixes:    []string{Prefix},
+		Spec:        spec,
+		Sessionless: true,
+		FormAsJSON:  true,
+		Auth:        s.auth,
+		Handlers: map[string]api.Handler{
+			"getHealth":     s.health,
+			"reset":         s.reset,
+			"listSessions":  s.listSessions,
+			"createSession": s.createSession,
+			"getSession":    s.getSession,
+			"deleteSession": s.deleteSession,
+			"listRequests":  s.listRequests,
+			"clearRequests": s.clearRequests,
+			"countRequests": s.countRequests,
+			"getState":      s.state,
+			"getSpec":       s.spec,
+
+			"listScenarios":              s.listScenarios,
+			"putScenarios":               s.putScenarios,
+			"clearScenarios":             s.clearScenarios,
+			"deleteScenario":             s.deleteScenario,
+			"getScenarioSchema":          s.scenarioSchema,
+			"listSessionScenarios":       s.sessionScenarios,
+			"activateSessionScenarios":   s.activateSessionScenarios,
+			"deactivateSessionScenarios": s.deactivateSessionScenarios,
+		},
+		WriteProblem: writeProblem,
+	}
+}
+
+func (s *service) auth(_ context.Context, _ string, _ *openapi3.SecurityScheme, r *http.Request) error {
+	if s.d.Token == "" {
+		return nil
+	}
+	kind, tok, _ := strings.Cut(r.Header.Get("Authorization"), " ")
+	if !strings.EqualFold(kind, "Bearer") || subtle.ConstantTimeCompare([]byte(strings.TrimSpace(tok)), []byte(s.d.Token)) != 1 {
+		return errors.New("admin token required: Authorization: Bearer <token>")
+	}
+	return nil
+}
+
+// Error is the admin API's plain JSON error.
+type Error struct {
+	Status     int                  `json:"-"`
+	Code       string               `json:"error"`
+	Message    string               `json:"message"`
+	Violations []validate.Violation `json:"violations,omitempty"`
+}
+
+func writeError(r *api.Request, e Error) error {
+	r.SetErrorCode(e.Code)
+	return r.WriteJSON(e.Status, "", e)
+}
+
+func writeProblem(r *api.Request, p api.Problem) error {
+	switch p.Kind {
+	case api.NotFound:
+		return writeError(r, Error{Status: 404, Code: "not_found", Message: p.Detail})
+	case api.MethodNotAllowed:
+		return writeError(r, Error{Status: 405, Code: "method_not_allowed", Message: p.Detail})
+	case api.Unauthorized:
+		return writeError(r, Error{Status: 401, Code: "unauthorized", Message: p.Detail})
+	case api.Invalid:
+		return writeError(r, Error{Status: 422, Code: "invalid_request", Message: p.Detail, Violations: p.Violations})
+	case api.Status:
+		msg := p.Detail
+		if msg == "" {
+			msg = http.StatusText(p.Status)
+		}
+		return writeError(r, Error{Status: p.Status, Code: strings.ToLower(strings.ReplaceAll(http.StatusText(p.Status), " ", "_")), Message: msg})
+	}
+	return writeError(r, Error{Status: 500, Code: "internal_error", Message: p.Detail})
+}
+
+func (s *service) health(r *api.Request) error {
+	return r.WriteJSON(http.StatusOK, "", map[string]any{
+		"status":         "ok",
+		"version":        s.d.Version,
+		"uptime_seconds": s.d.Clock().Sub(s.d.Started).Seconds(),
+		"apis":           s.d.APIs(),
+	})
+}
+
+// sessionParam returns the named session, writing a 404 when it does not exist.
+func (s *service) sessionParam(r *api.Request, id string) (*session.Session, error) {
+	sess, ok := s.d.Sessions.Get(id)
+	if !ok {
+		return nil, writeError(r, Error{Status: 404, Code: "not_found", Message: "no session " + id})
+	}
+	return sess, nil
+}
+
+func (s *service) reset(r *api.Request) error {
+	id := r.QueryParam("session")
+	var reset []string
+	if id != "" {
+		sess, ok := s.d.Sessions.Get(id)
+		if !ok {
+			return writeError(r, Error{Status: 404, Code: "not_found", Message: "no session " + id})
+		}
+		sess.Reset()
+		s.d.Journal.Remove(journal.Filter{Session: id})
+		s.d.Scenarios().DropSession(id)
+		reset = append(reset, id)
+	} else {
+		drop := r.QueryParam("drop") == "true"
+		for _, sess := range s.d.Sessions.List() {
+			if drop {
+				s.d.Sessions.Delete(sess.ID) // the default session is reset, not dropped
+			} else {
+				sess.Reset()
+			}
+			s.d.Scenarios().DropSession(sess.ID)
+			reset = append(reset, sess.ID)
+		}
+		s.d.Journal.Clear()
+	}
+	return r.WriteJSON(http.StatusOK, "", map[string]any{"reset": reset})
+}
+
+type sessionView struct {
+	ID      string    `json:"id"`
+	Created time.Time `json:"created"`
+	Objects int       `json:"objects"`
+	Bytes   int64     `json:"bytes"`
+}
+
+func view(s *session.Session) sessionView {
+	return sessionView{ID: s.ID, Created: s.Created, Objects: s.Blobs.Len(), Bytes: s.Blobs.Bytes()}
+}
+
+func (s *service) listSessions(r *api.Request) error {
+	out := []sessionView{}
+	for _, sess := range s.d.Sessions.List() {
+		out = append(out, view(sess))
+	}
+	return r.WriteJSON(http.StatusOK, "", map[string]any{"sessions": out})
+}
+
+func (s *service) createSession(r *api.Request) error {
+	var in struct {
+		ID string `json:"id"`
+	}
+	if err := json.NewDecoder(r.Request().Body).Decode(&in); err != nil && !errors.Is(err, io.EOF) {
+		return writeError(r, Error{Status: 422, Code: "invalid_request", Message: "body: " + err.Error()})
+	}
+	if in.ID == "" {
+		in.ID = "s-" + strings.ToLower(strings.TrimRight(randomID(), "="))
+	}
+	sess, created, err := s.d.Sessions.Ensure(in.ID)
+	if err != nil {
+		return writeError(r, Error{Status: 422, Code: "invalid_request", Message: err.Error()})
+	}
+	status := http.StatusOK
+	if created {
+		status = http.StatusCreated
+	}
+	return r.WriteJSON(status, "", view(sess))
+}
+
+func (s *service) getSession(r *api.Request) error {
+	sess, err := s.sessionParam(r, r.Param("id"))
+	if sess == nil {
+		return err
+	}
+	return r.WriteJSON(http.StatusOK, "", view(sess))
+}
+
+func (s *service) deleteSession(r *api.Request) error {
+	id := r.Param("id")
+	if !s.d.Sessions.Delete(id) {
+		return writeError(r, Error{Status: 404, Code: "not_found", Message: "no session " + id})
+	}
+	s.d.Journal.Remove(journal.Filter{Session: id})
+	s.d.Scenarios().DropSession(id)
+	return r.NoContent(http.StatusNoContent)
+}
+
+func (s *service) filter(r *api.Request) (journal.Filter, bool, error) {
+	f, err := journal.FilterFromQuery(r.Request().URL.Query())
+	if err != nil {
+		return f, false, writeError(r, Error{Status: 422, Code: "invalid_request", Message: err.Error()})
+	}
+	return f, true, nil
+}
+
+func (s *service) listRequests(r *api.Request) error {
+	f, ok, err := s.filter(r)
+	if !ok {
+		return err
+	}
+	entries := s.d.Journal.Find(f)
+	if entries == nil {
+		entries = []journal.Entry{}
+	}
+	return r.WriteJSON(http.StatusOK, "", map[string]any{"requests": entries})
+}
+
+func (s *service) countRequests(r *api.Request) error {
+	f, ok, err := s.filter(r)
+	if !ok {
+		return err
+	}
+	f.Limit = 0 // a count counts everything that matches
+	return r.WriteJSON(http.StatusOK, "", map[string]int{"count": s.d.Journal.Count(f)})
+}
+
+func (s *service) clearRequests(r *api.Request) error {
+	id := r.QueryParam("session")
+	var n int
+	if id == "" {
+		n = s.d.Journal.Count(journal.Filter{})
+		s.d.Journal.Clear()
+	} else {
+		n = s.d.Journal.Remove(journal.Filter{Session: id})
+	}
+	return r.WriteJSON(http.StatusOK, "", map[string]int{"removed": n})
+}
+
+type objectView struct {
+	Name        string    `json:"name"`
+	Size        int64     `json:"size"`
+	MD5         string    `json:"md5"`
+	SHA256      string    `json:"sha256"`
+	ContentType string    `json:"content_type"`
+	Created     time.Time `json:"created"`
+}
+
+func (s *service) state(r *api.Request) error {
+	id := r.QueryParam("session")
+	if id == "" {
+		id = session.Default
+	}
+	sess, err := s.sessionParam(r, id)
+	if sess == nil {
+		return err
+	}
+	objects := []objectView{}
+	for _, o := range sess.Blobs.List("") {
+		objects = append(objects, objectView{o.Name, o.Size, o.MD5, o.SHA256, o.ContentType, o.Created})
+	}
+	return r.WriteJSON(http.StatusOK, "", map[string]any{"session": sess.ID, "apis": sess.Snapshot(), "objects": objects})
+}
+
+func (s *service) spec(r *api.Request) error {
+	name := r.Param("api")
+	sp, ok := s.d.Specs[name]
+	if !ok {
+		names := make([]string, 0, len(s.d.Specs))
+		for n := range s.d.Specs {
+			names = append(names, n)
+		}
+		sort.Strings(names)
+		return writeError(r, Error{Status: 404, Code: "not_found",
+			Message: "no spec " + url.PathEscape(name) + "; have " + strings.Join(names, ", ")})
+	}
+	return r.Blob(http.StatusOK, "application/yaml", sp.Raw)
+}

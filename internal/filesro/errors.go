@@ -1,0 +1,174 @@
+package filesro
+
+import (
+	"net/http"
+	"strings"
+
+	"github.com/fileemu/fileemu/internal/api"
+	"github.com/fileemu/fileemu/internal/validate"
+)
+
+// errorBody is the files.ro error envelope: {"type":"error","message"}.
+type errorBody struct {
+	Type    string `json:"type"`
+	Message string `json:"message"`
+}
+
+// validationBody is Laravel's validation envelope.
+type validationBody struct {
+	Message string              `json:"message"`
+	Errors  map[string][]string `json:"errors"`
+}
+
+func writeError(r *api.Request, e *Error) error {
+	r.SetErrorCode(e.Code)
+	return r.WriteJSON(e.Status, "", errorBody{Type: "error", Message: e.Message})
+}
+
+// writeInvalid answers 422 with every message, and lists them in X-Fileemu-Violations too, after
+// the problems that only the header shows (extra).
+func writeInvalid(r *api.Request, fe []FieldError, extra ...validate.Violation) error {
+	body := validationBody{Message: "The given data was invalid.", Errors: map[string][]string{}}
+	vs := extra
+	for _, f := range fe {
+		body.Errors[f.Field] = append(body.Errors[f.Field], f.Message)
+		vs = append(vs, validate.Violation{In: "body", Name: f.Field, Keyword: f.Rule, Message: f.Message})
+	}
+	api.SetViolationsHeader(r.Response().Header(), vs)
+	r.SetErrorCode("validation_error")
+	return r.WriteJSON(http.StatusUnprocessableEntity, "", body)
+}
+
+// writeProblem renders the server's problems in files.ro's envelopes, with Laravel's messages.
+func writeProblem(r *api.Request, p api.Problem) error {
+	path := strings.TrimPrefix(r.Request().URL.Path, "/")
+	switch p.Kind {
+	case api.NotFound:
+		return writeError(r, &Error{404, "not_found", "The route " + path + " could not be found."})
+	case api.MethodNotAllowed:
+		return writeError(r, &Error{405, "method_not_allowed", "The " + r.Request().Method +
+			" method is not supported for this route. Supported methods: " + strings.Join(p.Allowed, ", ") + "."})
+	case api.Unauthorized:
+		return writeError(r, &Error{401, "unauthenticated", "Unauthenticated."})
+	case api.Invalid:
+		for _, v := range p.Violations {
+			if v.Keyword == "parse" || v.Keyword == "content-type" {
+				return writeError(r, &Error{400, "malformed", validate.Summary(p.Violations)})
+			}
+		}
+		return writeInvalid(r, fieldErrors(r, p.Violations))
+	case api.Status:
+		switch p.Status {
+		case http.StatusTooManyRequests:
+			return writeError(r, &Error{429, "too_many_attempts", "Too Many Attempts."})
+		case http.StatusUnprocessableEntity:
+			return writeInvalid(r, []FieldError{{"file", "uploaded", "The file failed to upload."}})
+		case http.StatusInternalServerError:
+			return writeError(r, &Error{500, "server_error", "Server Error"})
+		}
+		code := strings.ToLower(strings.ReplaceAll(http.StatusText(p.Status), " ", "_"))
+		return writeError(r, &Error{p.Status, code, http.StatusText(p.Status)})
+	}
+	return writeError(r, &Error{500, "server_error", "Server Error"})
+}
+
+// fieldErrors words validation problems as Laravel does, one message per field problem. A missing
+// body lists the schema's required fields.
+func fieldErrors(r *api.Request, vs []validate.Violation) []FieldError {
+	var fe []FieldError
+	for _, v := range vs {
+		field := v.Name
+		if v.In == "body" && v.Pointer != "" {
+			field = strings.ReplaceAll(strings.TrimPrefix(v.Pointer, "/"), "/", ".")
+		}
+		if field == "" && v.In == "body" && v.Keyword == "required" {
+			for _, name := range requiredFields(r) {
+				fe = append(fe, FieldError{name, "required", "The " + attribute(name) + " field is required."})
+			}
+			continue
+		}
+		if field == "" {
+			field = v.In
+		}
+		fe = append(fe, FieldError{field, v.Keyword, laravelMessage(field, v)})
+	}
+	return fe
+}
+
+// requiredFields are the required properties of the operation's JSON body.
+func requiredFields(r *api.Request) []string {
+	if r.Route == nil || r.Route.Operation.RequestBody == nil || r.Route.Operation.RequestBody.Value == nil {
+		return []string{"body"}
+	}
+	mt := r.Route.Operation.RequestBody.Value.Content.Get("application/json")
+	if mt == nil || mt.Schema == nil || mt.Schema.Value == nil || len(mt.Schema.Value.Required) == 0 {
+		return []string{"body"}
+	}
+	return mt.Schema.Value.Required
+}
+
+// attribute is Laravel's display name of a field: is_last_chunk reads "is last chunk".
+func attribute(field string) string { return strings.ReplaceAll(field, "_", " ") }
+
+// booleanFields are validated by Laravel's boolean rule (the spec says 0 or 1).
+var booleanFields = map[string]bool{"is_last_chunk": true}
+
+// uuidFields are validated by Laravel's uuid rule.
+var uuidFields = map[string]bool{"parent_id": true, "id": true}
+
+// laravelMessage words one violation of field as Laravel's validator would.
+func laravelMessage(field string, v validate.Violation) string {
+	a := attribute(field)
+	// kin's reasons end in the limit: "maximum string length is 255", "number must be at least 1".
+	limit := v.Message[strings.LastIndexByte(v.Message, ' ')+1:]
+	switch v.Keyword {
+	case "required":
+		return "The " + a + " field is required."
+	case "minLength":
+		if limit == "1" {
+			return "The " + a + " field is required."
+		}
+		return "The " + a + " must be at least " + limit + " characters."
+	case "maxLength":
+		return "The " + a + " must not be greater than " + limit + " characters."
+	case "minimum":
+		return "The " + a + " must be at least " + limit + "."
+	case "maximum":
+		return "The " + a + " must not be greater than " + limit + "."
+	case "enum":
+		if booleanFields[field] {
+			return "The " + a + " field must be true or false."
+		}
+		return "The selected " + a + " is invalid."
+	case "pattern":
+		if uuidFields[field] {
+			return "The " + a + " must be a valid UUID."
+		}
+		if strings.HasPrefix(field, "emails.") {
+			return "The " + a + " must be a valid email address."
+		}
+		return "The " + a + " format is invalid."
+	case "format":
+		if strings.Contains(v.Message, "email") {
+			return "The " + a + " must be a valid email address."
+		}
+		return "The " + a + " format is invalid."
+	case "type":
+		switch {
+		case strings.Contains(v.Message, "boolean"):
+			return "The " + a + " field must be true or false."
+		case strings.Contains(v.Message, "integer"):
+			return "The " + a + " must be an integer."
+		case strings.Contains(v.Message, "array"):
+			return "The " + a + " must be an array."
+		case strings.Contains(v.Message, "object"):
+			return "The " + a + " must be an object."
+		}
+		return "The " + a + " must be a string."
+	case "nullable":
+		return "The " + a + " field must have a value."
+	case "additionalProperties":
+		return "The " + a + " field is prohibited."
+	}
+	return "The " + a + " is invalid: " + v.Message + "."
+}

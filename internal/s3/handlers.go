@@ -1,0 +1,446 @@
+package s3
+
+import (
+	"errors"
+	"io"
+	"log/slog"
+	"net/http"
+	"net/url"
+	"path"
+	"strconv"
+	"strings"
+	"time"
+
+	"github.com/fileemu/fileemu/internal/api"
+	"github.com/fileemu/fileemu/internal/blobstore"
+	"github.com/fileemu/fileemu/internal/session"
+	"github.com/fileemu/fileemu/internal/validate"
+)
+
+// Prefix is where the fake S3 target is mounted: {public}/s3/{bucket}/{key}.
+const Prefix = "/s3/"
+
+// Options configures the fake S3 target.
+type Options struct {
+	Credentials   Credentials
+	MaxObjectSize int64
+	// Lenient logs signature problems instead of refusing the request.
+	Lenient bool
+	Clock   func() time.Time
+	Logger  *slog.Logger
+}
+
+// ObjectName is the blob store name of an S3 object. Other APIs use it to find what their
+// clients uploaded to URLs they handed out.
+func ObjectName(bucket, key string) string { return bucket + "/" + key }
+
+// ObjectURL is the path-style URL of an object under base (a session's public base URL).
+func ObjectURL(base, bucket, key string) string {
+	return strings.TrimRight(base, "/") + Prefix + url.PathEscape(bucket) + "/" + escapeKey(key)
+}
+
+// escapeKey escapes each segment of key, keeping its slashes.
+func escapeKey(key string) string {
+	segs := strings.Split(key, "/")
+	for i, s := range segs {
+		segs[i] = url.PathEscape(s)
+	}
+	return strings.Join(segs, "/")
+}
+
+type target struct{ opts Options }
+
+// New returns the fake S3 target as a mountable API.
+func New(spec *validate.Spec, opts Options) *api.API {
+	s := &target{opts: opts}
+	return &api.API{
+		Name:     "s3",
+		Prefixes: []string{Prefix},
+		Spec:     spec,
+		Handlers: map[string]api.Handler{
+			"putObject":               s.putObject,
+			"getObject":               s.getObject,
+			"headObject":              s.getObject,
+			"deleteObject":            s.deleteObject,
+			"copyObject":              s.copyObject,
+			"postObject":              s.postObject,
+			"createBucket":            s.createBucket,
+			"headBucket":              s.headBucket,
+			"deleteBucket":            s.deleteBucket,
+			"listObjects":             s.listObjects,
+			"listObjectsV2":           s.listObjectsV2,
+			"deleteObjects":           s.deleteObjects,
+			"createMultipartUpload":   s.createMultipartUpload,
+			"uploadPart":              s.uploadPart,
+			"completeMultipartUpload": s.completeMultipartUpload,
+			"abortMultipartUpload":    s.abortMultipartUpload,
+			"listParts":               s.listParts,
+			"listMultipartUploads":    s.listMultipartUploads,
+			"getBucketLocation":       s.getBucketLocation,
+		},
+		WriteProblem: s.writeProblem,
+		RoutingPath:  routingPath,
+	}
+}
+
+// model returns the session's S3 state: buckets and multipart uploads.
+func (s *target) model(r *api.Request) *Model {
+	return session.Model(r.Session, "s3", func() *Model { return NewModel(r.Session.Blobs) })
+}
+
+// authorize verifies the request's SigV4 signature, presigned (query) or in the Authorization
+// header, and returns how it was signed (nil for a presigned URL without a payload hash, or an
+// unverified request in lenient mode).
+func (s *target) authorize(r *api.Request) (*Signing, *Error) {
+	hr := r.Request()
+	sr := SignedRequest{
+		Method:        hr.Method,
+		Path:          r.OriginalPath,
+		Query:         hr.URL.Query(),
+		Host:          hr.Host,
+		Header:        hr.Header,
+		ContentLength: hr.ContentLength,
+	}
+	verify := func(sr SignedRequest) (*Signing, *Error) {
+		if IsPresigned(sr.Query) {
+			if err := Verify(sr, s.opts.Credentials, s.opts.Clock()); err != nil {
+				return nil, err
+			}
+			sh := sr.Header.Get("X-Amz-Content-Sha256")
+			if sh == "" {
+				return nil, nil
+			}
+			// Verify made sure it was signed. aws-chunked signatures chain from the URL's.
+			q := sr.Query
+			cred := strings.Split(q.Get(paramCredential), "/") // well-formed: Verify checked it
+			return &Signing{Payload: sh, AmzDate: q.Get(paramDate), Scope: strings.Join(cred[1:], "/"),
+				Key: SigningKey(s.opts.Credentials.SecretKey, cred[1], cred[2]), Seed: q.Get(paramSignature)}, nil
+		}
+		if IsHeaderSigned(sr.Header) {
+			return VerifyHeader(sr, s.opts.Credentials, s.opts.Clock())
+		}
+		return nil, ErrAccessDenied("Access Denied")
+	}
+	// Sessions are part of what is signed, whatever lenient mode relaxes: the signature
+	// covers the path, which names no session when the session comes from the header, so it
+	// was made for the default session. A URL handed out there must not store into another
+	// (X-Fileemu-Session: B) unless that header is signed too.
+	if r.SessionHeader && r.Session.ID != session.Default && !signsHeader(sr, session.Header) {
+		return nil, ErrSessionMismatch(session.Default, r.Session.ID)
+	}
+	// URLs the emulator hands out are signed for its public host (X-Forwarded-Host or
+	// --public-url), which a proxy may not pass on as Host: accept either.
+	if u, perr := url.Parse(r.BaseURL); perr == nil && u.Host != "" && u.Host != hr.Host {
+		alt := sr
+		alt.Host = u.Host
+		if sig, err := verify(alt); err == nil {
+			return sig, nil
+		}
+	}
+	sig, err := verify(sr)
+	if err != nil && s.opts.Lenient {
+		s.opts.Logger.Warn("s3: accepting a request that fails authentication (lenient mode)",
+			"method", hr.Method, "path", hr.URL.Path, "code", err.Code, "message", err.Message)
+		// The body is still decoded as the client framed it, without checking signatures.
+		if p := hr.Header.Get("X-Amz-Content-Sha256"); p != "" {
+			return &Signing{Payload: p}, nil
+		}
+		return nil, nil
+	}
+	return sig, err
+}
+
+// signsHeader reports whether the request's signature (query or Authorization header) covers
+// the header name.
+func signsHeader(sr SignedRequest, name string) bool {
+	list := sr.Query.Get("X-Amz-SignedHeaders")
+	if list == "" {
+		_, auth, _ := strings.Cut(sr.Header.Get("Authorization"), "SignedHeaders=")
+		list, _, _ = strings.Cut(auth, ",")
+	}
+	for _, h := range strings.Split(list, ";") {
+		if strings.EqualFold(strings.TrimSpace(h), name) {
+			return true
+		}
+	}
+	return false
+}
+
+// storeError maps what went wrong while streaming an upload into the store to S3's error.
+func (s *target) storeError(r *api.Request, err error, algorithm string) *Error {
+	var tooLarge *blobstore.TooLargeError
+	if e, ok := asBodyError(err); ok {
+		return e
+	}
+	switch {
+	case errors.As(err, &tooLarge):
+		return ErrEntityTooLarge(tooLarge.Read, s.opts.MaxObjectSize)
+	case errors.Is(err, blobstore.ErrStorageFull):
+		return ErrStorageFull(r.Session.Blobs.Quota().Limit())
+	case errors.Is(err, blobstore.ErrBadDigest):
+		return ErrBadDigest()
+	case errors.Is(err, blobstore.ErrInvalidDigest):
+		return ErrInvalidDigest()
+	case errors.Is(err, errChecksum):
+		return checksumError(algorithm)
+	case errors.Is(err, io.ErrUnexpectedEOF):
+		return ErrIncompleteBody()
+	default:
+		// The client went away or the body broke: nothing was stored.
+		s.opts.Logger.Info("s3: upload aborted", "path", r.Request().URL.Path, "error", err)
+		return ErrIncompleteBody()
+	}
+}
+
+// contentType is the Content-Type to store: the request's, or S3's default.
+func contentType(h http.Header) string {
+	if ct := h.Get("Content-Type"); ct != "" {
+		return ct
+	}
+	return "binary/octet-stream" // what S3 stores when the client sends none
+}
+
+func (s *target) putObject(r *api.Request) error {
+	sig, aerr := s.authorize(r)
+	if aerr != nil {
+		return s.writeError(r, aerr)
+	}
+	hr := r.Request()
+	max := s.opts.MaxObjectSize
+	if hr.ContentLength > max && hr.Header.Get("X-Amz-Decoded-Content-Length") == "" {
+		// Refuse before reading: the declared size alone is too large.
+		return s.writeError(r, ErrEntityTooLarge(hr.ContentLength, max))
+	}
+	body, berr := s.requestBody(r, sig)
+	if berr != nil {
+		return s.writeError(r, berr)
+	}
+	if body.size > max {
+		return s.writeError(r, ErrEntityTooLarge(body.size, max))
+	}
+	bucket, key := r.Param("bucket"), r.Param("key")
+	precondition, perr := writePrecondition(hr.Header, key)
+	if perr != nil {
+		return s.writeError(r, perr)
+	}
+	if precondition != nil {
+		// Checked now to spare the upload, and again, atomically, when the object is replaced.
+		old, exists := r.Session.Blobs.Stat(ObjectName(bucket, key))
+		if err := precondition(old, exists); err != nil {
+			e, _ := asBodyError(err)
+			return s.writeError(r, e)
+		}
+	}
+	ct := contentType(hr.Header)
+	obj, err := r.Session.Blobs.Put(hr.Context(), ObjectName(bucket, key), body.r, blobstore.PutOptions{
+		ContentType:  ct,
+		Metadata:     userMetadata(hr.Header),
+		Headers:      storedHeaders(hr.Header),
+		MaxSize:      max,
+		SizeHint:     body.size,
+		ContentMD5:   hr.Header.Get("Content-MD5"),
+		Now:          s.opts.Clock(),
+		Infected:     r.Infects(path.Base(key), ct),
+		Checksum:     body.verifiedChecksum,
+		Precondition: precondition,
+	})
+	if err != nil {
+		return s.writeError(r, s.storeError(r, err, body.algorithm()))
+	}
+	s.model(r).TouchBucket(bucket, s.opts.Clock())
+	r.SetUploadSHA256(obj.SHA256)
+	h := r.Response().Header()
+	h.Set("ETag", obj.ETag())
+	if name, value := body.verifiedChecksum(); name != "" { // S3 echoes the checksum it verified
+		h.Set(name, value)
+	}
+	h.Set("x-amz-request-id", r.RequestID)
+	return r.NoContent(http.StatusOK)
+}
+
+// getObject serves GET and HEAD, with ranges and conditional requests.
+func (s *target) getObject(r *api.Request) error {
+	if _, err := s.authorize(r); err != nil {
+		return s.writeError(r, err)
+	}
+	bucket, key := r.Param("bucket"), r.Param("key")
+	obj, rd, err := r.Session.Blobs.Open(ObjectName(bucket, key))
+	if err != nil {
+		if !s.model(r).BucketExists(bucket) {
+			return s.writeError(r, ErrNoSuchBucket(bucket))
+		}
+		return s.writeError(r, ErrNoSuchKey(key))
+	}
+	h := r.Response().Header()
+	h.Set("ETag", obj.ETag())
+	h.Set("Content-Type", obj.ContentType)
+	h.Set("Accept-Ranges", "bytes")
+	// With x-amz-checksum-mode: ENABLED S3 returns the checksum the object was uploaded with,
+	// for the whole object only; SDKs then verify the body against it.
+	if strings.EqualFold(r.Request().Header.Get("x-amz-checksum-mode"), "ENABLED") && obj.ChecksumName != "" &&
+		r.Request().Header.Get("Range") == "" {
+		h.Set(obj.ChecksumName, obj.ChecksumValue)
+		h.Set("x-amz-checksum-type", "FULL_OBJECT")
+	}
+	h.Set("x-amz-request-id", r.RequestID)
+	for k, v := range obj.Headers {
+		h.Set(k, v)
+	}
+	for k, v := range obj.Metadata {
+		h["x-amz-meta-"+k] = []string{v} // lower-case as S3 sends them: SDKs keep the case of the rest
+	}
+	// A presigned GET may override response headers, as S3 allows (response-content-type=...).
+	q := r.Request().URL.Query()
+	for param, header := range responseOverrides() {
+		if v := q.Get(param); v != "" {
+			h.Set(header, v)
+		}
+	}
+	// net/http answers failed preconditions and bad ranges in plain text; S3 in XML.
+	w := &s3ErrorWriter{ResponseWriter: r.Response(), r: r, s: s, size: obj.Size}
+	http.ServeContent(w, r.Request(), "", obj.Created, rd)
+	return nil
+}
+
+// s3ErrorWriter turns the 412 and 416 answers of http.ServeContent into S3's XML errors
+// (PreconditionFailed, InvalidRange) and drops the plain-text body net/http writes with them.
+type s3ErrorWriter struct {
+	http.ResponseWriter
+	r        *api.Request
+	s        *target
+	size     int64
+	replaced bool
+}
+
+func (w *s3ErrorWriter) WriteHeader(code int) {
+	var e *Error
+	switch code {
+	case http.StatusPreconditionFailed:
+		e = &Error{Status: code, Code: "PreconditionFailed", Message: "At least one of the pre-conditions you specified did not hold",
+			Extra: []Field{{"Condition", preconditionHeader(w.r.Request().Header)}}}
+	case http.StatusRequestedRangeNotSatisfiable:
+		e = &Error{Status: code, Code: "InvalidRange", Message: "The requested range is not satisfiable",
+			Extra: []Field{{"RangeRequested", w.r.Request().Header.Get("Range")}, {"ActualObjectSize", strconv.FormatInt(w.size, 10)}}}
+	default:
+		w.ResponseWriter.WriteHeader(code)
+		return
+	}
+	w.replaced = true
+	h := w.Header()
+	for _, k := range []string{"Content-Range", "X-Content-Type-Options", "ETag", "Last-Modified", "Accept-Ranges"} {
+		h.Del(k)
+	}
+	_ = w.s.writeError(w.r, e)
+}
+
+func (w *s3ErrorWriter) Write(p []byte) (int, error) {
+	if w.replaced {
+		return len(p), nil // net/http's plain-text message; the XML is written
+	}
+	return w.ResponseWriter.Write(p)
+}
+
+// preconditionHeader names the precondition that failed, as S3's <Condition> does.
+func preconditionHeader(h http.Header) string {
+	if h.Get("If-Match") != "" {
+		return "If-Match"
+	}
+	return "If-Unmodified-Since"
+}
+
+// responseOverrides maps S3's response-* query parameters to the headers they set.
+func responseOverrides() map[string]string {
+	return map[string]string{
+		"response-content-type":        "Content-Type",
+		"response-content-disposition": "Content-Disposition",
+		"response-content-encoding":    "Content-Encoding",
+		"response-content-language":    "Content-Language",
+		"response-cache-control":       "Cache-Control",
+		"response-expires":             "Expires",
+	}
+}
+
+// storedHeaders collects the standard headers S3 stores with an object and returns on GET.
+// aws-chunked is the upload's framing, not the object's encoding.
+func storedHeaders(h http.Header) map[string]string {
+	var out map[string]string
+	for _, name := range []string{"Cache-Control", "Content-Disposition", "Content-Encoding", "Content-Language", "Expires"} {
+		v := h.Get(name)
+		if name == "Content-Encoding" {
+			var kept []string
+			for _, enc := range strings.Split(v, ",") {
+				if enc = strings.TrimSpace(enc); enc != "" && !strings.EqualFold(enc, "aws-chunked") {
+					kept = append(kept, enc)
+				}
+			}
+			v = strings.Join(kept, ",")
+		}
+		if v != "" {
+			if out == nil {
+				out = map[string]string{}
+			}
+			out[name] = v
+		}
+	}
+	return out
+}
+
+// userMetadata collects x-amz-meta-* headers, stored with the object and returned on GET.
+func userMetadata(h http.Header) map[string]string {
+	var md map[string]string
+	for k, v := range h {
+		if lk := strings.ToLower(k); strings.HasPrefix(lk, "x-amz-meta-") && len(v) > 0 {
+			if md == nil {
+				md = map[string]string{}
+			}
+			md[strings.TrimPrefix(lk, "x-amz-meta-")] = v[0]
+		}
+	}
+	return md
+}
+
+func (s *target) writeError(r *api.Request, e *Error) error {
+	r.SetErrorCode(e.Code)
+	r.Response().Header().Set("x-amz-request-id", r.RequestID)
+	e.Write(r.Response(), r.RequestID, r.Request().Method == http.MethodHead)
+	return nil
+}
+
+// writeProblem renders the server's problems as S3 XML errors.
+func (s *target) writeProblem(r *api.Request, p api.Problem) error {
+	var e *Error
+	switch p.Kind {
+	case api.MethodNotAllowed:
+		resource := "OBJECT"
+		if _, key, _ := strings.Cut(strings.TrimPrefix(r.Request().URL.Path, Prefix), "/"); key == "" {
+			resource = "BUCKET"
+		}
+		e = ErrMethodNotAllowed(r.Request().Method, resource)
+	case api.NotFound:
+		e = &Error{Status: http.StatusNotImplemented, Code: "NotImplemented",
+			Message: "A header you provided implies functionality that is not implemented",
+			Extra: []Field{{"Detail", "fileemu's fake S3 does not implement " + r.Request().Method + " " +
+				r.Request().URL.Path + "?" + r.Request().URL.RawQuery + " (path-style /s3/{bucket}/{key} only; see GET /__admin/openapi/s3)"}}}
+	case api.Invalid, api.Unauthorized:
+		e = &Error{Status: http.StatusBadRequest, Code: "InvalidArgument", Message: p.Detail}
+		for _, v := range p.Violations {
+			if v.In == "path" && v.Name == "bucket" {
+				e = &Error{Status: http.StatusBadRequest, Code: "InvalidBucketName",
+					Message: "The specified bucket is not valid.", Extra: []Field{{"BucketName", r.Param("bucket")}}}
+			}
+		}
+	case api.Status:
+		switch p.Status {
+		case http.StatusRequestEntityTooLarge: // a body that is not an upload, over --max-body-size
+			e = &Error{Status: http.StatusBadRequest, Code: "MaxMessageLengthExceeded", Message: "Your request was too big."}
+		case http.StatusTooManyRequests, http.StatusServiceUnavailable:
+			// S3 throttles with 503 SlowDown, never 429.
+			e = &Error{Status: http.StatusServiceUnavailable, Code: "SlowDown", Message: "Please reduce your request rate."}
+		default:
+			e = &Error{Status: p.Status, Code: strings.ReplaceAll(http.StatusText(p.Status), " ", ""), Message: http.StatusText(p.Status)}
+		}
+	default:
+		e = ErrInternal()
+	}
+	return s.writeError(r, e)
+}
