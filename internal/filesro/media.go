@@ -1,7 +1,9 @@
 package filesro
 
 import (
+	"bufio"
 	"bytes"
+	"encoding/binary"
 	"fmt"
 	"image"
 	"image/gif"
@@ -99,9 +101,9 @@ func analyze(blobs *blobstore.Store, name, ext string) (Media, error) {
 // thumbnail decodes an image, turns it upright by its Exif orientation, downscales it to fit
 // thumbnailBox and encodes it in its own format (a GIF's first frame).
 func thumbnail(rd io.Reader, orientation int) ([]byte, string, error) {
-	img, format, err := image.Decode(rd)
+	img, format, err := decodeImage(rd)
 	if err != nil {
-		return nil, "", fmt.Errorf("decode image: %w", err)
+		return nil, "", err
 	}
 	b := img.Bounds()
 	w, h := b.Dx(), b.Dy()
@@ -131,6 +133,29 @@ func thumbnail(rd io.Reader, orientation int) ([]byte, string, error) {
 		return nil, "", fmt.Errorf("encode thumbnail: %w", err)
 	}
 	return buf.Bytes(), ct, nil
+}
+
+// decodeImage decodes an image as it is shown. A GIF's first frame may cover only part of its
+// logical screen, whose size is the image's (what media dimensions report): the frame is drawn
+// onto a transparent canvas of that size, as a browser shows it. The canvas costs no more than the
+// thumbnail budget already counts for the image (its logical screen).
+func decodeImage(rd io.Reader) (image.Image, string, error) {
+	br := bufio.NewReader(rd)
+	head, _ := br.Peek(10)
+	img, format, err := image.Decode(br)
+	if err != nil {
+		return nil, "", fmt.Errorf("decode image: %w", err)
+	}
+	if format != "gif" || len(head) < 10 {
+		return img, format, nil
+	}
+	screen := image.Rect(0, 0, int(binary.LittleEndian.Uint16(head[6:8])), int(binary.LittleEndian.Uint16(head[8:10])))
+	if img.Bounds() == screen || !img.Bounds().In(screen) {
+		return img, format, nil
+	}
+	canvas := image.NewRGBA(screen)
+	draw.Draw(canvas, img.Bounds(), img, img.Bounds().Min, draw.Src)
+	return canvas, format, nil
 }
 
 // fit returns w×h scaled down to fit a box×box square, keeping the aspect ratio; never upscaled.

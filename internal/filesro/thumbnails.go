@@ -132,12 +132,15 @@ func (t *thumbnailer) make(ctx context.Context, blobs *blobstore.Store, src stri
 
 // decodedBytes is at most what Go's decoders allocate for an image: a JPEG 16 bytes a pixel (a
 // progressive one keeps 4 bytes of coefficients per pixel and component besides the image),
-// 8 for 16-bit colour, 4 otherwise, plus the downscaled copy.
+// 8 for 16-bit colour, a GIF 5 (its paletted frame and the canvas it may be drawn onto), 4
+// otherwise, plus the downscaled copy.
 func decodedBytes(cfg image.Config, format string) int64 {
 	per := int64(4)
 	switch {
 	case format == "jpeg":
 		per = 16
+	case format == "gif":
+		per = 5
 	case cfg.ColorModel == color.RGBA64Model, cfg.ColorModel == color.NRGBA64Model, cfg.ColorModel == color.Gray16Model:
 		per = 8
 	}
