@@ -14,6 +14,7 @@ import (
 	"github.com/fileemu/fileemu/internal/api"
 	"github.com/fileemu/fileemu/internal/blobstore"
 	"github.com/fileemu/fileemu/internal/session"
+	"github.com/fileemu/fileemu/internal/upload"
 	"github.com/fileemu/fileemu/internal/validate"
 )
 
@@ -232,7 +233,7 @@ func (s *target) putObject(r *api.Request) error {
 		}
 	}
 	ct := contentType(hr.Header)
-	obj, err := r.Session.Blobs.Put(hr.Context(), ObjectName(bucket, key), body.r, blobstore.PutOptions{
+	obj, err := upload.Put(hr.Context(), r.Session.Blobs, ObjectName(bucket, key), body.r, blobstore.PutOptions{
 		ContentType:  ct,
 		Metadata:     userMetadata(hr.Header),
 		Headers:      storedHeaders(hr.Header),

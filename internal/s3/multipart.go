@@ -9,6 +9,7 @@ import (
 
 	"github.com/fileemu/fileemu/internal/api"
 	"github.com/fileemu/fileemu/internal/blobstore"
+	"github.com/fileemu/fileemu/internal/upload"
 )
 
 // createMultipartUpload is POST /s3/{bucket}/{key}?uploads. Content-Type and x-amz-meta-* are
@@ -75,7 +76,7 @@ func (s *target) uploadPart(r *api.Request) error {
 	}
 	var sha string
 	part, err := m.PutPart(bucket, key, id, n, s.opts.Clock(), func(store *blobstore.Store, name string) (blobstore.Object, error) {
-		obj, err := store.Put(hr.Context(), name, body.r, blobstore.PutOptions{
+		obj, err := upload.Put(hr.Context(), store, name, body.r, blobstore.PutOptions{
 			MaxSize: max, SizeHint: body.size, ContentMD5: hr.Header.Get("Content-MD5"), Now: s.opts.Clock()})
 		sha = obj.SHA256
 		return obj, err

@@ -6,7 +6,6 @@ import (
 	"fmt"
 	"io"
 	"math"
-	"mime"
 	"net/http"
 	"net/url"
 	"path"
@@ -15,7 +14,7 @@ import (
 
 	"github.com/fileemu/fileemu/internal/api"
 	"github.com/fileemu/fileemu/internal/blobstore"
-	"github.com/fileemu/fileemu/internal/formdata"
+	"github.com/fileemu/fileemu/internal/upload"
 )
 
 const (
@@ -27,16 +26,11 @@ const (
 	maxPostPreDataRaw = 64 << 10
 	// maxKeyLength is S3's limit on object keys, in bytes.
 	maxKeyLength = 1024
-	// maxTooLargeDrain is how much of a refused, too large file is still read to report
-	// its real size as ProposedSize; past it the size read so far is reported.
-	maxTooLargeDrain = 8 << 20
 )
 
-var (
-	errPostPreDataTooLarge = errors.New("s3: POST fields before the file are too large")
-	errPostTooLarge        = errors.New("s3: POST file above the allowed size")
-	errPostTooSmall        = errors.New("s3: POST file below the allowed size")
-)
+// postLimits: S3 bounds the names and values of the fields before the file part, and the raw
+// bytes before it (part headers and delimiters included).
+var postLimits = upload.Limits{Total: maxPostPreData, Raw: maxPostPreDataRaw}
 
 // postField is one form field, its name as sent.
 type postField struct{ name, value string }
@@ -61,87 +55,49 @@ func (f *postForm) value(name string) string {
 	return v
 }
 
-// postBody wraps the request body: it bounds what is read before the file part and
-// remembers whether the HTTP body itself failed (a cut connection) as opposed to a
-// multipart body that is complete over HTTP but never closes its file part.
-type postBody struct {
-	r        io.Reader
-	n        int64
-	limit    int64 // < 0: no limit (the file part is being read)
-	exceeded bool
-	err      error // first error of r other than io.EOF
-}
-
-func (b *postBody) Read(p []byte) (int, error) {
-	if b.limit >= 0 {
-		if b.n >= b.limit {
-			b.exceeded = true
-			return 0, errPostPreDataTooLarge
-		}
-		p = p[:min(int64(len(p)), b.limit-b.n)]
-	}
-	n, err := b.r.Read(p)
-	b.n += int64(n)
-	if err != nil && err != io.EOF && b.err == nil {
-		b.err = err
-	}
-	return n, err
-}
-
 // postObject serves browser-based uploads: POST /s3/{bucket} with a multipart/form-data
 // body of fields, a SigV4-signed policy and the file, streamed into the store. See the
 // operation's description in openapi/s3.yaml for the order of the checks.
 func (s *target) postObject(r *api.Request) error {
 	hr := r.Request()
-	mt, params, err := mime.ParseMediaType(hr.Header.Get("Content-Type"))
-	if err != nil || !strings.EqualFold(mt, "multipart/form-data") || params["boundary"] == "" {
+	boundary, err := upload.Boundary(hr.Header.Get("Content-Type"))
+	if err != nil {
 		return s.writeError(r, errMalformedPOST())
 	}
-	body := &postBody{r: hr.Body, limit: maxPostPreDataRaw}
-	mr := formdata.NewReader(body, params["boundary"])
+	mr := upload.NewForm(hr.Body, boundary, postLimits)
 	form := &postForm{index: map[string]int{}}
-	used := 0
 	for {
-		part, err := mr.NextPart()
+		part, err := mr.Next()
 		switch {
 		case err == io.EOF:
 			return s.writeError(r, errPOSTFileRequired())
-		case body.exceeded:
+		case errors.Is(err, upload.ErrFormTooLarge):
 			return s.writeError(r, errMaxPostPreData())
 		case err != nil:
 			return s.writeError(r, errMalformedPOST())
 		}
 		name := part.FormName()
 		if strings.EqualFold(name, "file") {
-			body.limit = -1
 			// S3 ignores the fields after the file, but a body that never closes is cut: the
 			// file part's end waits for the rest, so nothing is stored from a truncated body.
-			rest := func() error { return drainRest(mr) }
-			return s.postFile(r, form, &restChecked{part: part, rest: rest}, part.FileName(), body)
+			return s.postFile(r, form, mr, mr.Closing(part, maxPostRest), part.FileName())
 		}
 		if name == "" {
 			return s.writeError(r, errMalformedPOST())
 		}
-		budget := int64(maxPostPreData - used - len(name))
-		if budget < 0 {
-			return s.writeError(r, errMaxPostPreData())
-		}
-		value, err := io.ReadAll(io.LimitReader(part, budget+1))
+		value, err := mr.Text(part)
 		switch {
-		case body.exceeded:
+		case errors.Is(err, upload.ErrFormTooLarge):
 			return s.writeError(r, errMaxPostPreData())
 		case err != nil:
 			return s.writeError(r, errMalformedPOST())
-		case int64(len(value)) > budget:
-			return s.writeError(r, errMaxPostPreData())
 		}
-		used += len(name) + len(value)
 		lower := strings.ToLower(name)
 		if _, dup := form.index[lower]; dup {
-			return s.writeError(r, errDuplicatePostField(name, string(value)))
+			return s.writeError(r, errDuplicatePostField(name, value))
 		}
 		form.index[lower] = len(form.fields)
-		form.fields = append(form.fields, postField{name, string(value)})
+		form.fields = append(form.fields, postField{name, value})
 	}
 }
 
@@ -151,7 +107,7 @@ var postAuthFields = []string{"Policy", "X-Amz-Algorithm", "X-Amz-Credential", "
 
 // postFile checks the form now that the file part has arrived, before reading any byte
 // of it, then streams the file into the store and answers.
-func (s *target) postFile(r *api.Request, form *postForm, file io.Reader, filename string, body *postBody) error {
+func (s *target) postFile(r *api.Request, form *postForm, mr *upload.Form, file io.Reader, filename string) error {
 	bucket := r.Param("bucket")
 	key := form.value("key")
 	if key == "" {
@@ -237,7 +193,7 @@ func (s *target) postFile(r *api.Request, form *postForm, file io.Reader, filena
 	if ct == "" {
 		ct = "binary/octet-stream"
 	}
-	sized := &sizeCheckReader{r: file, min: lo, max: hi}
+	sized := upload.NewSized(file, lo, hi)
 	opts := blobstore.PutOptions{
 		ContentType: ct,
 		Metadata:    formMetadata(form),
@@ -249,28 +205,25 @@ func (s *target) postFile(r *api.Request, form *postForm, file io.Reader, filena
 		opts.MaxSize = hi // 0 would mean unlimited; sized refuses the first byte then
 	}
 	hr := r.Request()
-	obj, err := r.Session.Blobs.Put(hr.Context(), ObjectName(bucket, objectKey), sized, opts)
+	obj, err := upload.Put(hr.Context(), r.Session.Blobs, ObjectName(bucket, objectKey), sized, opts)
 	if err != nil {
 		var tooLarge *blobstore.TooLargeError
 		switch {
-		case errors.As(err, &tooLarge), errors.Is(err, errPostTooLarge):
-			// Read a bounded rest of the file to report its size, as S3 does.
-			rest, _ := io.CopyN(io.Discard, file, maxTooLargeDrain)
-			return s.writeError(r, ErrEntityTooLarge(sized.n+rest, hi))
+		case errors.As(err, &tooLarge), errors.Is(err, upload.ErrTooLarge):
+			// Put read a bounded rest of the file: its size is reported, as S3 does.
+			return s.writeError(r, ErrEntityTooLarge(sized.N(), hi))
 		case errors.Is(err, blobstore.ErrStorageFull):
 			return s.writeError(r, ErrStorageFull(r.Session.Blobs.Quota().Limit()))
-		case errors.Is(err, errPostTooSmall):
-			return s.writeError(r, ErrEntityTooSmall(sized.n, lo))
-		case errors.Is(err, errPostPreDataTooLarge):
-			return s.writeError(r, errMaxPostPreData())
-		case body.err != nil, hr.Context().Err() != nil:
+		case errors.Is(err, upload.ErrTooSmall):
+			return s.writeError(r, ErrEntityTooSmall(sized.N(), lo))
+		case mr.Aborted(hr.Context()):
 			// The connection broke or the client left: nothing was stored.
 			if s.opts.Logger != nil {
 				s.opts.Logger.Info("s3: POST upload aborted", "path", hr.URL.Path, "error", err)
 			}
 			return s.writeError(r, ErrIncompleteBody())
 		default:
-			// The HTTP body is complete but the multipart body never closes the file part.
+			// The HTTP body is complete but the multipart body never closes.
 			return s.writeError(r, errMalformedPOST())
 		}
 	}
@@ -278,51 +231,9 @@ func (s *target) postFile(r *api.Request, form *postForm, file io.Reader, filena
 	return s.postSuccess(r, form, bucket, objectKey, obj)
 }
 
-// errPostTruncated: the multipart body does not end with its closing boundary.
-var errPostTruncated = errors.New("s3: multipart body truncated")
-
 // maxPostRest bounds what is read after the file part to check that the body closes: S3
 // ignores those fields, and a longer rest is not checked.
 const maxPostRest = 1 << 20
-
-// restChecked is the file part whose end also reads the rest of the form.
-type restChecked struct {
-	part    io.Reader
-	rest    func() error
-	checked bool
-}
-
-func (rc *restChecked) Read(p []byte) (int, error) {
-	n, err := rc.part.Read(p)
-	if err == io.EOF && !rc.checked {
-		rc.checked = true
-		if rerr := rc.rest(); rerr != nil {
-			return n, rerr
-		}
-	}
-	return n, err
-}
-
-// drainRest reads the parts after the file (at most maxPostRest bytes) and reports
-// errPostTruncated unless the body ends with its closing boundary.
-func drainRest(mr *formdata.Reader) error {
-	budget := int64(maxPostRest)
-	for budget > 0 {
-		part, err := mr.NextPart()
-		if err == io.EOF {
-			return nil
-		}
-		if err != nil {
-			return errPostTruncated
-		}
-		n, err := io.CopyN(io.Discard, part, budget)
-		budget -= n
-		if err != nil && err != io.EOF {
-			return errPostTruncated
-		}
-	}
-	return nil // too long a rest to read: S3 ignores it anyway
-}
 
 // postSuccess answers a stored upload as S3 does: 303 to success_action_redirect, or the
 // success_action_status 200 / 201 (with a PostResponse document), else 204.
@@ -499,27 +410,6 @@ func formMetadata(form *postForm) map[string]string {
 		}
 	}
 	return md
-}
-
-// sizeCheckReader enforces a content-length-range while the file streams: it fails as
-// soon as more than max bytes were read, and at EOF when fewer than min were, so that the
-// store keeps nothing.
-type sizeCheckReader struct {
-	r        io.Reader
-	n        int64
-	min, max int64
-}
-
-func (s *sizeCheckReader) Read(p []byte) (int, error) {
-	n, err := s.r.Read(p)
-	s.n += int64(n)
-	if s.n > s.max {
-		return n, errPostTooLarge
-	}
-	if err == io.EOF && s.n < s.min {
-		return n, errPostTooSmall
-	}
-	return n, err
 }
 
 // errMalformedPOST is 400 MalformedPOSTRequest: the body is not multipart/form-data.

@@ -15,21 +15,21 @@ import (
 	"github.com/brianvoe/gofakeit/v7"
 
 	"github.com/fileemu/fileemu/internal/api"
-	"github.com/fileemu/fileemu/internal/formdata"
 	"github.com/fileemu/fileemu/internal/session"
+	"github.com/fileemu/fileemu/internal/upload"
 	"github.com/fileemu/fileemu/internal/validate"
 )
 
 // jsonContentType is the media type of Weavy's JSON responses.
 const jsonContentType = "application/json; charset=utf-8"
 
-// Bounds of a blob upload: a text field, all text fields, and what is still read of a refused,
-// too large one.
+// Bounds of a blob upload's text fields: each, and their values together.
 const (
-	maxFieldSize     = 64 << 10
-	maxFieldsTotal   = 1 << 20
-	maxTooLargeDrain = 8 << 20
+	maxFieldSize   = 64 << 10
+	maxFieldsTotal = 1 << 20
 )
+
+var blobFormLimits = upload.Limits{Size: maxFieldSize, Total: maxFieldsTotal, ValuesOnly: true}
 
 // Prefixes are the paths the Weavy API owns: all of /api/ (so that unknown routes answer Weavy's
 // problem details; the longer /api/v1/ of files.ro wins over it), /version and /hubs/ (the
@@ -416,11 +416,11 @@ func (s *service) getApp(r *api.Request) error {
 func (s *service) uploadBlob(r *api.Request) error {
 	hr := r.Request()
 	ct := hr.Header.Get("Content-Type")
-	mt, params, perr := mime.ParseMediaType(ct)
-	if perr != nil || !strings.EqualFold(mt, "multipart/form-data") {
+	boundary, berr := upload.Boundary(ct)
+	if errors.Is(berr, upload.ErrNotMultipart) {
 		return writeProblem(r, api.Problem{Kind: api.Invalid, Violations: s.spec.ValidateFields(r.Route, ct, nil, nil)})
 	}
-	if params["boundary"] == "" {
+	if berr != nil {
 		return writeError(r, errBadRequest("The multipart/form-data Content-Type has no boundary."))
 	}
 	m := s.model(r)
@@ -430,12 +430,11 @@ func (s *service) uploadBlob(r *api.Request) error {
 			m.Discard(*staged)
 		}
 	}()
-	mr := formdata.NewReader(hr.Body, params["boundary"])
+	mr := upload.NewForm(hr.Body, boundary, blobFormLimits) // text fields are kept in memory: bounded in all, not only each
 	values := map[string]string{}
 	var present []string
-	fieldBytes := 0 // text fields are kept in memory: bounded in all, not only each
 	for {
-		part, nerr := mr.NextPart()
+		part, nerr := mr.Next()
 		if errors.Is(nerr, io.EOF) {
 			break
 		}
@@ -444,17 +443,17 @@ func (s *service) uploadBlob(r *api.Request) error {
 		}
 		name := part.FormName()
 		if name != "blob" {
-			v, rerr := io.ReadAll(io.LimitReader(part, maxFieldSize+1))
-			if rerr != nil {
+			v, rerr := mr.Text(part)
+			if rerr != nil && !upload.OverLimit(rerr) {
 				return writeError(r, errBadRequest("The multipart body is truncated or malformed: %v.", rerr))
 			}
 			if len(v) > maxFieldSize {
 				return writeError(r, errBadRequest("The form field %q is larger than %d bytes.", name, maxFieldSize))
 			}
-			if fieldBytes += len(v); fieldBytes > maxFieldsTotal {
+			if rerr != nil {
 				return writeError(r, errBadRequest("The form fields are larger than %d bytes in all.", maxFieldsTotal))
 			}
-			values[name] = string(v)
+			values[name] = v
 			continue
 		}
 		if staged != nil {
@@ -468,9 +467,7 @@ func (s *service) uploadBlob(r *api.Request) error {
 		st, serr := m.Stage(hr.Context(), filename, partType, part, s.opts.MaxObjectSize, r.Infects(filename, partType))
 		if serr != nil {
 			var p *Problem
-			if errors.As(serr, &p) {
-				// Too large: read a bounded rest so that the client gets to read the answer.
-				_, _ = io.CopyN(io.Discard, hr.Body, maxTooLargeDrain)
+			if errors.As(serr, &p) { // too large, or the storage bound: Stage read a bounded rest
 				return writeError(r, p)
 			}
 			return writeError(r, errBadRequest("The blob part is truncated: %v.", serr))

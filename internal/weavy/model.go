@@ -21,6 +21,7 @@ import (
 	"github.com/fileemu/fileemu/internal/antivirus"
 	"github.com/fileemu/fileemu/internal/blobstore"
 	"github.com/fileemu/fileemu/internal/media"
+	"github.com/fileemu/fileemu/internal/upload"
 )
 
 // App types.
@@ -394,7 +395,7 @@ func (m *Model) Stage(ctx context.Context, name, partType string, r io.Reader, m
 	m.uploads++
 	object := fmt.Sprintf("_weavy/blobs/upload-%d", m.uploads) // no S3 bucket name starts with _
 	m.mu.Unlock()
-	obj, err := m.blobs.Put(ctx, object, r, blobstore.PutOptions{ContentType: partType, MaxSize: maxSize, SizeHint: -1,
+	obj, err := upload.Put(ctx, m.blobs, object, r, blobstore.PutOptions{ContentType: partType, MaxSize: maxSize, SizeHint: -1,
 		Now: m.now(), Infected: infected})
 	if err != nil {
 		var tooLarge *blobstore.TooLargeError
