@@ -220,6 +220,22 @@ func (s *Server) namedScenarios(r *http.Request, sessionID string) ([]string, *v
 	return names, nil
 }
 
+// withScenarios carries out what the active scenarios decide for a routed request. They act
+// before authentication and validation, as a gateway or an outage would. The admin API is
+// exempt: a catch-all outage must not lock out the call that removes it.
+func (s *Server) withScenarios(next http.Handler) http.Handler {
+	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		x := exchangeOf(r)
+		if !x.req.API.Sessionless {
+			if done, err := s.applyScenarios(x.req); done {
+				s.settle(x.req, err)
+				return
+			}
+		}
+		x.pass(next)
+	})
+}
+
 // applyScenarios evaluates the active scenarios for a routed request and carries out what
 // they decide. It reports whether the request has been answered (or broken) already.
 func (s *Server) applyScenarios(req *api.Request) (done bool, err error) {
