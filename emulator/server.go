@@ -41,6 +41,10 @@ type Server struct {
 	requests  atomic.Uint64 // count of requests served, for request ids
 	lastSweep atomic.Int64  // when idle sessions were last looked for (unix ns, emulator clock)
 	scenarios *scenarios.Engine
+	// From the mount table: which API handed out the URLs of each fake S3 bucket, and the
+	// paths where browsers send a cookie.
+	uploadBuckets map[string]string
+	cookiePaths   []string
 }
 
 // New loads the specs, mounts the APIs and returns the emulator. A broken spec, or an operation
@@ -52,6 +56,8 @@ func New(cfg Config) (*Server, error) {
 		sessions: session.NewRegistryIn(cfg.Clock, blobstore.NewQuota(cfg.MaxStorage)),
 		journal:  journal.New(cfg.JournalSize, cfg.JournalBytes),
 		specs:    map[string]*validate.Spec{},
+
+		uploadBuckets: map[string]string{},
 	}
 	ctx := context.Background()
 	for _, name := range openapi.Names() {
@@ -70,7 +76,12 @@ func New(cfg Config) (*Server, error) {
 		if !ok {
 			return nil, fmt.Errorf("mount %s: no spec %s in package openapi", m.spec, m.spec)
 		}
-		s.apis = append(s.apis, m.mount(spec))
+		a := m.mount(spec)
+		s.apis = append(s.apis, a)
+		for _, b := range m.uploadBuckets {
+			s.uploadBuckets[b] = a.Name
+		}
+		s.cookiePaths = append(s.cookiePaths, m.cookiePaths...)
 	}
 	for _, a := range s.apis {
 		if err := a.Spec.CheckHandlers(a.Operations()); err != nil {
@@ -87,10 +98,17 @@ func New(cfg Config) (*Server, error) {
 	return s, nil
 }
 
-// mount is one row of the mount table: the spec an API is built from, and how.
+// mount is one row of the mount table: the spec an API is built from, how, and what the
+// pipeline must know of it beyond its api.API.
 type mount struct {
-	spec  string // name in package openapi, e.g. "haufe"
+	spec  string // name in package openapi and of the API, e.g. "haufe"
 	mount func(spec *validate.Spec) *api.API
+	// uploadBuckets are the fake S3 buckets the API hands out upload URLs for: a scenario's
+	// infect rule naming the API applies to the S3 uploads into them.
+	uploadBuckets []string
+	// cookiePaths are path prefixes where the API's browser clients send a cookie: CORS
+	// allows credentials there, and nowhere else.
+	cookiePaths []string
 }
 
 // mounts is the mount table: every API the emulator serves, in mount order (APINames and
@@ -100,35 +118,35 @@ func (s *Server) mounts() []mount {
 	cfg := s.cfg
 	tokens := api.TokenAuth(cfg.Tokens)
 	return []mount{
-		{"admin", func(spec *validate.Spec) *api.API {
+		{spec: "admin", mount: func(spec *validate.Spec) *api.API {
 			return admin.New(spec, admin.Deps{
 				Sessions: s.sessions, Journal: s.journal, Specs: s.specs, Version: cfg.Version,
 				Started: cfg.Clock(), Clock: cfg.Clock, Token: cfg.AdminToken, APIs: s.APINames,
 				Scenarios: s.Scenarios,
 			})
 		}},
-		{"s3", func(spec *validate.Spec) *api.API {
+		{spec: "s3", mount: func(spec *validate.Spec) *api.API {
 			return s3.New(spec, s3.Options{
 				Credentials: cfg.S3, MaxObjectSize: cfg.MaxObjectSize, Lenient: cfg.S3Lenient,
 				Clock: cfg.Clock, Logger: cfg.Logger,
 			})
 		}},
-		{"haufe", func(spec *validate.Spec) *api.API {
+		{spec: "haufe", mount: func(spec *validate.Spec) *api.API {
 			return haufe.New(spec, haufe.Options{S3: cfg.S3, Clock: cfg.Clock, Seed: cfg.Seed, Auth: tokens})
-		}},
-		{"desk", func(spec *validate.Spec) *api.API {
+		}, uploadBuckets: []string{haufe.Bucket}},
+		{spec: "desk", mount: func(spec *validate.Spec) *api.API {
 			return desk.New(spec, desk.Options{
 				S3: cfg.S3, Clock: cfg.Clock, MaxObjectSize: cfg.MaxObjectSize, Seed: cfg.Seed, Auth: tokens,
 			})
-		}},
-		{"weavy", func(spec *validate.Spec) *api.API {
+		}, uploadBuckets: []string{desk.Bucket}},
+		{spec: "weavy", mount: func(spec *validate.Spec) *api.API {
 			return weavy.New(spec, weavy.Options{Clock: cfg.Clock, MaxObjectSize: cfg.MaxObjectSize, Seed: cfg.Seed, Auth: tokens})
 		}},
-		{"filesro", func(spec *validate.Spec) *api.API {
+		{spec: "filesro", mount: func(spec *validate.Spec) *api.API {
 			return filesro.New(spec, filesro.Options{
 				Clock: cfg.Clock, MaxObjectSize: cfg.MaxObjectSize, Seed: cfg.Seed, Auth: tokens, ChunkExpiry: cfg.ChunkExpiry,
 			})
-		}},
+		}, cookiePaths: []string{"/api/v1/shares/", "/api/sharing/"}}, // the share_session cookie of protected shares
 	}
 }
 
