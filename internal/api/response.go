@@ -112,9 +112,11 @@ func (w *Response) Write(b []byte) (int, error) {
 	return w.ResponseWriter.Write(b)
 }
 
-// Flush sends what is buffered (http.Flusher, for code that asserts it rather than using
-// http.ResponseController).
-func (w *Response) Flush() { _ = http.NewResponseController(w.ResponseWriter).Flush() }
+// FlushError sends what is buffered; http.ResponseController.Flush calls it.
+func (w *Response) FlushError() error { return http.NewResponseController(w.ResponseWriter).Flush() }
+
+// Flush is FlushError for code that asserts http.Flusher.
+func (w *Response) Flush() { _ = w.FlushError() }
 
 // Hijack takes over the connection (http.Hijacker): scenario faults break it.
 func (w *Response) Hijack() (net.Conn, *bufio.ReadWriter, error) {
