@@ -26,13 +26,13 @@ const exposedHeaders = "ETag, Location, Content-Length, Content-Range, X-Request
 
 const allowedMethods = "GET, HEAD, PUT, POST, PATCH, DELETE, OPTIONS"
 
-// corsHeaders applies one permissive policy to every route, before routing, so that preflights never
-// meet validation: any origin (echoed), any request header. Credentials (cookies) are allowed
-// only where a cookie matters, the cookie paths of the mount table (files.ro's share routes,
-// their share_session cookie), and
-// never for the "null" origin of sandboxed pages and files: the admin API and the bearer-token
-// APIs answer any page, but not with the browser's cookies attached. It reports whether r is a
-// preflight, which the cors stage answers.
+// corsHeaders applies one permissive policy to every route, before routing, so that
+// preflights never meet validation: any origin (echoed), any request header. Credentials
+// (cookies) are allowed only where a cookie matters, the cookie paths of the mount table
+// (files.ro's share routes, their share_session cookie), and never for the "null" origin of
+// sandboxed pages and files: the admin API and the bearer-token APIs answer any page, but not
+// with the browser's cookies attached. It reports whether r is a preflight, which the cors
+// stage answers.
 func (s *Server) corsHeaders(w http.ResponseWriter, r *http.Request) (preflight bool) {
 	origin := r.Header.Get("Origin")
 	if origin == "" {

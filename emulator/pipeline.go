@@ -71,8 +71,8 @@ func (x *exchange) onDone(f func()) { x.done = append(x.done, f) }
 // context, its body).
 func (x *exchange) pass(next http.Handler) { next.ServeHTTP(x.req.Response(), x.req.Request()) }
 
-// withRequestID starts the exchange: the request's id (on the response at once, so that every answer
-// carries it) and its time of arrival. The request ends when this stage returns.
+// withRequestID starts the exchange: the request's id (on the response at once, so that every
+// answer carries it) and its time of arrival. The request ends when this stage returns.
 func (s *Server) withRequestID(next http.Handler) http.Handler {
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		x := &exchange{}
