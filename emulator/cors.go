@@ -4,10 +4,20 @@ import (
 	"net/http"
 	"strings"
 
-	"github.com/labstack/echo/v5"
-
 	"github.com/fileemu/fileemu/internal/session"
 )
+
+// withCORS applies the CORS policy (see corsHeaders) and answers preflights.
+func (s *Server) withCORS(next http.Handler) http.Handler {
+	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		x := exchangeOf(r)
+		if preflight := s.corsHeaders(x.req.Response(), x.req.Request()); preflight {
+			_ = x.req.NoContent(http.StatusNoContent)
+			return
+		}
+		x.pass(next)
+	})
+}
 
 // exposedHeaders are readable by browser code on every response: S3's ETag/Location (a browser
 // upload needs the ETag), request ids, fileemu's violations and the rate-limit headers.
@@ -16,21 +26,21 @@ const exposedHeaders = "ETag, Location, Content-Length, Content-Range, X-Request
 
 const allowedMethods = "GET, HEAD, PUT, POST, PATCH, DELETE, OPTIONS"
 
-// cors applies one permissive policy to every route, before routing, so that preflights never
-// meet validation: any origin (echoed), any request header. Credentials (cookies) are allowed
-// only where a cookie matters, the files.ro share routes (their share_session cookie), and
-// never for the "null" origin of sandboxed pages and files: the admin API and the bearer-token
-// APIs answer any page, but not with the browser's cookies attached. It answers preflights
-// itself and reports whether it did.
-func cors(c *echo.Context) (preflight bool) {
-	r := c.Request()
+// corsHeaders applies one permissive policy to every route, before routing, so that
+// preflights never meet validation: any origin (echoed), any request header. Credentials
+// (cookies) are allowed only where a cookie matters, the cookie paths of the mount table
+// (files.ro's share routes, their share_session cookie), and never for the "null" origin of
+// sandboxed pages and files: the admin API and the bearer-token APIs answer any page, but not
+// with the browser's cookies attached. It reports whether r is a preflight, which the cors
+// stage answers.
+func (s *Server) corsHeaders(w http.ResponseWriter, r *http.Request) (preflight bool) {
 	origin := r.Header.Get("Origin")
 	if origin == "" {
 		return false
 	}
-	h := c.Response().Header()
+	h := w.Header()
 	h.Set("Access-Control-Allow-Origin", origin)
-	if origin != "null" && cookieRoute(r.URL.Path) {
+	if origin != "null" && s.cookieRoute(r.URL.Path) {
 		h.Set("Access-Control-Allow-Credentials", "true")
 	}
 	h.Add("Vary", "Origin")
@@ -45,7 +55,6 @@ func cors(c *echo.Context) (preflight bool) {
 		h.Set("Access-Control-Allow-Headers", rh)
 	}
 	h.Set("Access-Control-Max-Age", "600")
-	_ = c.NoContent(http.StatusNoContent)
 	return true
 }
 
@@ -54,11 +63,16 @@ func isPreflight(r *http.Request) bool {
 	return r.Method == http.MethodOptions && r.Header.Get("Origin") != "" && r.Header.Get("Access-Control-Request-Method") != ""
 }
 
-// cookieRoute reports whether path (with or without a session prefix) is a files.ro share
-// route, where the share_session cookie unlocks protected shares.
-func cookieRoute(path string) bool {
+// cookieRoute reports whether path (with or without a session prefix) falls under a cookie
+// path of the mount table.
+func (s *Server) cookieRoute(path string) bool {
 	if _, rest, ok := session.SplitPrefix(path); ok {
 		path = rest
 	}
-	return strings.HasPrefix(path, "/api/v1/shares/") || strings.HasPrefix(path, "/api/sharing/")
+	for _, p := range s.cookiePaths {
+		if strings.HasPrefix(path, p) {
+			return true
+		}
+	}
+	return false
 }

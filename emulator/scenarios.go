@@ -16,8 +16,6 @@ import (
 	"github.com/getkin/kin-openapi/openapi3"
 
 	"github.com/fileemu/fileemu/internal/api"
-	"github.com/fileemu/fileemu/internal/desk"
-	"github.com/fileemu/fileemu/internal/haufe"
 	"github.com/fileemu/fileemu/internal/session"
 	"github.com/fileemu/fileemu/internal/validate"
 	"github.com/fileemu/fileemu/scenarios"
@@ -28,10 +26,6 @@ const ScenarioHeader = "X-Fileemu-Scenario"
 
 // hangLimit bounds a "hang" fault for clients that never give up.
 const hangLimit = 10 * time.Minute
-
-// uploadBuckets maps the fake S3 buckets that APIs hand out upload URLs for to those APIs: an
-// infect rule naming Haufe applies to the S3 upload of a file Haufe handed out the URL for.
-var uploadBuckets = map[string]string{haufe.Bucket: "haufe", desk.Bucket: "desk"}
 
 // catalog lists the operations of every mounted API and what each carries, read from the
 // specs, for scenario rules to name and for lint to refuse rules that can never match.
@@ -58,7 +52,8 @@ func (s *Server) catalog() scenarios.Catalog {
 				c.Operations[op.OperationID] = facts
 			}
 		}
-		for _, owner := range uploadBuckets {
+		// An infect rule naming Haufe applies to the S3 upload of a file Haufe handed out the URL for.
+		for _, owner := range s.uploadBuckets {
 			if owner == a.Name {
 				c.UploadsTo = "s3"
 			}
@@ -69,13 +64,13 @@ func (s *Server) catalog() scenarios.Catalog {
 }
 
 // owner is the API that handed out the URL of an S3 request (by its bucket), or "".
-func owner(r *http.Request) string {
+func (s *Server) owner(r *http.Request) string {
 	rest, ok := strings.CutPrefix(r.URL.Path, "/s3/")
 	if !ok {
 		return ""
 	}
 	bucket, _, _ := strings.Cut(rest, "/")
-	return uploadBuckets[bucket]
+	return s.uploadBuckets[bucket]
 }
 
 // Scenarios gives in-process users and the admin API the scenario engine.
@@ -220,6 +215,22 @@ func (s *Server) namedScenarios(r *http.Request, sessionID string) ([]string, *v
 	return names, nil
 }
 
+// withScenarios carries out what the active scenarios decide for a routed request. They act
+// before authentication and validation, as a gateway or an outage would. The admin API is
+// exempt: a catch-all outage must not lock out the call that removes it.
+func (s *Server) withScenarios(next http.Handler) http.Handler {
+	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		x := exchangeOf(r)
+		if !x.req.API.Sessionless {
+			if done, err := s.applyScenarios(x.req); done {
+				s.settle(x.req, err)
+				return
+			}
+		}
+		x.pass(next)
+	})
+}
+
 // applyScenarios evaluates the active scenarios for a routed request and carries out what
 // they decide. It reports whether the request has been answered (or broken) already.
 func (s *Server) applyScenarios(req *api.Request) (done bool, err error) {
@@ -232,7 +243,7 @@ func (s *Server) applyScenarios(req *api.Request) (done bool, err error) {
 	st := session.Model(req.Session, "scenarios", scenarios.NewSessionState)
 	d := s.scenarios.Evaluate(scenarios.Input{
 		Session: req.Session.ID, State: st, API: req.API.Name, Operation: req.Route.OperationID, Method: r.Method, Path: r.URL.Path,
-		Header: r.Header, Query: r.URL.Query(), Credential: api.Credential(r), Named: named, Filename: urlFilename(r), Owner: owner(r),
+		Header: r.Header, Query: r.URL.Query(), Credential: api.Credential(r), Named: named, Filename: urlFilename(r), Owner: s.owner(r),
 	})
 	if d == nil {
 		return false, nil

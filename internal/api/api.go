@@ -12,7 +12,6 @@ import (
 	"time"
 
 	"github.com/getkin/kin-openapi/openapi3"
-	"github.com/labstack/echo/v5"
 
 	"github.com/fileemu/fileemu/internal/session"
 	"github.com/fileemu/fileemu/internal/validate"
@@ -21,7 +20,10 @@ import (
 
 // Request is what a handler gets: the HTTP request and everything the server resolved for it.
 type Request struct {
-	*echo.Context
+	w      *Response
+	r      *http.Request
+	values map[string]any // see Set
+
 	API       *API
 	Session   *session.Session
 	Route     *validate.Route
