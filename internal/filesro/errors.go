@@ -1,6 +1,7 @@
 package filesro
 
 import (
+	"fmt"
 	"net/http"
 	"strings"
 
@@ -171,4 +172,61 @@ func laravelMessage(field string, v validate.Violation) string {
 		return "The " + a + " field is prohibited."
 	}
 	return "The " + a + " is invalid: " + v.Message + "."
+}
+
+// Error is a files.ro error: {"type":"error","message"} with its status.
+type Error struct {
+	Status  int
+	Code    string // for the journal
+	Message string
+}
+
+func (e *Error) Error() string { return e.Code + ": " + e.Message }
+
+// FieldError is one Laravel validation message.
+type FieldError struct {
+	Field   string
+	Rule    string
+	Message string
+}
+
+// Invalid is a Laravel validation failure: 422 with every message.
+type Invalid struct{ Fields []FieldError }
+
+func (e *Invalid) Error() string {
+	parts := make([]string, len(e.Fields))
+	for i, f := range e.Fields {
+		parts[i] = f.Field + ": " + f.Message
+	}
+	return "invalid: " + strings.Join(parts, "; ")
+}
+
+func errShareNotFound() *Error {
+	return &Error{404, "not_found", "The share was not found or has expired."}
+}
+func errItemNotFound(kind string) *Error {
+	return &Error{404, "not_found", "The " + kind + " was not found."}
+}
+func errAccessDenied() *Error { return &Error{403, "access_denied", "Access Denied"} }
+func errNoPermission() *Error {
+	return &Error{403, "no_permission", "Sorry, you don't have permission"}
+}
+func errOutsideShare() *Error { return &Error{403, "unauthorized", "This action is unauthorized."} }
+func errIncorrectPassword() *Error {
+	return &Error{401, "incorrect_password", "Sorry, your password is incorrect."}
+}
+func errTooLarge(limit int64) *Error {
+	return &Error{413, "too_large", "The file exceeds the upload limit of " + HumanSize(limit) + "."}
+}
+func errMalformed() *Error {
+	return &Error{400, "malformed", "The multipart body is truncated or malformed; nothing was stored."}
+}
+
+// errStorageFull: the emulator's --max-storage is reached; nothing of the upload was kept.
+func errStorageFull(limit int64) *Error {
+	return &Error{507, "storage_full", fmt.Sprintf("The emulator's storage limit (--max-storage, %d bytes) is reached; nothing was stored.", limit)}
+}
+
+func errNoThumbnail() *Error {
+	return &Error{404, "not_found", "This file has no thumbnail."}
 }
