@@ -295,7 +295,7 @@ func (s *Server) dispatch(req *api.Request) (err error) {
 	// A complete request is processed to the end, whatever the client does with its write
 	// side; a body cut short still fails its reads.
 	req.DetachFromClient()
-	if err := a.Handlers[rt.OperationID](req); err != nil {
+	if err := api.Call(req, a.Handlers[rt.OperationID]); err != nil {
 		if resp, _ := echo.UnwrapResponse(req.Response()); resp != nil && resp.Committed {
 			s.cfg.Logger.Warn("handler failed after responding", "operation", rt.OperationID, "error", err)
 			return nil
@@ -353,8 +353,8 @@ func securityOnly(vs []validate.Violation) []validate.Violation {
 
 // problem renders p in the API's envelope, or as plain JSON outside any API.
 func (s *Server) problem(req *api.Request, p api.Problem) error {
-	if req.API != nil && req.API.WriteProblem != nil {
-		return req.API.WriteProblem(req, p)
+	if req.API != nil && req.API.Errors.Problem != nil {
+		return api.WriteProblem(req, p)
 	}
 	status := map[api.Kind]int{api.NotFound: 404, api.MethodNotAllowed: 405, api.Unauthorized: 401,
 		api.Invalid: 422, api.Internal: 500}[p.Kind]

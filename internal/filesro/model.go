@@ -71,7 +71,7 @@ type Model struct {
 	uploads  map[uploadKey]*upload
 }
 
-// NewModel returns the model of a new session: the seed shares, then opts.Fixtures.
+// NewModel returns the model of a new session, holding the seed shares.
 func NewModel(blobs *blobstore.Store, opts Options) *Model {
 	opts = opts.withDefaults()
 	m := &Model{
@@ -86,9 +86,6 @@ func NewModel(blobs *blobstore.Store, opts Options) *Model {
 		if f.Token == SeedReadonlyToken {
 			m.newItem(seededUUID(opts.Seed, "photos"), KindFolder, "Photos", folder.ID)
 		}
-	}
-	for _, f := range opts.Fixtures {
-		m.addFixture(f, newUUID(), newUUID())
 	}
 	return m
 }

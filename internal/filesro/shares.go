@@ -21,7 +21,7 @@ type Share struct {
 	password string
 }
 
-// SeedShares are the shares every session starts with, before Options.Fixtures.
+// SeedShares are the shares every session starts with.
 func SeedShares() []ShareFixture {
 	return []ShareFixture{
 		{Token: SeedToken, Folder: "Demo", Permission: PermissionEditor},

@@ -5,7 +5,6 @@ import (
 	"errors"
 	"fmt"
 	"io"
-	"net/http"
 	"time"
 
 	"github.com/fileemu/fileemu/internal/antivirus"
@@ -57,11 +56,10 @@ func (m *Model) Stage(ctx context.Context, name, partType string, r io.Reader, m
 	if err != nil {
 		var tooLarge *blobstore.TooLargeError
 		if errors.As(err, &tooLarge) {
-			return Staged{}, newProblem(http.StatusRequestEntityTooLarge, "The blob is larger than the maximum of %d bytes.", maxSize)
+			return Staged{}, errBlobTooLarge(maxSize)
 		}
 		if errors.Is(err, blobstore.ErrStorageFull) {
-			return Staged{}, newProblem(http.StatusInsufficientStorage,
-				"The emulator's storage limit (--max-storage, %d bytes) is reached: delete files or sessions, or raise the limit.", m.blobs.Quota().Limit())
+			return Staged{}, errStorageFull(m.blobs.Quota().Limit())
 		}
 		return Staged{}, err
 	}
