@@ -1,6 +1,7 @@
 // Package api defines the shape every emulated API plugs into: a spec, handlers by operationId,
-// an authentication function and a renderer of the API's own error envelope. The server routes
-// and validates requests against the spec and calls the handlers with a Request.
+// an authentication function and the API's error envelope. The server routes and validates
+// requests against the spec and calls the handlers with a Request; a handler writes its answer
+// or returns an Error, which Render writes in the API's envelope and records for the journal.
 package api
 
 import (

@@ -1,6 +1,7 @@
 // Package desk emulates the Teamwork Desk v2 files API: an upload authorization that hands out a
 // presigned S3 POST form, activation once the object landed, and file metadata, listing and
-// deletion. model.go holds the rules; handlers.go maps HTTP to them.
+// deletion. model.go holds the rules; handlers.go maps HTTP to them; errors.go holds the errors and
+// renders them in Desk's envelope; filter.go parses list filters.
 package desk
 
 import (

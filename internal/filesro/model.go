@@ -1,8 +1,10 @@
 // Package filesro emulates the files.ro share API, which runs on VueFileManager: shares of an
 // owner's folders (editor or visitor, optionally password-protected, optionally expiring), simple
 // and chunked uploads into them, folders created by upload paths or explicitly, browsing, and the
-// file and thumbnail URLs. model.go holds the rules; handlers.go maps HTTP to them; form.go streams
-// upload bodies; media.go and exif.go read what was uploaded.
+// file and thumbnail URLs. The model holds the rules: model.go the session state, shares.go the
+// shares and their access, tree.go the folders and files, chunks.go chunked uploads. handlers.go
+// maps HTTP to them; errors.go holds the errors and renders them as files.ro and Laravel do;
+// form.go streams upload bodies; media.go, exif.go and thumbnails.go read what was uploaded.
 package filesro
 
 import (
