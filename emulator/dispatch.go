@@ -98,7 +98,7 @@ func (s *Server) handle(w http.ResponseWriter, r *http.Request) {
 	// side; a body cut short still fails its reads.
 	req.DetachFromClient()
 	op := req.Route.OperationID
-	if err := req.API.Handlers[op](req); err != nil {
+	if err := api.Call(req, req.API.Handlers[op]); err != nil {
 		if req.Response().Committed {
 			s.cfg.Logger.Warn("handler failed after responding", "operation", op, "error", err)
 			return
@@ -170,8 +170,8 @@ func securityOnly(vs []validate.Violation) []validate.Violation {
 
 // problem renders p in the API's envelope, or as plain JSON outside any API.
 func (s *Server) problem(req *api.Request, p api.Problem) error {
-	if req.API != nil && req.API.WriteProblem != nil {
-		return req.API.WriteProblem(req, p)
+	if req.API != nil && req.API.Errors.Problem != nil {
+		return api.WriteProblem(req, p)
 	}
 	status := map[api.Kind]int{api.NotFound: 404, api.MethodNotAllowed: 405, api.Unauthorized: 401,
 		api.Invalid: 422, api.Internal: 500}[p.Kind]

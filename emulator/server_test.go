@@ -561,12 +561,16 @@ func boomAPI(t *testing.T) *api.API {
 			"panicNow": func(*api.Request) error { panic("kaboom") },
 			"failNow":  func(*api.Request) error { return errors.New("disk on fire") },
 		},
-		WriteProblem: func(r *api.Request, p api.Problem) error {
-			if p.Kind != api.Internal {
-				return r.WriteJSON(http.StatusBadRequest, "", map[string]string{"boom": "unexpected problem"})
-			}
-			r.SetErrorCode("boom_internal")
-			return r.WriteJSON(http.StatusInternalServerError, "", map[string]string{"boom": p.Detail})
+		Errors: api.Envelope{
+			Problem: func(r *api.Request, p api.Problem) api.Error {
+				if p.Kind != api.Internal {
+					return boomError{http.StatusBadRequest, "boom_unexpected", "unexpected problem"}
+				}
+				return boomError{http.StatusInternalServerError, "boom_internal", p.Detail}
+			},
+			Write: func(r *api.Request, e api.Error) error {
+				return r.WriteJSON(e.StatusCode(), "", map[string]string{"boom": e.Error()})
+			},
 		},
 	}
 	if err := spec.CheckHandlers(a.Operations()); err != nil {
@@ -574,6 +578,16 @@ func boomAPI(t *testing.T) *api.API {
 	}
 	return a
 }
+
+// boomError is the boom API's error.
+type boomError struct {
+	status        int
+	code, message string
+}
+
+func (e boomError) Error() string     { return e.message }
+func (e boomError) StatusCode() int   { return e.status }
+func (e boomError) ErrorCode() string { return e.code }
 
 // syncBuffer is a log destination safe to read while the server writes.
 type syncBuffer struct {

@@ -76,7 +76,7 @@ func New(spec *validate.Spec, d Deps) *api.API {
 			"activateSessionScenarios":   s.activateSessionScenarios,
 			"deactivateSessionScenarios": s.deactivateSessionScenarios,
 		},
-		WriteProblem: writeProblem,
+		Errors: api.Envelope{Problem: problem, Write: writeError},
 	}
 }
 
@@ -91,39 +91,6 @@ func (s *service) auth(_ context.Context, _ string, _ *openapi3.SecurityScheme, 
 	return nil
 }
 
-// Error is the admin API's plain JSON error.
-type Error struct {
-	Status     int                  `json:"-"`
-	Code       string               `json:"error"`
-	Message    string               `json:"message"`
-	Violations []validate.Violation `json:"violations,omitempty"`
-}
-
-func writeError(r *api.Request, e Error) error {
-	r.SetErrorCode(e.Code)
-	return r.WriteJSON(e.Status, "", e)
-}
-
-func writeProblem(r *api.Request, p api.Problem) error {
-	switch p.Kind {
-	case api.NotFound:
-		return writeError(r, Error{Status: 404, Code: "not_found", Message: p.Detail})
-	case api.MethodNotAllowed:
-		return writeError(r, Error{Status: 405, Code: "method_not_allowed", Message: p.Detail})
-	case api.Unauthorized:
-		return writeError(r, Error{Status: 401, Code: "unauthorized", Message: p.Detail})
-	case api.Invalid:
-		return writeError(r, Error{Status: 422, Code: "invalid_request", Message: p.Detail, Violations: p.Violations})
-	case api.Status:
-		msg := p.Detail
-		if msg == "" {
-			msg = http.StatusText(p.Status)
-		}
-		return writeError(r, Error{Status: p.Status, Code: strings.ToLower(strings.ReplaceAll(http.StatusText(p.Status), " ", "_")), Message: msg})
-	}
-	return writeError(r, Error{Status: 500, Code: "internal_error", Message: p.Detail})
-}
-
 func (s *service) health(r *api.Request) error {
 	return r.WriteJSON(http.StatusOK, "", map[string]any{
 		"status":         "ok",
@@ -133,11 +100,11 @@ func (s *service) health(r *api.Request) error {
 	})
 }
 
-// sessionParam returns the named session, writing a 404 when it does not exist.
+// sessionParam returns the named session, or a 404 when it does not exist.
 func (s *service) sessionParam(r *api.Request, id string) (*session.Session, error) {
 	sess, ok := s.d.Sessions.Get(id)
 	if !ok {
-		return nil, writeError(r, Error{Status: 404, Code: "not_found", Message: "no session " + id})
+		return nil, Error{Status: 404, Code: "not_found", Message: "no session " + id}
 	}
 	return sess, nil
 }
@@ -148,7 +115,7 @@ func (s *service) reset(r *api.Request) error {
 	if id != "" {
 		sess, ok := s.d.Sessions.Get(id)
 		if !ok {
-			return writeError(r, Error{Status: 404, Code: "not_found", Message: "no session " + id})
+			return Error{Status: 404, Code: "not_found", Message: "no session " + id}
 		}
 		sess.Reset()
 		s.d.Journal.Remove(journal.Filter{Session: id})
@@ -194,14 +161,14 @@ func (s *service) createSession(r *api.Request) error {
 		ID string `json:"id"`
 	}
 	if err := json.NewDecoder(r.Request().Body).Decode(&in); err != nil && !errors.Is(err, io.EOF) {
-		return writeError(r, Error{Status: 422, Code: "invalid_request", Message: "body: " + err.Error()})
+		return Error{Status: 422, Code: "invalid_request", Message: "body: " + err.Error()}
 	}
 	if in.ID == "" {
 		in.ID = "s-" + strings.ToLower(strings.TrimRight(randomID(), "="))
 	}
 	sess, created, err := s.d.Sessions.Ensure(in.ID)
 	if err != nil {
-		return writeError(r, Error{Status: 422, Code: "invalid_request", Message: err.Error()})
+		return Error{Status: 422, Code: "invalid_request", Message: err.Error()}
 	}
 	status := http.StatusOK
 	if created {
@@ -221,7 +188,7 @@ func (s *service) getSession(r *api.Request) error {
 func (s *service) deleteSession(r *api.Request) error {
 	id := r.Param("id")
 	if !s.d.Sessions.Delete(id) {
-		return writeError(r, Error{Status: 404, Code: "not_found", Message: "no session " + id})
+		return Error{Status: 404, Code: "not_found", Message: "no session " + id}
 	}
 	s.d.Journal.Remove(journal.Filter{Session: id})
 	s.d.Scenarios().DropSession(id)
@@ -231,7 +198,7 @@ func (s *service) deleteSession(r *api.Request) error {
 func (s *service) filter(r *api.Request) (journal.Filter, bool, error) {
 	f, err := journal.FilterFromQuery(r.Request().URL.Query())
 	if err != nil {
-		return f, false, writeError(r, Error{Status: 422, Code: "invalid_request", Message: err.Error()})
+		return f, false, Error{Status: 422, Code: "invalid_request", Message: err.Error()}
 	}
 	return f, true, nil
 }
@@ -303,8 +270,8 @@ func (s *service) spec(r *api.Request) error {
 			names = append(names, n)
 		}
 		sort.Strings(names)
-		return writeError(r, Error{Status: 404, Code: "not_found",
-			Message: "no spec " + url.PathEscape(name) + "; have " + strings.Join(names, ", ")})
+		return Error{Status: 404, Code: "not_found",
+			Message: "no spec " + url.PathEscape(name) + "; have " + strings.Join(names, ", ")}
 	}
 	return r.Blob(http.StatusOK, "application/yaml", sp.Raw)
 }

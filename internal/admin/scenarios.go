@@ -43,10 +43,10 @@ type problemItem struct {
 func (s *service) putScenarios(r *api.Request) error {
 	body, err := io.ReadAll(io.LimitReader(r.Request().Body, maxScenarioDoc+1))
 	if err != nil {
-		return writeError(r, Error{Status: 400, Code: "bad_body", Message: "reading the body: " + err.Error()})
+		return Error{Status: 400, Code: "bad_body", Message: "reading the body: " + err.Error()}
 	}
 	if len(body) > maxScenarioDoc {
-		return writeError(r, Error{Status: 413, Code: "too_large", Message: fmt.Sprintf("a scenario document is at most %d bytes", maxScenarioDoc)})
+		return Error{Status: 413, Code: "too_large", Message: fmt.Sprintf("a scenario document is at most %d bytes", maxScenarioDoc)}
 	}
 	sessionID := r.QueryParam("session")
 	if sessionID != "" {
@@ -62,9 +62,7 @@ func (s *service) putScenarios(r *api.Request) error {
 		for _, e := range es {
 			items = append(items, problemItem{e.Line, e.Column, e.Msg})
 		}
-		r.SetErrorCode("invalid_scenarios")
-		return r.WriteJSON(http.StatusUnprocessableEntity, "", map[string]any{
-			"error": "invalid_scenarios", "message": err.Error(), "problems": items})
+		return &invalidScenarios{err: err, problems: items}
 	}
 	return r.WriteJSON(http.StatusOK, "", map[string]any{"scenarios": names})
 }
@@ -81,7 +79,7 @@ func (s *service) clearScenarios(r *api.Request) error {
 func (s *service) deleteScenario(r *api.Request) error {
 	name := r.Param("name")
 	if !s.d.Scenarios().Delete(r.QueryParam("session"), name) {
-		return writeError(r, Error{Status: 404, Code: "not_found", Message: "no scenario " + name})
+		return Error{Status: 404, Code: "not_found", Message: "no scenario " + name}
 	}
 	return r.NoContent(http.StatusNoContent)
 }
@@ -112,7 +110,7 @@ func (s *service) activateSessionScenarios(r *api.Request) error {
 		Names []string `json:"names"`
 	}
 	if err := json.NewDecoder(r.Request().Body).Decode(&in); err != nil {
-		return writeError(r, Error{Status: 422, Code: "invalid_request", Message: "body: " + err.Error()})
+		return Error{Status: 422, Code: "invalid_request", Message: "body: " + err.Error()}
 	}
 	var unknown []string
 	for _, n := range in.Names {
@@ -121,12 +119,12 @@ func (s *service) activateSessionScenarios(r *api.Request) error {
 		}
 	}
 	if len(unknown) > 0 {
-		return writeError(r, Error{Status: 422, Code: "unknown_scenario", Message: "unknown scenario " + strings.Join(unknown, ", ")})
+		return Error{Status: 422, Code: "unknown_scenario", Message: "unknown scenario " + strings.Join(unknown, ", ")}
 	}
 	// Sessions are created on first use: turning scenarios on may come before the first request.
 	sess, _, err := s.d.Sessions.Ensure(r.Param("id"))
 	if err != nil {
-		return writeError(r, Error{Status: 422, Code: "invalid_session", Message: err.Error()})
+		return Error{Status: 422, Code: "invalid_session", Message: err.Error()}
 	}
 	st := session.Model(sess, "scenarios", scenarios.NewSessionState)
 	st.Activate(s.d.Clock(), in.Names...)

@@ -1,6 +1,7 @@
 // Package api defines the shape every emulated API plugs into: a spec, handlers by operationId,
-// an authentication function and a renderer of the API's own error envelope. The server routes
-// and validates requests against the spec and calls the handlers with a Request.
+// an authentication function and the API's error envelope. The server routes and validates
+// requests against the spec and calls the handlers with a Request; a handler writes its answer
+// or returns an Error, which Render writes in the API's envelope and records for the journal.
 package api
 
 import (
@@ -111,10 +112,11 @@ func (r *Request) Pacing() Pacing {
 	return p
 }
 
-// SetErrorCode records the API's error code of an error response for the journal.
+// SetErrorCode records the error code of a response for the journal. Render records an API's
+// errors; the server calls this only for what no envelope carries (faults, scenario errors).
 func (r *Request) SetErrorCode(code string) { r.errorCode = code }
 
-// ErrorCode returns what SetErrorCode recorded.
+// ErrorCode returns the error code recorded for the journal.
 func (r *Request) ErrorCode() string { return r.errorCode }
 
 // Param returns a decoded path parameter of the matched operation.
@@ -144,34 +146,6 @@ func (r *Request) WriteJSON(status int, contentType string, v any) error {
 // Handler serves one operation.
 type Handler func(r *Request) error
 
-// Kind says what went wrong, so each API can render it in its own envelope.
-type Kind int
-
-// The kinds of problem the server itself detects; API handlers render their domain errors.
-const (
-	// NotFound: no operation matches the path.
-	NotFound Kind = iota
-	// MethodNotAllowed: the path exists, the method does not.
-	MethodNotAllowed
-	// Unauthorized: a security requirement failed.
-	Unauthorized
-	// Invalid: the request does not match the spec.
-	Invalid
-	// Internal: a handler failed or panicked.
-	Internal
-	// Status: an error with a given status and the API's default body for it (scenarios).
-	Status
-)
-
-// Problem is an error the server asks an API to render.
-type Problem struct {
-	Kind       Kind
-	Status     int // for Kind Status; others imply their status (the API may choose, e.g. 400 or 422 for Invalid)
-	Detail     string
-	Violations []validate.Violation
-	Allowed    []string // for MethodNotAllowed
-}
-
 // API is one emulated API mounted on the server.
 type API struct {
 	// Name is the spec name and the journal's api field, e.g. "haufe".
@@ -182,8 +156,9 @@ type API struct {
 	Handlers map[string]Handler
 	// Auth checks security schemes; nil accepts everything.
 	Auth validate.AuthFunc
-	// WriteProblem renders p in the API's own error format.
-	WriteProblem func(r *Request, p Problem) error
+	// Errors is the API's error envelope: how it words the server's problems and renders its
+	// errors (see Render).
+	Errors Envelope
 	// Sessionless APIs (the admin API) ignore sessions and are not recorded in the journal.
 	Sessionless bool
 	// FormAsJSON reads a body sent as application/x-www-form-urlencoded (what curl -d sends

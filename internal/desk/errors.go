@@ -1,12 +1,76 @@
 package desk
 
 import (
+	"fmt"
 	"net/http"
 	"strings"
 
 	"github.com/fileemu/fileemu/internal/api"
 	"github.com/fileemu/fileemu/internal/validate"
 )
+
+// Error is a Desk error: one envelope entry with its status. Pointer (a JSON pointer into the
+// body) or Parameter (a query parameter) names what is wrong when one thing is.
+type Error struct {
+	Status    int
+	Code      string
+	Detail    string
+	Pointer   string
+	Parameter string
+}
+
+func (e *Error) Error() string { return e.Code + ": " + e.Detail }
+
+// StatusCode is the HTTP status of the answer.
+func (e *Error) StatusCode() int { return e.Status }
+
+// ErrorCode is the entry's code, which the journal records.
+func (e *Error) ErrorCode() string { return e.Code }
+
+// Errors are several problems of one request, all told at once (400).
+type Errors []*Error
+
+func (es Errors) Error() string {
+	parts := make([]string, len(es))
+	for i, e := range es {
+		parts[i] = e.Error()
+	}
+	return strings.Join(parts, "; ")
+}
+
+// StatusCode is the first problem's status.
+func (es Errors) StatusCode() int {
+	if len(es) == 0 {
+		return http.StatusBadRequest
+	}
+	return es[0].Status
+}
+
+// ErrorCode is the first problem's code.
+func (es Errors) ErrorCode() string {
+	if len(es) == 0 {
+		return "invalid"
+	}
+	return es[0].Code
+}
+
+// under moves body pointers below prefix, e.g. "/mimeType" to "/file/mimeType".
+func (es Errors) under(prefix string) Errors {
+	for _, e := range es {
+		if e.Pointer != "" {
+			e.Pointer = prefix + e.Pointer
+		}
+	}
+	return es
+}
+
+func errMissing(field, detail string) *Error {
+	return &Error{400, "required", detail, "/" + field, ""}
+}
+
+func errNotFound(id int64) *Error {
+	return &Error{Status: 404, Code: "not_found", Detail: fmt.Sprintf("file %d not found", id)}
+}
 
 // envelope is Desk's error body: {"errors":[{"code","detail","source"}]}.
 type envelope struct {
@@ -24,22 +88,20 @@ type source struct {
 	Parameter string `json:"parameter,omitempty"`
 }
 
-func writeErrors(r *api.Request, status int, items ...errorItem) error {
-	r.SetErrorCode(items[0].Code)
-	return r.WriteJSON(status, "", envelope{Errors: items})
-}
-
-func writeError(r *api.Request, e *Error) error {
-	return writeErrors(r, e.Status, item(e))
-}
-
-// writeErrorList writes several problems at once, with the first one's status.
-func writeErrorList(r *api.Request, es Errors) error {
-	items := make([]errorItem, len(es))
-	for i, e := range es {
-		items[i] = item(e)
+// writeErrors renders e in Desk's envelope: every problem of Errors, in order.
+func writeErrors(r *api.Request, e api.Error) error {
+	var items []errorItem
+	switch e := e.(type) {
+	case Errors:
+		for _, de := range e {
+			items = append(items, item(de))
+		}
+	case *Error:
+		items = []errorItem{item(e)}
+	default:
+		items = []errorItem{{Code: e.ErrorCode(), Detail: e.Error()}}
 	}
-	return writeErrors(r, es[0].Status, items...)
+	return r.WriteJSON(e.StatusCode(), "", envelope{Errors: items})
 }
 
 func item(e *Error) errorItem {
@@ -53,27 +115,35 @@ func item(e *Error) errorItem {
 	return it
 }
 
-// writeProblem renders the server's problems in Desk's envelope.
-func writeProblem(r *api.Request, p api.Problem) error {
+// problem words the server's problems in Desk's envelope.
+func problem(_ *api.Request, p api.Problem) api.Error {
 	switch p.Kind {
 	case api.NotFound:
-		return writeErrors(r, http.StatusNotFound, errorItem{Code: "not_found", Detail: p.Detail})
+		return &Error{Status: http.StatusNotFound, Code: "not_found", Detail: p.Detail}
 	case api.MethodNotAllowed:
-		return writeErrors(r, http.StatusMethodNotAllowed, errorItem{Code: "method_not_allowed", Detail: p.Detail})
+		return &Error{Status: http.StatusMethodNotAllowed, Code: "method_not_allowed", Detail: p.Detail}
 	case api.Unauthorized:
-		return writeErrors(r, http.StatusUnauthorized, errorItem{Code: "unauthorized",
-			Detail: "missing or invalid API key: send Authorization: Bearer <API key>, or Basic auth with the API key as user name"})
+		return &Error{Status: http.StatusUnauthorized, Code: "unauthorized",
+			Detail: "missing or invalid API key: send Authorization: Bearer <API key>, or Basic auth with the API key as user name"}
 	case api.Invalid:
 		items := make([]errorItem, 0, len(p.Violations))
 		for _, v := range p.Violations {
 			items = append(items, toErrorItem(v))
 		}
-		return writeErrors(r, http.StatusBadRequest, tidy(items)...)
+		var es Errors
+		for _, it := range tidy(items) {
+			e := &Error{Status: http.StatusBadRequest, Code: it.Code, Detail: it.Detail}
+			if it.Source != nil {
+				e.Pointer, e.Parameter = it.Source.Pointer, it.Source.Parameter
+			}
+			es = append(es, e)
+		}
+		return es
 	case api.Status:
 		code := strings.ToLower(strings.ReplaceAll(http.StatusText(p.Status), " ", "_"))
-		return writeErrors(r, p.Status, errorItem{Code: code, Detail: http.StatusText(p.Status)})
+		return &Error{Status: p.Status, Code: code, Detail: http.StatusText(p.Status)}
 	}
-	return writeErrors(r, http.StatusInternalServerError, errorItem{Code: "internal_error", Detail: "internal error"})
+	return &Error{Status: http.StatusInternalServerError, Code: "internal_error", Detail: "internal error"}
 }
 
 // toErrorItem names the field or parameter of one validation problem.

@@ -53,7 +53,7 @@ func New(spec *validate.Spec, opts Options) *api.API {
 			"deleteFile":    s.deleteFile,
 			"listFiles":     s.listFiles,
 		},
-		WriteProblem: writeProblem,
+		Errors: api.Envelope{Problem: problem, Write: writeErrors},
 	}
 }
 
@@ -135,11 +135,11 @@ func (s *service) included(r *api.Request, files ...File) map[string]any {
 	return inc
 }
 
-// respond writes {file, included} or the Desk error err carries; sel narrows the file down
+// respond writes {file, included} or returns err; sel narrows the file down
 // (nil: every property).
 func (s *service) respond(r *api.Request, f File, sel []string, err error) error {
 	if err != nil {
-		return s.fail(r, err)
+		return err
 	}
 	v, err := s.view(r, f)
 	if err != nil {
@@ -150,19 +150,6 @@ func (s *service) respond(r *api.Request, f File, sel []string, err error) error
 		return err
 	}
 	return r.WriteJSON(http.StatusOK, "", map[string]any{"file": out, "included": s.included(r, f)})
-}
-
-// fail renders the Desk errors err carries, and passes anything else on (a 500).
-func (s *service) fail(r *api.Request, err error) error {
-	var es Errors
-	if errors.As(err, &es) {
-		return writeErrorList(r, es)
-	}
-	var de *Error
-	if errors.As(err, &de) {
-		return writeError(r, de)
-	}
-	return err
 }
 
 // viewFields are the properties `fields` may name: the JSON names of fileView.
@@ -279,7 +266,7 @@ func (s *service) createFileRef(r *api.Request) error {
 		File *refFields `json:"file"`
 	}
 	if err := decode(r, &in); err != nil {
-		return s.fail(r, err)
+		return err
 	}
 	ref, prefix := in.refFields.refIn(), ""
 	if in.File != nil {
@@ -289,17 +276,17 @@ func (s *service) createFileRef(r *api.Request) error {
 				Detail: fmt.Sprintf("%s is given both at the top level and in file: send the file's fields in one place", name)})
 		}
 		if len(es) > 0 {
-			return s.fail(r, es)
+			return es
 		}
 		ref, prefix = in.File.refIn(), "/file"
 	}
 	f, err := s.model(r).CreateRef(ref)
 	var es Errors
 	if errors.As(err, &es) {
-		return s.fail(r, es.under(prefix))
+		return es.under(prefix)
 	}
 	if err != nil {
-		return s.fail(r, err)
+		return err
 	}
 	form, err := s3.PresignPost(s.opts.S3, s3.PostOptions{
 		URL:        strings.TrimRight(r.BaseURL, "/") + s3.Prefix + Bucket,
@@ -329,7 +316,7 @@ func (s *service) activateFile(r *api.Request) error {
 func (s *service) getFile(r *api.Request) error {
 	sel, err := selection(r)
 	if err != nil {
-		return s.fail(r, err)
+		return err
 	}
 	f, err := s.model(r).Get(s.id(r))
 	return s.respond(r, f, sel, err)
@@ -346,7 +333,7 @@ func (s *service) updateFile(r *api.Request) error {
 		} `json:"file"`
 	}
 	if err := decode(r, &in); err != nil {
-		return s.fail(r, err)
+		return err
 	}
 	up := UpdateIn{ID: in.File.ID, FileName: in.File.FileName, Disposition: in.File.Disposition}
 	if up.FileName == "" {
@@ -362,7 +349,7 @@ func (s *service) updateFile(r *api.Request) error {
 
 func (s *service) deleteFile(r *api.Request) error {
 	if err := s.model(r).Delete(s.id(r)); err != nil {
-		return s.fail(r, err)
+		return err
 	}
 	return r.NoContent(http.StatusNoContent)
 }
@@ -387,19 +374,19 @@ func (s *service) listFiles(r *api.Request) error {
 	}
 	ids, err := idList(r.QueryParams()["ids"])
 	if err != nil {
-		return s.fail(r, err)
+		return err
 	}
 	q.IDs = ids
 	for _, raw := range r.QueryParams()["filter"] {
 		f, err := ParseFilter(raw)
 		if err != nil {
-			return s.fail(r, err)
+			return err
 		}
 		q.Filters = append(q.Filters, f)
 	}
 	sel, err := selection(r)
 	if err != nil {
-		return s.fail(r, err)
+		return err
 	}
 	files, total := s.model(r).List(q)
 	views := make([]any, 0, len(files))

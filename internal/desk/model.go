@@ -1,6 +1,7 @@
 // Package desk emulates the Teamwork Desk v2 files API: an upload authorization that hands out a
 // presigned S3 POST form, activation once the object landed, and file metadata, listing and
-// deletion. model.go holds the rules; handlers.go maps HTTP to them.
+// deletion. model.go holds the rules; handlers.go maps HTTP to them; errors.go holds the errors and
+// renders them in Desk's envelope; filter.go parses list filters.
 package desk
 
 import (
@@ -8,7 +9,6 @@ import (
 	"fmt"
 	"slices"
 	"sort"
-	"strings"
 	"sync"
 	"time"
 
@@ -53,47 +53,6 @@ type File struct {
 
 // S3Path is bucket/key of the upload.
 func (f File) S3Path() string { return s3.ObjectName(Bucket, f.Key) }
-
-// Error is a Desk error: one envelope entry with its status. Pointer (a JSON pointer into the
-// body) or Parameter (a query parameter) names what is wrong when one thing is.
-type Error struct {
-	Status    int
-	Code      string
-	Detail    string
-	Pointer   string
-	Parameter string
-}
-
-func (e *Error) Error() string { return e.Code + ": " + e.Detail }
-
-// Errors are several problems of one request, all told at once (400).
-type Errors []*Error
-
-func (es Errors) Error() string {
-	parts := make([]string, len(es))
-	for i, e := range es {
-		parts[i] = e.Error()
-	}
-	return strings.Join(parts, "; ")
-}
-
-// under moves body pointers below prefix, e.g. "/mimeType" to "/file/mimeType".
-func (es Errors) under(prefix string) Errors {
-	for _, e := range es {
-		if e.Pointer != "" {
-			e.Pointer = prefix + e.Pointer
-		}
-	}
-	return es
-}
-
-func errMissing(field, detail string) *Error {
-	return &Error{400, "required", detail, "/" + field, ""}
-}
-
-func errNotFound(id int64) *Error {
-	return &Error{Status: 404, Code: "not_found", Detail: fmt.Sprintf("file %d not found", id)}
-}
 
 // Model is the Desk state of one session.
 type Model struct {

@@ -1,6 +1,7 @@
 package filesro
 
 import (
+	"fmt"
 	"net/http"
 	"strings"
 
@@ -20,56 +21,64 @@ type validationBody struct {
 	Errors  map[string][]string `json:"errors"`
 }
 
-func writeError(r *api.Request, e *Error) error {
-	r.SetErrorCode(e.Code)
-	return r.WriteJSON(e.Status, "", errorBody{Type: "error", Message: e.Message})
-}
-
-// writeInvalid answers 422 with every message, and lists them in X-Fileemu-Violations too, after
-// the problems that only the header shows (extra).
-func writeInvalid(r *api.Request, fe []FieldError, extra ...validate.Violation) error {
+// writeError renders e in files.ro's envelopes: Laravel's validation body for a validation
+// failure (listed in X-Fileemu-Violations too), VueFileManager's bare message, or the error body.
+func writeError(r *api.Request, e api.Error) error {
+	var inv *Invalid
+	var extra []validate.Violation
+	switch e := e.(type) {
+	case *Invalid:
+		inv = e
+	case invalidUpload:
+		inv, extra = e.Invalid, e.extra
+	case bareMessage:
+		return r.Blob(e.err.Status, "text/plain; charset=UTF-8", []byte(e.err.Message))
+	case *Error:
+		return r.WriteJSON(e.Status, "", errorBody{Type: "error", Message: e.Message})
+	default:
+		return r.WriteJSON(e.StatusCode(), "", errorBody{Type: "error", Message: e.Error()})
+	}
 	body := validationBody{Message: "The given data was invalid.", Errors: map[string][]string{}}
 	vs := extra
-	for _, f := range fe {
+	for _, f := range inv.Fields {
 		body.Errors[f.Field] = append(body.Errors[f.Field], f.Message)
 		vs = append(vs, validate.Violation{In: "body", Name: f.Field, Keyword: f.Rule, Message: f.Message})
 	}
 	api.SetViolationsHeader(r.Response().Header(), vs)
-	r.SetErrorCode("validation_error")
 	return r.WriteJSON(http.StatusUnprocessableEntity, "", body)
 }
 
-// writeProblem renders the server's problems in files.ro's envelopes, with Laravel's messages.
-func writeProblem(r *api.Request, p api.Problem) error {
+// problem words the server's problems in files.ro's envelopes, with Laravel's messages.
+func problem(r *api.Request, p api.Problem) api.Error {
 	path := strings.TrimPrefix(r.Request().URL.Path, "/")
 	switch p.Kind {
 	case api.NotFound:
-		return writeError(r, &Error{404, "not_found", "The route " + path + " could not be found."})
+		return &Error{404, "not_found", "The route " + path + " could not be found."}
 	case api.MethodNotAllowed:
-		return writeError(r, &Error{405, "method_not_allowed", "The " + r.Request().Method +
-			" method is not supported for this route. Supported methods: " + strings.Join(p.Allowed, ", ") + "."})
+		return &Error{405, "method_not_allowed", "The " + r.Request().Method +
+			" method is not supported for this route. Supported methods: " + strings.Join(p.Allowed, ", ") + "."}
 	case api.Unauthorized:
-		return writeError(r, &Error{401, "unauthenticated", "Unauthenticated."})
+		return &Error{401, "unauthenticated", "Unauthenticated."}
 	case api.Invalid:
 		for _, v := range p.Violations {
 			if v.Keyword == "parse" || v.Keyword == "content-type" {
-				return writeError(r, &Error{400, "malformed", validate.Summary(p.Violations)})
+				return &Error{400, "malformed", validate.Summary(p.Violations)}
 			}
 		}
-		return writeInvalid(r, fieldErrors(r, p.Violations))
+		return &Invalid{fieldErrors(r, p.Violations)}
 	case api.Status:
 		switch p.Status {
 		case http.StatusTooManyRequests:
-			return writeError(r, &Error{429, "too_many_attempts", "Too Many Attempts."})
+			return &Error{429, "too_many_attempts", "Too Many Attempts."}
 		case http.StatusUnprocessableEntity:
-			return writeInvalid(r, []FieldError{{"file", "uploaded", "The file failed to upload."}})
+			return &Invalid{[]FieldError{{"file", "uploaded", "The file failed to upload."}}}
 		case http.StatusInternalServerError:
-			return writeError(r, &Error{500, "server_error", "Server Error"})
+			return &Error{500, "server_error", "Server Error"}
 		}
 		code := strings.ToLower(strings.ReplaceAll(http.StatusText(p.Status), " ", "_"))
-		return writeError(r, &Error{p.Status, code, http.StatusText(p.Status)})
+		return &Error{p.Status, code, http.StatusText(p.Status)}
 	}
-	return writeError(r, &Error{500, "server_error", "Server Error"})
+	return &Error{500, "server_error", "Server Error"}
 }
 
 // fieldErrors words validation problems as Laravel does, one message per field problem. A missing
@@ -171,4 +180,87 @@ func laravelMessage(field string, v validate.Violation) string {
 		return "The " + a + " field is prohibited."
 	}
 	return "The " + a + " is invalid: " + v.Message + "."
+}
+
+// Error is a files.ro error: {"type":"error","message"} with its status.
+type Error struct {
+	Status  int
+	Code    string // for the journal
+	Message string
+}
+
+func (e *Error) Error() string { return e.Code + ": " + e.Message }
+
+// StatusCode is the HTTP status of the answer.
+func (e *Error) StatusCode() int { return e.Status }
+
+// ErrorCode is the code the journal records.
+func (e *Error) ErrorCode() string { return e.Code }
+
+// bareMessage is an Error VueFileManager's pages expect as a bare text/plain message.
+type bareMessage struct{ err *Error }
+
+func (b bareMessage) Error() string     { return b.err.Error() }
+func (b bareMessage) StatusCode() int   { return b.err.Status }
+func (b bareMessage) ErrorCode() string { return b.err.Code }
+
+// FieldError is one Laravel validation message.
+type FieldError struct {
+	Field   string
+	Rule    string
+	Message string
+}
+
+// Invalid is a Laravel validation failure: 422 with every message.
+type Invalid struct{ Fields []FieldError }
+
+func (e *Invalid) Error() string {
+	parts := make([]string, len(e.Fields))
+	for i, f := range e.Fields {
+		parts[i] = f.Field + ": " + f.Message
+	}
+	return "invalid: " + strings.Join(parts, "; ")
+}
+
+// StatusCode is Laravel's status of a validation failure.
+func (e *Invalid) StatusCode() int { return http.StatusUnprocessableEntity }
+
+// ErrorCode is the code the journal records for a validation failure.
+func (e *Invalid) ErrorCode() string { return "validation_error" }
+
+// invalidUpload is a validation failure of an upload form whose X-Fileemu-Violations header also
+// lists what only the header shows (extra), before the messages.
+type invalidUpload struct {
+	*Invalid
+	extra []validate.Violation
+}
+
+func errShareNotFound() *Error {
+	return &Error{404, "not_found", "The share was not found or has expired."}
+}
+func errItemNotFound(kind string) *Error {
+	return &Error{404, "not_found", "The " + kind + " was not found."}
+}
+func errAccessDenied() *Error { return &Error{403, "access_denied", "Access Denied"} }
+func errNoPermission() *Error {
+	return &Error{403, "no_permission", "Sorry, you don't have permission"}
+}
+func errOutsideShare() *Error { return &Error{403, "unauthorized", "This action is unauthorized."} }
+func errIncorrectPassword() *Error {
+	return &Error{401, "incorrect_password", "Sorry, your password is incorrect."}
+}
+func errTooLarge(limit int64) *Error {
+	return &Error{413, "too_large", "The file exceeds the upload limit of " + HumanSize(limit) + "."}
+}
+func errMalformed() *Error {
+	return &Error{400, "malformed", "The multipart body is truncated or malformed; nothing was stored."}
+}
+
+// errStorageFull: the emulator's --max-storage is reached; nothing of the upload was kept.
+func errStorageFull(limit int64) *Error {
+	return &Error{507, "storage_full", fmt.Sprintf("The emulator's storage limit (--max-storage, %d bytes) is reached; nothing was stored.", limit)}
+}
+
+func errNoThumbnail() *Error {
+	return &Error{404, "not_found", "This file has no thumbnail."}
 }

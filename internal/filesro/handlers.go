@@ -30,8 +30,6 @@ type Options struct {
 	Auth validate.AuthFunc
 	// ChunkExpiry is how long a chunked upload that receives no chunk is kept (default 1 hour).
 	ChunkExpiry time.Duration
-	// Fixtures are shares every session starts with, after the seed shares.
-	Fixtures []ShareFixture
 	// ThumbnailBudget bounds the bytes of images decoded at once for thumbnails, across all
 	// sessions (default DefaultThumbnailBudget).
 	ThumbnailBudget int64
@@ -97,25 +95,12 @@ func New(spec *validate.Spec, opts Options) *api.API {
 			"vfmUploadChunks":      s.uploadToShare,
 			"vfmSharedFile":        s.getSharedFile,
 		},
-		WriteProblem: writeProblem,
+		Errors: api.Envelope{Problem: problem, Write: writeError},
 	}
 }
 
 func (s *service) model(r *api.Request) *Model {
 	return session.Model(r.Session, "filesro", func() *Model { return NewModel(r.Session.Blobs, s.opts) })
-}
-
-// fail renders the files.ro error err carries; other errors become the server's 500.
-func fail(r *api.Request, err error) error {
-	var fe *Error
-	var inv *Invalid
-	switch {
-	case errors.As(err, &fe):
-		return writeError(r, fe)
-	case errors.As(err, &inv):
-		return writeInvalid(r, inv.Fields)
-	}
-	return err
 }
 
 func shareCookie(r *api.Request) string {
@@ -271,7 +256,7 @@ func itemResource(r *api.Request, sh Share, e Entry, owner User) resource {
 func (s *service) getShare(r *api.Request) error {
 	sh, err := s.model(r).Share(r.Param("token"))
 	if err != nil {
-		return fail(r, err)
+		return err
 	}
 	return r.WriteJSON(http.StatusOK, "", relation{shareResource(r, sh)})
 }
@@ -281,17 +266,16 @@ func (s *service) authenticateShare(r *api.Request) error {
 		Password string `json:"password"`
 	}
 	if err := decodeJSON(r, &in); err != nil {
-		return fail(r, err)
+		return err
 	}
 	sh, cookie, err := s.model(r).Unlock(r.Param("token"), in.Password)
 	var fe *Error
 	if errors.As(err, &fe) && fe.Code == "incorrect_password" && r.Route.OperationID == "vfmAuthenticateShare" {
 		// VueFileManager answers a bare string, which its unlock page shows as the field's error.
-		r.SetErrorCode(fe.Code)
-		return r.Blob(fe.Status, "text/plain; charset=UTF-8", []byte(fe.Message))
+		return bareMessage{fe}
 	}
 	if err != nil {
-		return fail(r, err)
+		return err
 	}
 	if cookie != "" {
 		path := "/"
@@ -350,11 +334,11 @@ func (s *service) browseShare(r *api.Request) error {
 	token, id := r.Param("token"), r.Param("id")
 	sh, err := m.Access(token, shareCookie(r))
 	if err != nil {
-		return fail(r, err)
+		return err
 	}
 	root, kids, err := m.Browse(token, shareCookie(r), id, sortOf(r))
 	if err != nil {
-		return fail(r, err)
+		return err
 	}
 	owner := m.Owner()
 	page, per := 1, max(len(kids), 1)
@@ -423,7 +407,7 @@ func treeNodes(nodes []TreeNode) []treeNode {
 func (s *service) getShareNavigation(r *api.Request) error {
 	nodes, err := s.model(r).Tree(r.Param("token"), shareCookie(r), sortOf(r))
 	if err != nil {
-		return fail(r, err)
+		return err
 	}
 	type location struct {
 		Name      string     `json:"name"`
@@ -440,7 +424,7 @@ func (s *service) getSharedFile(r *api.Request) error {
 	m := s.model(r)
 	sh, e, err := m.SharedFile(r.Param("token"), shareCookie(r))
 	if err != nil {
-		return fail(r, err)
+		return err
 	}
 	return r.WriteJSON(http.StatusOK, "", relation{fileResource(r, sh, e, m.Owner())})
 }
@@ -451,13 +435,13 @@ func (s *service) createShareFolder(r *api.Request) error {
 		ParentID *string `json:"parent_id"`
 	}
 	if err := decodeJSON(r, &in); err != nil {
-		return fail(r, err)
+		return err
 	}
 	m := s.model(r)
 	token, cookie := r.Param("token"), shareCookie(r)
 	sh, err := m.Writable(token, cookie)
 	if err != nil {
-		return fail(r, err)
+		return err
 	}
 	parent := ""
 	if in.ParentID != nil {
@@ -465,7 +449,7 @@ func (s *service) createShareFolder(r *api.Request) error {
 	}
 	e, err := m.CreateFolder(token, cookie, in.Name, parent)
 	if err != nil {
-		return fail(r, err)
+		return err
 	}
 	return r.WriteJSON(http.StatusCreated, "", relation{folderResource(r, sh, e, m.Owner())})
 }
@@ -473,7 +457,7 @@ func (s *service) createShareFolder(r *api.Request) error {
 func (s *service) getShareFile(r *api.Request) error {
 	e, err := s.model(r).File(r.Param("token"), shareCookie(r), r.Param("id"))
 	if err != nil {
-		return fail(r, err)
+		return err
 	}
 	_, rd, err := r.Session.Blobs.Open(fileBlob(e.ID))
 	if err != nil {
@@ -505,10 +489,10 @@ func hasExtension(name, ext string) bool {
 func (s *service) getShareThumbnail(r *api.Request) error {
 	e, err := s.model(r).File(r.Param("token"), shareCookie(r), r.Param("id"))
 	if err != nil {
-		return fail(r, err)
+		return err
 	}
 	if !e.Thumbnail {
-		return writeError(r, errNoThumbnail())
+		return errNoThumbnail()
 	}
 	th, ok, err := s.thumbs.get(r.ClientContext(), r.Session.Blobs, r.Session.ID+"/"+e.ID, fileBlob(e.ID), thumbBlob(e.ID),
 		e.Orientation, s.opts.Clock())
@@ -516,7 +500,7 @@ func (s *service) getShareThumbnail(r *api.Request) error {
 		return err
 	}
 	if !ok {
-		return writeError(r, errNoThumbnail())
+		return errNoThumbnail()
 	}
 	return r.Blob(http.StatusOK, th.ct, th.data)
 }
@@ -529,7 +513,7 @@ func (s *service) uploadToShare(r *api.Request) error {
 	// Share, cookie and permission first: a refused visitor's upload is never read.
 	sh, err := m.Writable(token, shareCookie(r))
 	if err != nil {
-		return fail(r, err)
+		return err
 	}
 	blobs := r.Session.Blobs
 	fileID, chunkName := newUUID(), ""
@@ -546,10 +530,10 @@ func (s *service) uploadToShare(r *api.Request) error {
 		if chunkName != "" {
 			m.DropUpload(token, chunkName) // the file can never complete: free what it holds
 		}
-		return writeError(r, errTooLarge(s.opts.MaxObjectSize))
+		return errTooLarge(s.opts.MaxObjectSize)
 	}
 	if err != nil {
-		return fail(r, err)
+		return err
 	}
 	stored := f.blob
 	defer func() {
@@ -566,7 +550,7 @@ func (s *service) uploadToShare(r *api.Request) error {
 			extra = append(extra, validate.Violation{In: "body", Keyword: "content-type",
 				Message: "Content-Type is not multipart/form-data: the form reads as empty"})
 		}
-		return writeInvalid(r, fe, extra...)
+		return invalidUpload{&Invalid{fe}, extra}
 	}
 	in := FileIn{Name: f.values["name"], Extension: f.values["extension"], Path: f.values["path"], ParentID: f.values["parent_id"]}
 	blob := f.blob
@@ -574,7 +558,7 @@ func (s *service) uploadToShare(r *api.Request) error {
 		last := f.values["is_last_chunk"] == "1"
 		chunks, err := m.AppendChunk(token, f.filename, in.ParentID, f.blob, f.obj.Size, last)
 		if err != nil {
-			return fail(r, err)
+			return err
 		}
 		stored = "" // the upload owns the chunk now
 		if !last {
@@ -582,7 +566,7 @@ func (s *service) uploadToShare(r *api.Request) error {
 		}
 		blob = fileBlob(fileID)
 		if err := assemble(r, blobs, blob, chunks, s.opts.Clock()); errors.Is(err, blobstore.ErrStorageFull) {
-			return writeError(r, errStorageFull(blobs.Quota().Limit()))
+			return errStorageFull(blobs.Quota().Limit())
 		} else if err != nil {
 			return err
 		}
@@ -595,7 +579,7 @@ func (s *service) uploadToShare(r *api.Request) error {
 	// A scenario's infect rule names the file as the client does: name.extension, or the part's file name.
 	infected = infected || r.Infects(in.Name+"."+in.Extension, "") || r.Infects(f.filename, "")
 	if infected {
-		return writeInvalid(r, []FieldError{{f.binary, "clean", "The " + f.binary + " is infected with a virus (EICAR test signature)."}})
+		return &Invalid{[]FieldError{{f.binary, "clean", "The " + f.binary + " is infected with a virus (EICAR test signature)."}}}
 	}
 	obj, ok := blobs.Stat(blob)
 	if !ok {
@@ -607,7 +591,7 @@ func (s *service) uploadToShare(r *api.Request) error {
 	}
 	e, err := m.AddFile(token, fileID, in)
 	if err != nil {
-		return fail(r, err)
+		return err
 	}
 	stored = ""
 	return r.WriteJSON(http.StatusCreated, "", relation{fileResource(r, sh, e, m.Owner())})
@@ -694,7 +678,7 @@ func (s *service) createShare(r *api.Request) error {
 		Token      string `json:"token"`
 	}
 	if err := decodeJSON(r, &in); err != nil {
-		return fail(r, err)
+		return err
 	}
 	si := ShareIn{ItemID: in.ID, Type: in.Type, Permission: in.Permission, IsPassword: in.IsPassword,
 		Password: in.Password, Name: in.Name, Token: in.Token}
@@ -703,7 +687,7 @@ func (s *service) createShare(r *api.Request) error {
 	}
 	sh, err := s.model(r).CreateShare(si)
 	if err != nil {
-		return fail(r, err)
+		return err
 	}
 	return r.WriteJSON(http.StatusCreated, "", relation{shareResource(r, sh)})
 }
@@ -716,21 +700,21 @@ func (s *service) updateShare(r *api.Request) error {
 		Expiration json.RawMessage `json:"expiration"`
 	}
 	if err := decodeJSON(r, &in); err != nil {
-		return fail(r, err)
+		return err
 	}
 	up := ShareUpdate{Protected: in.Protected, Password: in.Password, Permission: in.Permission}
 	if len(in.Expiration) > 0 {
 		hours := 0 // null: never
 		if string(in.Expiration) != "null" {
 			if err := json.Unmarshal(in.Expiration, &hours); err != nil {
-				return fail(r, &Error{400, "malformed", "expiration is not an integer"})
+				return &Error{400, "malformed", "expiration is not an integer"}
 			}
 		}
 		up.ExpireIn = &hours
 	}
 	sh, err := s.model(r).UpdateShare(r.Param("token"), up)
 	if err != nil {
-		return fail(r, err)
+		return err
 	}
 	return r.WriteJSON(http.StatusOK, "", relation{shareResource(r, sh)})
 }

@@ -17,6 +17,12 @@ type Error struct {
 
 func (e *Error) Error() string { return e.Code + ": " + e.Detail }
 
+// StatusCode is the HTTP status of the answer.
+func (e *Error) StatusCode() int { return e.Status }
+
+// ErrorCode is the error_code, which the journal records.
+func (e *Error) ErrorCode() string { return e.Code }
+
 // The documented error bodies, by the status fileemu gives them (see haufe.yaml).
 func errRaised() *Error {
 	return &Error{400, "attachment_document_raised_an_error", "The file attachment service has raised an error. Please try again later"}
@@ -92,6 +98,25 @@ func (e *ValidationError) Error() string {
 	return "validation_error: " + strings.Join(parts, "; ")
 }
 
+// StatusCode is FastAPI's status of a validation error.
+func (e *ValidationError) StatusCode() int { return http.StatusUnprocessableEntity }
+
+// ErrorCode is the validation envelope's error_code.
+func (e *ValidationError) ErrorCode() string { return "validation_error" }
+
+// errJSONInvalid is the validation error of a body that does not decode.
+func errJSONInvalid(err error) *ValidationError {
+	return &ValidationError{[]validationItem{{Loc: []string{"body"}, Message: err.Error(), Type: "json_invalid"}}}
+}
+
+// gatewayRateLimit is the API gateway's 429, which the files operations document: a body of its
+// own, without error_code.
+type gatewayRateLimit struct{}
+
+func (gatewayRateLimit) Error() string     { return "rate_limited: Rate limit exceeded!" }
+func (gatewayRateLimit) StatusCode() int   { return http.StatusTooManyRequests }
+func (gatewayRateLimit) ErrorCode() string { return "rate_limited" }
+
 func missingField(name string) *ValidationError {
 	return &ValidationError{[]validationItem{{Loc: []string{"body", name}, Message: "Field required", Type: "missing"}}}
 }
@@ -142,14 +167,17 @@ func errorForStatus(threads bool, status int) *Error {
 	return &Error{status, strings.ToLower(strings.ReplaceAll(http.StatusText(status), " ", "_")), http.StatusText(status)}
 }
 
-func writeError(r *api.Request, e *Error) error {
-	r.SetErrorCode(e.Code)
-	return r.WriteJSON(e.Status, "", e)
-}
-
-func writeValidation(r *api.Request, items []validationItem) error {
-	r.SetErrorCode("validation_error")
-	return r.WriteJSON(http.StatusUnprocessableEntity, "", map[string]any{"error_code": "validation_error", "detail": items})
+// writeError renders e in Haufe's envelopes.
+func writeError(r *api.Request, e api.Error) error {
+	switch e := e.(type) {
+	case *Error:
+		return r.WriteJSON(e.Status, "", e)
+	case *ValidationError:
+		return r.WriteJSON(http.StatusUnprocessableEntity, "", map[string]any{"error_code": "validation_error", "detail": e.Items})
+	case gatewayRateLimit:
+		return r.WriteJSON(http.StatusTooManyRequests, "", map[string]string{"message": "Rate limit exceeded!"})
+	}
+	return r.WriteJSON(e.StatusCode(), "", &Error{e.StatusCode(), e.ErrorCode(), e.Error()})
 }
 
 // isRun reports whether r invokes the assistant (a run, streamed or not).
@@ -178,34 +206,32 @@ type validationItem struct {
 	Type    string   `json:"type"`
 }
 
-// writeProblem renders the server's problems in Haufe's envelope.
-func writeProblem(r *api.Request, p api.Problem) error {
+// problem words the server's problems in Haufe's envelope.
+func problem(r *api.Request, p api.Problem) api.Error {
 	switch p.Kind {
 	case api.NotFound:
-		return writeError(r, &Error{404, "not_found", "Not Found"})
+		return &Error{404, "not_found", "Not Found"}
 	case api.MethodNotAllowed:
-		return writeError(r, &Error{405, "method_not_allowed", "Method Not Allowed"})
+		return &Error{405, "method_not_allowed", "Method Not Allowed"}
 	case api.Unauthorized:
-		return writeError(r, errUnauthorized())
+		return errUnauthorized()
 	case api.Invalid:
 		items := make([]validationItem, 0, len(p.Violations))
 		for _, v := range p.Violations {
 			items = append(items, toValidationItem(v))
 		}
-		return writeValidation(r, items)
+		return &ValidationError{items}
 	case api.Status:
 		threads := threadsOperation(r)
 		if p.Status == http.StatusTooManyRequests && !threads {
-			// The files operations document the gateway's body, which has no error_code.
-			r.SetErrorCode("rate_limited")
-			return r.WriteJSON(p.Status, "", map[string]string{"message": "Rate limit exceeded!"})
+			return gatewayRateLimit{}
 		}
 		if p.Status == http.StatusInternalServerError && isRun(r) {
-			return writeError(r, errAPITimeout()) // what the run pages document for a 500
+			return errAPITimeout() // what the run pages document for a 500
 		}
-		return writeError(r, errorForStatus(threads, p.Status))
+		return errorForStatus(threads, p.Status)
 	}
-	return writeError(r, errInternal())
+	return errInternal()
 }
 
 // toValidationItem maps a violation to FastAPI's shape: loc is [where, field...].

@@ -54,7 +54,7 @@ func New(spec *validate.Spec, opts Options) *api.API {
 			"createRun":      s.createRun,
 			"streamRun":      s.streamRun,
 		},
-		WriteProblem: writeProblem,
+		Errors: api.Envelope{Problem: problem, Write: writeError},
 	}
 }
 
@@ -77,17 +77,9 @@ func (s *service) model(r *api.Request) *Model {
 
 func userID(r *api.Request) string { return r.Request().Header.Get("user-id") }
 
-// respond writes v, or the Haufe error err carries.
+// respond writes v, or returns err.
 func respond(r *api.Request, status int, v any, err error) error {
 	if err != nil {
-		var he *Error
-		if errors.As(err, &he) {
-			return writeError(r, he)
-		}
-		var ve *ValidationError
-		if errors.As(err, &ve) {
-			return writeValidation(r, ve.Items)
-		}
 		return err
 	}
 	return r.WriteJSON(status, "", v)
@@ -257,7 +249,7 @@ func (s *service) createThread(r *api.Request) error {
 		UserID      *string `json:"user_id"`
 	}
 	if err := decodeBody(r, &in); err != nil {
-		return writeValidation(r, []validationItem{{Loc: []string{"body"}, Message: err.Error(), Type: "json_invalid"}})
+		return errJSONInvalid(err)
 	}
 	ti := ThreadIn{AssistantID: in.AssistantID, Title: in.Title}
 	if in.UserID != nil {
@@ -303,7 +295,7 @@ func (s *service) createMessage(r *api.Request) error {
 		} `json:"attachments"`
 	}
 	if err := decodeBody(r, &in); err != nil {
-		return writeValidation(r, []validationItem{{Loc: []string{"body"}, Message: err.Error(), Type: "json_invalid"}})
+		return errJSONInvalid(err)
 	}
 	mi := MessageIn{Role: in.Role, Content: in.Content, ToolCallID: in.ToolCallID}
 	for _, raw := range in.ToolCalls {

@@ -1,7 +1,7 @@
 // Package haufe emulates the Haufe Copilot API: presigned S3 PUT uploads, asynchronous
 // processing (antivirus scan, text extraction) observed by polling, threads and their messages,
 // and attachment of processed files to messages. model.go (files) and threads.go hold the rules;
-// handlers.go maps HTTP to them.
+// handlers.go maps HTTP to them; errors.go holds the documented errors and renders them.
 package haufe
 
 import (

@@ -19,15 +19,15 @@ import (
 func (s *target) createBucket(r *api.Request) error {
 	sig, aerr := s.authorize(r)
 	if aerr != nil {
-		return s.writeError(r, aerr)
+		return aerr
 	}
 	if body, berr := s.requestBody(r, sig); berr != nil {
-		return s.writeError(r, berr)
+		return berr
 	} else if _, err := io.Copy(io.Discard, io.LimitReader(body.r, maxXMLBody)); err != nil {
 		if e, ok := asBodyError(err); ok {
-			return s.writeError(r, e)
+			return e
 		}
-		return s.writeError(r, ErrIncompleteBody())
+		return ErrIncompleteBody()
 	}
 	bucket := r.Param("bucket")
 	s.model(r).CreateBucket(bucket, s.opts.Clock())
@@ -39,11 +39,11 @@ func (s *target) createBucket(r *api.Request) error {
 // headBucket answers 200 for a bucket that exists, 404 (no body, as for every HEAD) otherwise.
 func (s *target) headBucket(r *api.Request) error {
 	if _, err := s.authorize(r); err != nil {
-		return s.writeError(r, err)
+		return err
 	}
 	bucket := r.Param("bucket")
 	if !s.model(r).BucketExists(bucket) {
-		return s.writeError(r, ErrNoSuchBucket(bucket))
+		return ErrNoSuchBucket(bucket)
 	}
 	h := r.Response().Header()
 	h.Set("x-amz-bucket-region", s.opts.Credentials.Region)
@@ -54,14 +54,14 @@ func (s *target) headBucket(r *api.Request) error {
 // deleteBucket removes an empty bucket: 204, 404 NoSuchBucket, 409 BucketNotEmpty.
 func (s *target) deleteBucket(r *api.Request) error {
 	if _, err := s.authorize(r); err != nil {
-		return s.writeError(r, err)
+		return err
 	}
 	bucket := r.Param("bucket")
 	switch err := s.model(r).DeleteBucket(bucket); {
 	case errors.Is(err, errNoSuchBucket):
-		return s.writeError(r, ErrNoSuchBucket(bucket))
+		return ErrNoSuchBucket(bucket)
 	case errors.Is(err, errBucketNotEmpty):
-		return s.writeError(r, ErrBucketNotEmpty(bucket))
+		return ErrBucketNotEmpty(bucket)
 	}
 	r.Response().Header().Set("x-amz-request-id", r.RequestID)
 	return r.NoContent(http.StatusNoContent)
@@ -143,13 +143,13 @@ func (s *target) listRequest(r *api.Request) (url.Values, listParams, string, li
 func (s *target) listObjectsV2(r *api.Request) error {
 	q, p, bucket, all, err := s.listRequest(r)
 	if err != nil {
-		return s.writeError(r, err)
+		return err
 	}
 	after, skipUnder := q.Get("start-after"), false
 	if token := q.Get("continuation-token"); token != "" {
 		var ok bool
 		if after, skipUnder, ok = decodeToken(token); !ok {
-			return s.writeError(r, ErrInvalidArgument("The continuation token provided is incorrect", "continuation-token", token))
+			return ErrInvalidArgument("The continuation token provided is incorrect", "continuation-token", token)
 		}
 	}
 	l := listPage(all.Objects, p.prefix, p.delimiter, after, skipUnder, p.maxKeys)
@@ -168,7 +168,7 @@ func (s *target) listObjectsV2(r *api.Request) error {
 func (s *target) listObjects(r *api.Request) error {
 	q, p, bucket, all, err := s.listRequest(r)
 	if err != nil {
-		return s.writeError(r, err)
+		return err
 	}
 	marker := q.Get("marker")
 	// A marker that is a common prefix (as NextMarker hands it out) skips what is under it.
@@ -189,30 +189,30 @@ func (s *target) listObjects(r *api.Request) error {
 func (s *target) deleteObjects(r *api.Request) error {
 	sig, aerr := s.authorize(r)
 	if aerr != nil {
-		return s.writeError(r, aerr)
+		return aerr
 	}
 	hr := r.Request()
 	if hr.Header.Get("Content-MD5") == "" && !hasChecksum(hr.Header) {
-		return s.writeError(r, ErrInvalidRequest("Missing required header for this request: Content-MD5"))
+		return ErrInvalidRequest("Missing required header for this request: Content-MD5")
 	}
 	body, berr := s.requestBody(r, sig)
 	if berr != nil {
-		return s.writeError(r, berr)
+		return berr
 	}
 	md5h := md5.New()
 	var req deleteRequest
 	if e := readXML(io.TeeReader(body.r, md5h), body.algorithm(), &req); e != nil {
-		return s.writeError(r, e)
+		return e
 	}
 	if want := hr.Header.Get("Content-MD5"); want != "" && want != base64.StdEncoding.EncodeToString(md5h.Sum(nil)) {
-		return s.writeError(r, ErrBadDigest())
+		return ErrBadDigest()
 	}
 	if len(req.Objects) == 0 || len(req.Objects) > 1000 {
-		return s.writeError(r, ErrMalformedXML())
+		return ErrMalformedXML()
 	}
 	bucket := r.Param("bucket")
 	if !s.model(r).BucketExists(bucket) {
-		return s.writeError(r, ErrNoSuchBucket(bucket))
+		return ErrNoSuchBucket(bucket)
 	}
 	res := deleteResult{Xmlns: xmlns}
 	for _, o := range req.Objects {
@@ -242,11 +242,11 @@ func hasChecksum(h http.Header) bool {
 // as S3 answers.
 func (s *target) getBucketLocation(r *api.Request) error {
 	if _, err := s.authorize(r); err != nil {
-		return s.writeError(r, err)
+		return err
 	}
 	bucket := r.Param("bucket")
 	if !s.model(r).BucketExists(bucket) {
-		return s.writeError(r, ErrNoSuchBucket(bucket))
+		return ErrNoSuchBucket(bucket)
 	}
 	region := s.opts.Credentials.Region
 	if region == "us-east-1" {

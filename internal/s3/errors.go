@@ -36,6 +36,17 @@ type Field struct{ Name, Value string }
 // Error returns "Code: Message".
 func (e *Error) Error() string { return e.Code + ": " + e.Message }
 
+// StatusCode is the HTTP status of the answer (500 when unset).
+func (e *Error) StatusCode() int {
+	if e.Status == 0 {
+		return http.StatusInternalServerError
+	}
+	return e.Status
+}
+
+// ErrorCode is S3's error code, which the journal records.
+func (e *Error) ErrorCode() string { return e.Code }
+
 // Write renders the error as S3 does: Content-Type application/xml, the
 // status, and an XML body. requestID becomes <RequestId> and the
 // x-amz-request-id header. For HEAD requests pass head=true: S3 then sends

@@ -79,8 +79,8 @@ func New(spec *validate.Spec, opts Options) *api.API {
 			"listMultipartUploads":    s.listMultipartUploads,
 			"getBucketLocation":       s.getBucketLocation,
 		},
-		WriteProblem: s.writeProblem,
-		RoutingPath:  routingPath,
+		Errors:      api.Envelope{Problem: problem, Write: writeXML},
+		RoutingPath: routingPath,
 	}
 }
 
@@ -204,32 +204,32 @@ func contentType(h http.Header) string {
 func (s *target) putObject(r *api.Request) error {
 	sig, aerr := s.authorize(r)
 	if aerr != nil {
-		return s.writeError(r, aerr)
+		return aerr
 	}
 	hr := r.Request()
 	max := s.opts.MaxObjectSize
 	if hr.ContentLength > max && hr.Header.Get("X-Amz-Decoded-Content-Length") == "" {
 		// Refuse before reading: the declared size alone is too large.
-		return s.writeError(r, ErrEntityTooLarge(hr.ContentLength, max))
+		return ErrEntityTooLarge(hr.ContentLength, max)
 	}
 	body, berr := s.requestBody(r, sig)
 	if berr != nil {
-		return s.writeError(r, berr)
+		return berr
 	}
 	if body.size > max {
-		return s.writeError(r, ErrEntityTooLarge(body.size, max))
+		return ErrEntityTooLarge(body.size, max)
 	}
 	bucket, key := r.Param("bucket"), r.Param("key")
 	precondition, perr := writePrecondition(hr.Header, key)
 	if perr != nil {
-		return s.writeError(r, perr)
+		return perr
 	}
 	if precondition != nil {
 		// Checked now to spare the upload, and again, atomically, when the object is replaced.
 		old, exists := r.Session.Blobs.Stat(ObjectName(bucket, key))
 		if err := precondition(old, exists); err != nil {
 			e, _ := asBodyError(err)
-			return s.writeError(r, e)
+			return e
 		}
 	}
 	ct := contentType(hr.Header)
@@ -246,7 +246,7 @@ func (s *target) putObject(r *api.Request) error {
 		Precondition: precondition,
 	})
 	if err != nil {
-		return s.writeError(r, s.storeError(r, err, body.algorithm()))
+		return s.storeError(r, err, body.algorithm())
 	}
 	s.model(r).TouchBucket(bucket, s.opts.Clock())
 	r.SetUploadSHA256(obj.SHA256)
@@ -262,15 +262,15 @@ func (s *target) putObject(r *api.Request) error {
 // getObject serves GET and HEAD, with ranges and conditional requests.
 func (s *target) getObject(r *api.Request) error {
 	if _, err := s.authorize(r); err != nil {
-		return s.writeError(r, err)
+		return err
 	}
 	bucket, key := r.Param("bucket"), r.Param("key")
 	obj, rd, err := r.Session.Blobs.Open(ObjectName(bucket, key))
 	if err != nil {
 		if !s.model(r).BucketExists(bucket) {
-			return s.writeError(r, ErrNoSuchBucket(bucket))
+			return ErrNoSuchBucket(bucket)
 		}
-		return s.writeError(r, ErrNoSuchKey(key))
+		return ErrNoSuchKey(key)
 	}
 	h := r.Response().Header()
 	h.Set("ETag", obj.ETag())
@@ -298,7 +298,7 @@ func (s *target) getObject(r *api.Request) error {
 		}
 	}
 	// net/http answers failed preconditions and bad ranges in plain text; S3 in XML.
-	w := &s3ErrorWriter{ResponseWriter: r.Response(), r: r, s: s, size: obj.Size}
+	w := &s3ErrorWriter{ResponseWriter: r.Response(), r: r, size: obj.Size}
 	http.ServeContent(w, r.Request(), "", obj.Created, rd)
 	return nil
 }
@@ -308,7 +308,6 @@ func (s *target) getObject(r *api.Request) error {
 type s3ErrorWriter struct {
 	http.ResponseWriter
 	r        *api.Request
-	s        *target
 	size     int64
 	replaced bool
 }
@@ -331,7 +330,7 @@ func (w *s3ErrorWriter) WriteHeader(code int) {
 	for _, k := range []string{"Content-Range", "X-Content-Type-Options", "ETag", "Last-Modified", "Accept-Ranges"} {
 		h.Del(k)
 	}
-	_ = w.s.writeError(w.r, e)
+	_ = api.Render(w.r, e) // net/http answers mid-handler: render here, in the one way
 }
 
 func (w *s3ErrorWriter) Write(p []byte) (int, error) {
@@ -400,15 +399,24 @@ func userMetadata(h http.Header) map[string]string {
 	return md
 }
 
-func (s *target) writeError(r *api.Request, e *Error) error {
-	r.SetErrorCode(e.Code)
+// writeXML renders e as S3 does (see Error.Write); errors of other packages keep their status,
+// code and message.
+func writeXML(r *api.Request, e api.Error) error {
+	se, ok := e.(*Error)
+	if !ok {
+		se = &Error{Status: e.StatusCode(), Code: e.ErrorCode(), Message: e.Error()}
+	}
 	r.Response().Header().Set("x-amz-request-id", r.RequestID)
-	e.Write(r.Response(), r.RequestID, r.Request().Method == http.MethodHead)
+	se.Write(r.Response(), r.RequestID, r.Request().Method == http.MethodHead)
 	return nil
 }
 
-// writeProblem renders the server's problems as S3 XML errors.
-func (s *target) writeProblem(r *api.Request, p api.Problem) error {
+// writeError hands e to the envelope: the handler returns it and Render writes it. post.go
+// still spells returning an error this way, until it moves to the shared upload reader.
+func (s *target) writeError(_ *api.Request, e *Error) error { return e }
+
+// problem words the server's problems as S3 errors.
+func problem(r *api.Request, p api.Problem) api.Error {
 	var e *Error
 	switch p.Kind {
 	case api.MethodNotAllowed:
@@ -443,5 +451,5 @@ func (s *target) writeProblem(r *api.Request, p api.Problem) error {
 	default:
 		e = ErrInternal()
 	}
-	return s.writeError(r, e)
+	return e
 }

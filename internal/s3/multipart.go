@@ -16,13 +16,13 @@ import (
 // kept for the assembled object.
 func (s *target) createMultipartUpload(r *api.Request) error {
 	if _, err := s.authorize(r); err != nil {
-		return s.writeError(r, err)
+		return err
 	}
 	hr := r.Request()
 	bucket, key := r.Param("bucket"), r.Param("key")
 	checksum := strings.ToUpper(hr.Header.Get("x-amz-checksum-algorithm"))
 	if _, ok := checksumAlgorithms()[strings.ToLower(checksum)]; checksum != "" && !ok {
-		return s.writeError(r, ErrInvalidRequest("Checksum algorithm provided is unsupported. Please try again with any of the valid types: [CRC32, CRC32C, SHA1, SHA256, CRC64NVME]"))
+		return ErrInvalidRequest("Checksum algorithm provided is unsupported. Please try again with any of the valid types: [CRC32, CRC32C, SHA1, SHA256, CRC64NVME]")
 	}
 	u := s.model(r).CreateUpload(bucket, key, contentType(hr.Header), userMetadata(hr.Header), storedHeaders(hr.Header), checksum, s.opts.Clock())
 	if checksum != "" {
@@ -45,34 +45,34 @@ func partNumber(v string) (int, *Error) {
 func (s *target) uploadPart(r *api.Request) error {
 	sig, aerr := s.authorize(r)
 	if aerr != nil {
-		return s.writeError(r, aerr)
+		return aerr
 	}
 	hr := r.Request()
 	if hr.Header.Get("x-amz-copy-source") != "" {
-		return s.writeError(r, &Error{Status: http.StatusNotImplemented, Code: "NotImplemented",
+		return &Error{Status: http.StatusNotImplemented, Code: "NotImplemented",
 			Message: "A header you provided implies functionality that is not implemented",
-			Extra:   []Field{{"Header", "x-amz-copy-source"}}})
+			Extra:   []Field{{"Header", "x-amz-copy-source"}}}
 	}
 	q := hr.URL.Query()
 	n, perr := partNumber(q.Get("partNumber"))
 	if perr != nil {
-		return s.writeError(r, perr)
+		return perr
 	}
 	bucket, key, id := r.Param("bucket"), r.Param("key"), q.Get("uploadId")
 	max := s.opts.MaxObjectSize
 	if hr.ContentLength > max && hr.Header.Get("X-Amz-Decoded-Content-Length") == "" {
-		return s.writeError(r, ErrEntityTooLarge(hr.ContentLength, max))
+		return ErrEntityTooLarge(hr.ContentLength, max)
 	}
 	m := s.model(r)
 	if _, _, err := m.Upload(bucket, key, id); err != nil {
-		return s.writeError(r, ErrNoSuchUpload(id))
+		return ErrNoSuchUpload(id)
 	}
 	body, berr := s.requestBody(r, sig)
 	if berr != nil {
-		return s.writeError(r, berr)
+		return berr
 	}
 	if body.size > max {
-		return s.writeError(r, ErrEntityTooLarge(body.size, max))
+		return ErrEntityTooLarge(body.size, max)
 	}
 	var sha string
 	part, err := m.PutPart(bucket, key, id, n, s.opts.Clock(), func(store *blobstore.Store, name string) (blobstore.Object, error) {
@@ -83,9 +83,9 @@ func (s *target) uploadPart(r *api.Request) error {
 	}, body.verifiedChecksum)
 	switch {
 	case errors.Is(err, errNoSuchUpload):
-		return s.writeError(r, ErrNoSuchUpload(id))
+		return ErrNoSuchUpload(id)
 	case err != nil:
-		return s.writeError(r, s.storeError(r, err, body.algorithm()))
+		return s.storeError(r, err, body.algorithm())
 	}
 	r.SetUploadSHA256(sha)
 	h := r.Response().Header()
@@ -101,26 +101,26 @@ func (s *target) uploadPart(r *api.Request) error {
 func (s *target) completeMultipartUpload(r *api.Request) error {
 	sig, aerr := s.authorize(r)
 	if aerr != nil {
-		return s.writeError(r, aerr)
+		return aerr
 	}
 	hr := r.Request()
 	bucket, key, id := r.Param("bucket"), r.Param("key"), hr.URL.Query().Get("uploadId")
 	m := s.model(r)
 	u, _, err := m.Upload(bucket, key, id)
 	if err != nil {
-		return s.writeError(r, ErrNoSuchUpload(id))
+		return ErrNoSuchUpload(id)
 	}
 	body, berr := s.requestBody(r, sig)
 	if berr != nil {
-		return s.writeError(r, berr)
+		return berr
 	}
 	precondition, perr := writePrecondition(hr.Header, key)
 	if perr != nil {
-		return s.writeError(r, perr)
+		return perr
 	}
 	var doc completeMultipartUpload
 	if e := readXML(body.r, body.algorithm(), &doc); e != nil {
-		return s.writeError(r, e)
+		return e
 	}
 	list := make([]CompletedPart, len(doc.Parts))
 	for i, p := range doc.Parts {
@@ -132,26 +132,26 @@ func (s *target) completeMultipartUpload(r *api.Request) error {
 	var ce *CompletionError
 	var tooLarge *blobstore.TooLargeError
 	if e, ok := asBodyError(err); ok {
-		return s.writeError(r, e) // a failed conditional write; the upload stays open
+		return e // a failed conditional write; the upload stays open
 	}
 	switch {
 	case errors.Is(err, errNoSuchUpload):
-		return s.writeError(r, ErrNoSuchUpload(id))
+		return ErrNoSuchUpload(id)
 	case errors.As(err, &ce):
 		switch ce.Code {
 		case "InvalidPartOrder":
-			return s.writeError(r, ErrInvalidPartOrder(id, ce.Part.Number))
+			return ErrInvalidPartOrder(id, ce.Part.Number)
 		case "InvalidPart":
-			return s.writeError(r, ErrInvalidPart(id, ce.Part.Number, ce.Part.ETag))
+			return ErrInvalidPart(id, ce.Part.Number, ce.Part.ETag)
 		case "EntityTooSmall":
-			return s.writeError(r, ErrPartTooSmall(ce.Size, ce.Part.Number, ce.Part.ETag))
+			return ErrPartTooSmall(ce.Size, ce.Part.Number, ce.Part.ETag)
 		default:
-			return s.writeError(r, ErrMalformedXML())
+			return ErrMalformedXML()
 		}
 	case errors.As(err, &tooLarge):
-		return s.writeError(r, ErrEntityTooLarge(tooLarge.Read, s.opts.MaxObjectSize))
+		return ErrEntityTooLarge(tooLarge.Read, s.opts.MaxObjectSize)
 	case errors.Is(err, blobstore.ErrStorageFull):
-		return s.writeError(r, ErrStorageFull(r.Session.Blobs.Quota().Limit()))
+		return ErrStorageFull(r.Session.Blobs.Quota().Limit())
 	case err != nil:
 		return err
 	}
@@ -163,11 +163,11 @@ func (s *target) completeMultipartUpload(r *api.Request) error {
 // abortMultipartUpload is DELETE /s3/{bucket}/{key}?uploadId=ID: 204, parts freed.
 func (s *target) abortMultipartUpload(r *api.Request) error {
 	if _, err := s.authorize(r); err != nil {
-		return s.writeError(r, err)
+		return err
 	}
 	id := r.Request().URL.Query().Get("uploadId")
 	if err := s.model(r).Abort(r.Param("bucket"), r.Param("key"), id); err != nil {
-		return s.writeError(r, ErrNoSuchUpload(id))
+		return ErrNoSuchUpload(id)
 	}
 	r.Response().Header().Set("x-amz-request-id", r.RequestID)
 	return r.NoContent(http.StatusNoContent)
@@ -176,26 +176,26 @@ func (s *target) abortMultipartUpload(r *api.Request) error {
 // listParts is GET /s3/{bucket}/{key}?uploadId=ID, paged by max-parts and part-number-marker.
 func (s *target) listParts(r *api.Request) error {
 	if _, err := s.authorize(r); err != nil {
-		return s.writeError(r, err)
+		return err
 	}
 	q := r.Request().URL.Query()
 	bucket, key, id := r.Param("bucket"), r.Param("key"), q.Get("uploadId")
 	u, parts, err := s.model(r).Upload(bucket, key, id)
 	if err != nil {
-		return s.writeError(r, ErrNoSuchUpload(id))
+		return ErrNoSuchUpload(id)
 	}
 	maxParts, marker := 1000, 0
 	if v := q.Get("max-parts"); v != "" {
 		n, err := strconv.Atoi(v)
 		if err != nil || n < 0 {
-			return s.writeError(r, ErrInvalidArgument("Provided max-parts not an integer or within integer range", "max-parts", v))
+			return ErrInvalidArgument("Provided max-parts not an integer or within integer range", "max-parts", v)
 		}
 		maxParts = min(n, 1000)
 	}
 	if v := q.Get("part-number-marker"); v != "" {
 		n, err := strconv.Atoi(v)
 		if err != nil || n < 0 {
-			return s.writeError(r, ErrInvalidArgument("Provided part-number-marker not an integer or within integer range", "part-number-marker", v))
+			return ErrInvalidArgument("Provided part-number-marker not an integer or within integer range", "part-number-marker", v)
 		}
 		marker = n
 	}
@@ -232,19 +232,19 @@ func (s *target) listParts(r *api.Request) error {
 // key-marker (and upload-id-marker within that key), at most max-uploads (default and cap 1000).
 func (s *target) listMultipartUploads(r *api.Request) error {
 	if _, err := s.authorize(r); err != nil {
-		return s.writeError(r, err)
+		return err
 	}
 	q := r.Request().URL.Query()
 	bucket := r.Param("bucket")
 	m := s.model(r)
 	if !m.BucketExists(bucket) {
-		return s.writeError(r, ErrNoSuchBucket(bucket))
+		return ErrNoSuchBucket(bucket)
 	}
 	max := 1000
 	if v := q.Get("max-uploads"); v != "" {
 		n, err := strconv.Atoi(v)
 		if err != nil || n < 0 {
-			return s.writeError(r, ErrInvalidArgument("Provided max-uploads not an integer or within integer range", "max-uploads", v))
+			return ErrInvalidArgument("Provided max-uploads not an integer or within integer range", "max-uploads", v)
 		}
 		max = min(n, 1000)
 	}

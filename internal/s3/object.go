@@ -15,11 +15,11 @@ import (
 // bucket that does not exist.
 func (s *target) deleteObject(r *api.Request) error {
 	if _, err := s.authorize(r); err != nil {
-		return s.writeError(r, err)
+		return err
 	}
 	bucket, key := r.Param("bucket"), r.Param("key")
 	if !s.model(r).BucketExists(bucket) {
-		return s.writeError(r, ErrNoSuchBucket(bucket))
+		return ErrNoSuchBucket(bucket)
 	}
 	r.Session.Blobs.Delete(ObjectName(bucket, key))
 	r.Response().Header().Set("x-amz-request-id", r.RequestID)
@@ -31,25 +31,25 @@ func (s *target) deleteObject(r *api.Request) error {
 // come from the source unless x-amz-metadata-directive is REPLACE.
 func (s *target) copyObject(r *api.Request) error {
 	if _, err := s.authorize(r); err != nil {
-		return s.writeError(r, err)
+		return err
 	}
 	hr := r.Request()
 	source := hr.Header.Get("x-amz-copy-source")
 	srcBucket, srcKey, ok := parseCopySource(source)
 	if !ok {
-		return s.writeError(r, ErrInvalidArgument("Invalid copy source object key", "x-amz-copy-source", source))
+		return ErrInvalidArgument("Invalid copy source object key", "x-amz-copy-source", source)
 	}
 	directive := hr.Header.Get("x-amz-metadata-directive")
 	if directive != "" && directive != "COPY" && directive != "REPLACE" {
-		return s.writeError(r, ErrInvalidArgument("Unknown metadata directive.", "x-amz-metadata-directive", directive))
+		return ErrInvalidArgument("Unknown metadata directive.", "x-amz-metadata-directive", directive)
 	}
 	bucket, key := r.Param("bucket"), r.Param("key")
 	if srcBucket == bucket && srcKey == key && directive != "REPLACE" {
-		return s.writeError(r, ErrInvalidRequest("This copy request is illegal because it is trying to copy an object to itself without changing the object's metadata, storage class, website redirect location or encryption attributes."))
+		return ErrInvalidRequest("This copy request is illegal because it is trying to copy an object to itself without changing the object's metadata, storage class, website redirect location or encryption attributes.")
 	}
 	m := s.model(r)
 	if !m.BucketExists(srcBucket) {
-		return s.writeError(r, ErrNoSuchBucket(srcBucket))
+		return ErrNoSuchBucket(srcBucket)
 	}
 	var replace *blobstore.PutOptions
 	if directive == "REPLACE" {
@@ -59,15 +59,15 @@ func (s *target) copyObject(r *api.Request) error {
 	}
 	if src, ok := r.Session.Blobs.Stat(ObjectName(srcBucket, srcKey)); ok {
 		if e := copyPreconditions(hr.Header, src); e != nil {
-			return s.writeError(r, e)
+			return e
 		}
 	}
 	obj, err := r.Session.Blobs.Copy(ObjectName(srcBucket, srcKey), ObjectName(bucket, key), replace, s.opts.Clock())
 	if errors.Is(err, blobstore.ErrStorageFull) {
-		return s.writeError(r, ErrStorageFull(r.Session.Blobs.Quota().Limit()))
+		return ErrStorageFull(r.Session.Blobs.Quota().Limit())
 	}
 	if err != nil {
-		return s.writeError(r, ErrNoSuchKey(srcKey))
+		return ErrNoSuchKey(srcKey)
 	}
 	m.TouchBucket(bucket, s.opts.Clock())
 	r.SetUploadSHA256(obj.SHA256)

@@ -25,6 +25,17 @@ func (p *Problem) Error() string {
 	return fmt.Sprintf("%d %s: %s", p.Status, title(p.Status), p.Detail)
 }
 
+// StatusCode is the HTTP status of the answer.
+func (p *Problem) StatusCode() int { return p.Status }
+
+// ErrorCode is what the journal records: Weavy's bodies have no code, so the status names it.
+func (p *Problem) ErrorCode() string {
+	if p.Status == http.StatusUnprocessableEntity {
+		return "validation_failed"
+	}
+	return strings.ToLower(strings.ReplaceAll(http.StatusText(p.Status), " ", "_"))
+}
+
 func newProblem(status int, format string, args ...any) *Problem {
 	return &Problem{Status: status, Detail: fmt.Sprintf(format, args...)}
 }
@@ -39,6 +50,17 @@ func errBadRequest(format string, args ...any) *Problem {
 
 func errConflict(format string, args ...any) *Problem {
 	return newProblem(http.StatusConflict, format, args...)
+}
+
+// errBlobTooLarge: a blob over the emulator's object size limit.
+func errBlobTooLarge(maxSize int64) *Problem {
+	return newProblem(http.StatusRequestEntityTooLarge, "The blob is larger than the maximum of %d bytes.", maxSize)
+}
+
+// errStorageFull: the emulator's --max-storage is reached.
+func errStorageFull(limit int64) *Problem {
+	return newProblem(http.StatusInsufficientStorage,
+		"The emulator's storage limit (--max-storage, %d bytes) is reached: delete files or sessions, or raise the limit.", limit)
 }
 
 // errInvalid is a 422 about one field.
@@ -92,13 +114,12 @@ type problemBody struct {
 	Errors map[string][]string `json:"errors,omitempty"`
 }
 
-// writeError renders p as application/problem+json.
-func writeError(r *api.Request, p *Problem) error {
-	code := strings.ToLower(strings.ReplaceAll(http.StatusText(p.Status), " ", "_"))
-	if p.Status == http.StatusUnprocessableEntity {
-		code = "validation_failed"
+// writeProblem renders e as application/problem+json.
+func writeProblem(r *api.Request, e api.Error) error {
+	p, ok := e.(*Problem)
+	if !ok {
+		p = &Problem{Status: e.StatusCode(), Detail: e.Error()}
 	}
-	r.SetErrorCode(code)
 	if p.Status == http.StatusUnauthorized {
 		r.Response().Header().Set("WWW-Authenticate", "Bearer")
 	}
@@ -107,29 +128,29 @@ func writeError(r *api.Request, p *Problem) error {
 	})
 }
 
-// writeProblem renders the server's problems as problem details.
-func writeProblem(r *api.Request, p api.Problem) error {
+// problem words the server's problems as problem details.
+func problem(r *api.Request, p api.Problem) api.Error {
 	switch p.Kind {
 	case api.NotFound:
-		return writeError(r, errNotFound("%s", p.Detail))
+		return errNotFound("%s", p.Detail)
 	case api.MethodNotAllowed:
-		return writeError(r, newProblem(http.StatusMethodNotAllowed, "%s", p.Detail))
+		return newProblem(http.StatusMethodNotAllowed, "%s", p.Detail)
 	case api.Unauthorized:
 		detail := "Send a valid access token or API key as Authorization: Bearer <token>"
 		if len(p.Violations) > 0 {
 			detail = p.Violations[0].Message + ". " + detail
 		}
-		return writeError(r, newProblem(http.StatusUnauthorized, "%s", detail))
+		return newProblem(http.StatusUnauthorized, "%s", detail)
 	case api.Invalid:
 		if r.Request().Header.Get("Content-Type") == "" && missingBody(p.Violations) {
 			// ASP.NET answers a [FromBody] action without body and media type with 415.
-			return writeError(r, newProblem(http.StatusUnsupportedMediaType, "%s", "The request has no body and no Content-Type; send application/json."))
+			return newProblem(http.StatusUnsupportedMediaType, "%s", "The request has no body and no Content-Type; send application/json.")
 		}
-		return writeError(r, invalidProblem(p.Violations))
+		return invalidProblem(p.Violations)
 	case api.Status:
-		return writeError(r, &Problem{Status: p.Status})
+		return &Problem{Status: p.Status}
 	}
-	return writeError(r, newProblem(http.StatusInternalServerError, "An unexpected error occurred."))
+	return newProblem(http.StatusInternalServerError, "An unexpected error occurred.")
 }
 
 // missingBody reports whether a required body is what is missing.

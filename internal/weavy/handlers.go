@@ -109,12 +109,12 @@ func New(spec *validate.Spec, opts Options) *api.API {
 		handlers[op] = s.withActor(h)
 	}
 	return &api.API{
-		Name:         "weavy",
-		Prefixes:     Prefixes(),
-		Spec:         spec,
-		Auth:         wrapAuth(opts.Auth),
-		Handlers:     handlers,
-		WriteProblem: writeProblem,
+		Name:     "weavy",
+		Prefixes: Prefixes(),
+		Spec:     spec,
+		Auth:     wrapAuth(opts.Auth),
+		Handlers: handlers,
+		Errors:   api.Envelope{Problem: problem, Write: writeProblem},
 	}
 }
 
@@ -283,19 +283,10 @@ func (s *service) messageView(r *api.Request, msg Message) messageView {
 
 // ---- helpers ----
 
-// fail writes the problem err carries, or returns err (a 500).
-func fail(r *api.Request, err error) error {
-	var p *Problem
-	if errors.As(err, &p) {
-		return writeError(r, p)
-	}
-	return err
-}
-
-// respond writes v as JSON with status, or the problem err carries.
+// respond writes v as JSON with status, or returns err.
 func respond(r *api.Request, status int, v any, err error) error {
 	if err != nil {
-		return fail(r, err)
+		return err
 	}
 	return r.WriteJSON(status, jsonContentType, v)
 }
@@ -303,7 +294,7 @@ func respond(r *api.Request, status int, v any, err error) error {
 // noContent answers 204, or the problem err carries.
 func noContent(r *api.Request, err error) error {
 	if err != nil {
-		return fail(r, err)
+		return err
 	}
 	return r.NoContent(http.StatusNoContent)
 }
@@ -369,11 +360,11 @@ func (in appIn) model(typeField string, by int64) (AppIn, error) {
 func (s *service) createApp(r *api.Request) error {
 	var in appIn
 	if err := decode(r, &in); err != nil {
-		return fail(r, err)
+		return err
 	}
 	app, err := in.model("type", actorOf(r))
 	if err != nil {
-		return fail(r, err)
+		return err
 	}
 	a, err := s.model(r).CreateApp(app)
 	return respond(r, http.StatusCreated, s.appView(r, a), err)
@@ -382,16 +373,16 @@ func (s *service) createApp(r *api.Request) error {
 func (s *service) upsertApp(r *api.Request) error {
 	var in appIn
 	if err := decode(r, &in); err != nil {
-		return fail(r, err)
+		return err
 	}
 	app, err := in.model("type", actorOf(r))
 	if err != nil {
-		return fail(r, err)
+		return err
 	}
 	m := s.model(r)
 	a, created, err := m.UpsertApp(r.Param("app"), app)
 	if err != nil {
-		return fail(r, err)
+		return err
 	}
 	m.JoinApp(a.ID, actorOf(r)) // the user who opens a contextual app takes part in it
 	status := http.StatusOK
@@ -404,7 +395,7 @@ func (s *service) upsertApp(r *api.Request) error {
 func (s *service) getApp(r *api.Request) error {
 	a, err := s.model(r).App(r.Param("app"))
 	if err != nil {
-		return fail(r, err)
+		return err
 	}
 	return r.WriteJSON(http.StatusOK, jsonContentType, s.appView(r, a))
 }
@@ -418,10 +409,10 @@ func (s *service) uploadBlob(r *api.Request) error {
 	ct := hr.Header.Get("Content-Type")
 	boundary, berr := upload.Boundary(ct)
 	if errors.Is(berr, upload.ErrNotMultipart) {
-		return writeProblem(r, api.Problem{Kind: api.Invalid, Violations: s.spec.ValidateFields(r.Route, ct, nil, nil)})
+		return problem(r, api.Problem{Kind: api.Invalid, Violations: s.spec.ValidateFields(r.Route, ct, nil, nil)})
 	}
 	if berr != nil {
-		return writeError(r, errBadRequest("The multipart/form-data Content-Type has no boundary."))
+		return errBadRequest("The multipart/form-data Content-Type has no boundary.")
 	}
 	m := s.model(r)
 	var staged *Staged
@@ -439,25 +430,25 @@ func (s *service) uploadBlob(r *api.Request) error {
 			break
 		}
 		if nerr != nil {
-			return writeError(r, errBadRequest("The multipart body is truncated or malformed: %v.", nerr))
+			return errBadRequest("The multipart body is truncated or malformed: %v.", nerr)
 		}
 		name := part.FormName()
 		if name != "blob" {
 			v, rerr := mr.Text(part)
 			if rerr != nil && !upload.OverLimit(rerr) {
-				return writeError(r, errBadRequest("The multipart body is truncated or malformed: %v.", rerr))
+				return errBadRequest("The multipart body is truncated or malformed: %v.", rerr)
 			}
 			if len(v) > maxFieldSize {
-				return writeError(r, errBadRequest("The form field %q is larger than %d bytes.", name, maxFieldSize))
+				return errBadRequest("The form field %q is larger than %d bytes.", name, maxFieldSize)
 			}
 			if rerr != nil {
-				return writeError(r, errBadRequest("The form fields are larger than %d bytes in all.", maxFieldsTotal))
+				return errBadRequest("The form fields are larger than %d bytes in all.", maxFieldsTotal)
 			}
 			values[name] = v
 			continue
 		}
 		if staged != nil {
-			return writeError(r, errInvalid("blob", "Send one blob per request."))
+			return errInvalid("blob", "Send one blob per request.")
 		}
 		filename := part.FileName()
 		if filename == "" {
@@ -468,25 +459,25 @@ func (s *service) uploadBlob(r *api.Request) error {
 		if serr != nil {
 			var p *Problem
 			if errors.As(serr, &p) { // too large, or the storage bound: Stage read a bounded rest
-				return writeError(r, p)
+				return p
 			}
-			return writeError(r, errBadRequest("The blob part is truncated: %v.", serr))
+			return errBadRequest("The blob part is truncated: %v.", serr)
 		}
 		staged = &st
 		present = append(present, "blob")
 	}
 	if vs := s.spec.ValidateFields(r.Route, ct, values, present); len(vs) > 0 {
 		api.SetViolationsHeader(r.Response().Header(), vs)
-		return writeError(r, invalidProblem(vs))
+		return invalidProblem(vs)
 	}
 	if staged == nil { // the spec requires the part; this guards a spec without that rule
-		return writeError(r, errInvalid("blob", "The blob field is required."))
+		return errInvalid("blob", "The blob field is required.")
 	}
 	st := *staged
 	staged = nil // Commit keeps it or drops it
 	b, err := m.Commit(st)
 	if err != nil {
-		return fail(r, err)
+		return err
 	}
 	r.SetUploadSHA256(b.SHA256)
 	return r.WriteJSON(http.StatusCreated, jsonContentType, blobOut(b))
@@ -495,7 +486,7 @@ func (s *service) uploadBlob(r *api.Request) error {
 func (s *service) getBlob(r *api.Request) error {
 	id, err := pathID(r, "id", "Blob")
 	if err != nil {
-		return fail(r, err)
+		return err
 	}
 	b, err := s.model(r).Blob(id)
 	return respond(r, http.StatusOK, blobOut(b), err)
@@ -504,11 +495,11 @@ func (s *service) getBlob(r *api.Request) error {
 func (s *service) downloadBlob(r *api.Request) error {
 	id, err := pathID(r, "id", "Blob")
 	if err != nil {
-		return fail(r, err)
+		return err
 	}
 	b, err := s.model(r).Blob(id)
 	if err != nil {
-		return fail(r, err)
+		return err
 	}
 	return serveContent(r, b.Name, b.Content)
 }
@@ -544,13 +535,13 @@ type fileIn struct {
 func (s *service) createFile(r *api.Request) error {
 	var in fileIn
 	if err := decode(r, &in); err != nil {
-		return fail(r, err)
+		return err
 	}
 	f, replaced, err := s.model(r).CreateFile(r.Param("app"), FileIn{
 		BlobID: in.BlobID, Name: in.Name, Metadata: in.Metadata, Tags: in.Tags, Replace: in.Replace, By: actorOf(r),
 	})
 	if err != nil {
-		return fail(r, err)
+		return err
 	}
 	status := http.StatusCreated
 	if replaced {
@@ -562,12 +553,12 @@ func (s *service) createFile(r *api.Request) error {
 func (s *service) getFile(r *api.Request) error {
 	id, err := pathID(r, "id", "File")
 	if err != nil {
-		return fail(r, err)
+		return err
 	}
 	trashed, _ := strconv.ParseBool(r.QueryParam("trashed")) // the spec already checked it is a boolean
 	f, err := s.model(r).File(id, trashed)
 	if err != nil {
-		return fail(r, err)
+		return err
 	}
 	return r.WriteJSON(http.StatusOK, jsonContentType, s.fileView(r, f))
 }
@@ -583,15 +574,15 @@ type fileUp struct {
 func (s *service) updateFile(r *api.Request) error {
 	id, err := pathID(r, "id", "File")
 	if err != nil {
-		return fail(r, err)
+		return err
 	}
 	var in fileUp
 	if err := decode(r, &in); err != nil {
-		return fail(r, err)
+		return err
 	}
 	f, err := s.model(r).UpdateFile(id, FileUp{BlobID: in.BlobID, Name: in.Name, Metadata: in.Metadata, Tags: in.Tags, Backup: in.Backup, By: actorOf(r)})
 	if err != nil {
-		return fail(r, err)
+		return err
 	}
 	return r.WriteJSON(http.StatusOK, jsonContentType, s.fileView(r, f))
 }
@@ -601,7 +592,7 @@ func (s *service) fileOp(op func(m *Model, id int64) error) api.Handler {
 	return func(r *api.Request) error {
 		id, err := pathID(r, "id", "File")
 		if err != nil {
-			return fail(r, err)
+			return err
 		}
 		return noContent(r, op(s.model(r), id))
 	}
@@ -622,11 +613,11 @@ func (s *service) restoreFile(r *api.Request) error {
 func (s *service) downloadFile(r *api.Request) error {
 	id, err := pathID(r, "id", "File")
 	if err != nil {
-		return fail(r, err)
+		return err
 	}
 	name, c, err := s.model(r).Download(id, 0)
 	if err != nil {
-		return fail(r, err)
+		return err
 	}
 	return serveContent(r, name, c)
 }
@@ -634,11 +625,11 @@ func (s *service) downloadFile(r *api.Request) error {
 func (s *service) listFileVersions(r *api.Request) error {
 	id, err := pathID(r, "id", "File")
 	if err != nil {
-		return fail(r, err)
+		return err
 	}
 	revs, err := s.model(r).Revisions(id)
 	if err != nil {
-		return fail(r, err)
+		return err
 	}
 	return r.WriteJSON(http.StatusOK, jsonContentType, s.listView(r, Page{Files: revs, Start: 0, End: len(revs), Count: len(revs)}))
 }
@@ -646,11 +637,11 @@ func (s *service) listFileVersions(r *api.Request) error {
 func (s *service) getFileVersion(r *api.Request) error {
 	id, rev, err := fileRev(r)
 	if err != nil {
-		return fail(r, err)
+		return err
 	}
 	f, err := s.model(r).Revision(id, rev)
 	if err != nil {
-		return fail(r, err)
+		return err
 	}
 	return r.WriteJSON(http.StatusOK, jsonContentType, s.fileView(r, f))
 }
@@ -658,7 +649,7 @@ func (s *service) getFileVersion(r *api.Request) error {
 func (s *service) deleteFileVersion(r *api.Request) error {
 	id, rev, err := fileRev(r)
 	if err != nil {
-		return fail(r, err)
+		return err
 	}
 	return noContent(r, s.model(r).DeleteRevision(id, rev))
 }
@@ -666,7 +657,7 @@ func (s *service) deleteFileVersion(r *api.Request) error {
 func (s *service) restoreFileVersion(r *api.Request) error {
 	id, rev, err := fileRev(r)
 	if err != nil {
-		return fail(r, err)
+		return err
 	}
 	_, err = s.model(r).RestoreRevision(id, rev)
 	return noContent(r, err)
@@ -675,11 +666,11 @@ func (s *service) restoreFileVersion(r *api.Request) error {
 func (s *service) downloadFileVersion(r *api.Request) error {
 	id, rev, err := fileRev(r)
 	if err != nil {
-		return fail(r, err)
+		return err
 	}
 	name, c, err := s.model(r).Download(id, rev)
 	if err != nil {
-		return fail(r, err)
+		return err
 	}
 	return serveContent(r, name, c)
 }
@@ -716,7 +707,7 @@ func (s *service) list(r *api.Request, sc Scope) error {
 	q := listQuery(r)
 	p, err := s.model(r).List(sc, q)
 	if err != nil {
-		return fail(r, err)
+		return err
 	}
 	if q.CountOnly {
 		return r.WriteJSON(http.StatusOK, jsonContentType, listView{Count: p.Count})
@@ -733,7 +724,7 @@ func (s *service) listAttachments(typ string) api.Handler {
 	return func(r *api.Request) error {
 		id, err := pathID(r, "id", what)
 		if err != nil {
-			return fail(r, err)
+			return err
 		}
 		return s.list(r, Scope{Parent: Parent{Type: typ, ID: id}})
 	}
@@ -757,11 +748,11 @@ func (s *service) createPost(r *api.Request) error { return s.createInApp(r, Par
 func (s *service) createInApp(r *api.Request, typ string) error {
 	var in messageIn
 	if err := decode(r, &in); err != nil {
-		return fail(r, err)
+		return err
 	}
 	msg, err := s.model(r).CreateMessage(typ, r.Param("app"), in.model(actorOf(r)))
 	if err != nil {
-		return fail(r, err)
+		return err
 	}
 	return r.WriteJSON(http.StatusCreated, jsonContentType, s.messageView(r, msg))
 }
@@ -769,15 +760,15 @@ func (s *service) createInApp(r *api.Request, typ string) error {
 func (s *service) createComment(r *api.Request) error {
 	id, err := pathID(r, "id", "Post")
 	if err != nil {
-		return fail(r, err)
+		return err
 	}
 	var in messageIn
 	if err := decode(r, &in); err != nil {
-		return fail(r, err)
+		return err
 	}
 	msg, err := s.model(r).CommentOn(Parent{Type: ParentPost, ID: id}, in.model(actorOf(r)))
 	if err != nil {
-		return fail(r, err)
+		return err
 	}
 	return r.WriteJSON(http.StatusCreated, jsonContentType, s.messageView(r, msg))
 }

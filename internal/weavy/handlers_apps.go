@@ -50,7 +50,7 @@ func (s *service) listApps(r *api.Request) error {
 	for _, t := range v["type"] {
 		name, err := appType("type", t)
 		if err != nil {
-			return fail(r, err)
+			return err
 		}
 		q.Types = append(q.Types, name)
 	}
@@ -91,11 +91,11 @@ type initIn struct {
 func (s *service) initApp(r *api.Request) error {
 	var in initIn
 	if err := decode(r, &in); err != nil {
-		return fail(r, err)
+		return err
 	}
 	app, err := in.App.model("app.type", actorOf(r))
 	if err != nil {
-		return fail(r, err)
+		return err
 	}
 	user := ""
 	if in.User != nil {
@@ -122,7 +122,7 @@ type memberView struct {
 func (s *service) listAppMembers(r *api.Request) error {
 	users, err := s.model(r).Members(r.Param("app"))
 	if err != nil {
-		return fail(r, err)
+		return err
 	}
 	out := membersView{Count: len(users)}
 	for _, u := range users {
@@ -165,7 +165,7 @@ func (s *service) messagesOut(r *api.Request, p MessagePage) messagesView {
 func (s *service) listMessages(r *api.Request) error {
 	p, err := s.model(r).ListMessages(r.Param("app"), messageQuery(r))
 	if err != nil {
-		return fail(r, err)
+		return err
 	}
 	return r.WriteJSON(http.StatusOK, jsonContentType, s.messagesOut(r, p))
 }
@@ -176,11 +176,11 @@ func (s *service) listComments(typ string) api.Handler {
 	return func(r *api.Request) error {
 		id, err := pathID(r, "id", what)
 		if err != nil {
-			return fail(r, err)
+			return err
 		}
 		p, err := s.model(r).ListComments(Parent{Type: typ, ID: id}, messageQuery(r))
 		if err != nil {
-			return fail(r, err)
+			return err
 		}
 		return r.WriteJSON(http.StatusOK, jsonContentType, s.messagesOut(r, p))
 	}
@@ -189,15 +189,15 @@ func (s *service) listComments(typ string) api.Handler {
 func (s *service) createFileComment(r *api.Request) error {
 	id, err := pathID(r, "id", "File")
 	if err != nil {
-		return fail(r, err)
+		return err
 	}
 	var in messageIn
 	if err := decode(r, &in); err != nil {
-		return fail(r, err)
+		return err
 	}
 	msg, err := s.model(r).CommentOn(Parent{Type: ParentFile, ID: id}, in.model(actorOf(r)))
 	if err != nil {
-		return fail(r, err)
+		return err
 	}
 	return r.WriteJSON(http.StatusCreated, jsonContentType, s.messageView(r, msg))
 }
@@ -208,11 +208,11 @@ func (s *service) subscribe(on bool) api.Handler {
 	return func(r *api.Request) error {
 		id, err := pathID(r, "id", "File")
 		if err != nil {
-			return fail(r, err)
+			return err
 		}
 		f, err := s.model(r).Subscribe(id, on)
 		if err != nil {
-			return fail(r, err)
+			return err
 		}
 		return r.WriteJSON(http.StatusOK, jsonContentType, s.fileView(r, f))
 	}
@@ -231,10 +231,10 @@ type externalIn struct {
 func (s *service) createExternalBlob(r *api.Request) error {
 	var in externalIn
 	if err := decode(r, &in); err != nil {
-		return fail(r, err)
+		return err
 	}
 	if u, err := url.Parse(in.Link); err != nil || (u.Scheme != "https" && u.Scheme != "http") || u.Host == "" {
-		return fail(r, errInvalid("link", "The link must be an absolute http(s) URL."))
+		return errInvalid("link", "The link must be an absolute http(s) URL.")
 	}
 	b := s.model(r).CreateExternalBlob(ExternalIn{
 		Provider: in.Provider, Link: in.Link, Name: strings.TrimSpace(in.Name), MediaType: in.MediaType,

@@ -54,7 +54,7 @@ func (s *service) withActor(h api.Handler) api.Handler {
 			case err == nil:
 				id = u.ID
 			case !anonymous(r):
-				return fail(r, err)
+				return err
 			}
 		}
 		r.Set(actorKey, id)
@@ -179,11 +179,11 @@ func apiKeyOnly(r *api.Request, what string) *Problem {
 
 func (s *service) upsertUser(r *api.Request) error {
 	if p := apiKeyOnly(r, "Creating or updating users"); p != nil {
-		return writeError(r, p)
+		return p
 	}
 	var in userIn
 	if err := decode(r, &in); err != nil {
-		return fail(r, err)
+		return err
 	}
 	u, created := s.model(r).UpsertUser(r.Param("user"), UserIn(in))
 	status := http.StatusOK
@@ -205,12 +205,12 @@ type tokenOut struct {
 
 func (s *service) issueToken(r *api.Request) error {
 	if p := apiKeyOnly(r, "Issuing access tokens"); p != nil {
-		return writeError(r, p)
+		return p
 	}
 	var in tokenIn
 	if r.Request().ContentLength != 0 { // Weavy's own curl example sends no body
 		if err := decode(r, &in); err != nil {
-			return fail(r, err)
+			return err
 		}
 	}
 	var lifetime time.Duration

@@ -2,8 +2,10 @@ package weavy
 
 import (
 	"cmp"
+	"fmt"
 	"slices"
 	"strings"
+	"time"
 )
 
 // MessageQuery pages messages or comments: by id, ascending unless Desc.
@@ -111,4 +113,89 @@ func (m *Model) Subscribe(id int64, on bool) (File, error) {
 	}
 	f.Subscribed = on
 	return m.current(f), nil
+}
+
+// Message is a message, post or comment.
+type Message struct {
+	ID          int64
+	Type        string // ParentMessage, ParentPost or ParentComment
+	App         AppRef
+	Parent      *Parent // the post of a comment
+	Text        string
+	Attachments []File
+	CreatedAt   time.Time
+	CreatedBy   int64
+}
+
+type messageRec struct {
+	ID        int64     `json:"id"`
+	Type      string    `json:"type"`
+	AppID     int64     `json:"app_id"`
+	Parent    *Parent   `json:"parent,omitempty"`
+	Text      string    `json:"text,omitempty"`
+	Files     []int64   `json:"files,omitempty"`
+	CreatedAt time.Time `json:"created_at"`
+	CreatedBy int64     `json:"created_by"`
+}
+
+// MessageIn is a message, post or comment to create.
+type MessageIn struct {
+	Text  string
+	Blobs []int64
+	By    int64 // the acting user (0: user 1)
+}
+
+// appTypeOf is the app type that holds each kind of message.
+var appTypeOf = map[string]string{ParentMessage: AppChat, ParentPost: AppPosts}
+
+// CreateMessage creates a message (in a chat app) or a post (in a posts app); typ is
+// ParentMessage or ParentPost. Each blob becomes an attachment.
+func (m *Model) CreateMessage(typ, appKey string, in MessageIn) (Message, error) {
+	m.mu.Lock()
+	defer m.mu.Unlock()
+	a, err := m.app(appKey)
+	if err != nil {
+		return Message{}, err
+	}
+	if want := appTypeOf[typ]; a.Type != want && !(want == AppChat && isChat(a.Type)) {
+		return Message{}, errBadRequest("App %q is a %s app: %ss are created in %s apps.", appKey, a.Type, typ, want)
+	}
+	return m.addMessage(typ, a.ID, nil, in)
+}
+
+// addMessage stores a message with its attachments, checking every blob first. Callers hold m.mu.
+func (m *Model) addMessage(typ string, appID int64, parent *Parent, in MessageIn) (Message, error) {
+	if in.Text == "" && len(in.Blobs) == 0 {
+		return Message{}, errInvalid("text", "A %s needs text or blobs.", typ)
+	}
+	blobs := make([]*Blob, 0, len(in.Blobs))
+	for i, id := range in.Blobs {
+		b, err := m.blob(fmt.Sprintf("blobs[%d]", i), id)
+		if err != nil {
+			return Message{}, err
+		}
+		blobs = append(blobs, b)
+	}
+	now := m.stamp()
+	rec := &messageRec{ID: m.newID(typ), Type: typ, AppID: appID, Parent: parent, Text: in.Text, CreatedAt: now, CreatedBy: actor(in.By)}
+	for _, b := range blobs {
+		f := m.addFile(appID, Parent{Type: typ, ID: rec.ID}, b.Name, b, now, in.By)
+		rec.Files = append(rec.Files, f.ID)
+	}
+	m.messages[Parent{Type: typ, ID: rec.ID}] = rec
+	return m.message(rec), nil
+}
+
+// message renders a stored message with its attachments that still exist. Callers hold m.mu.
+func (m *Model) message(rec *messageRec) Message {
+	out := Message{ID: rec.ID, Type: rec.Type, Parent: rec.Parent, Text: rec.Text, CreatedAt: rec.CreatedAt, CreatedBy: actor(rec.CreatedBy)}
+	if a, ok := m.apps[rec.AppID]; ok {
+		out.App = a.ref()
+	}
+	for _, id := range rec.Files {
+		if f, ok := m.files[id]; ok && !f.Trashed {
+			out.Attachments = append(out.Attachments, m.current(f))
+		}
+	}
+	return out
 }
