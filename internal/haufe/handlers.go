@@ -136,7 +136,7 @@ func (s *service) getFileStatus(r *api.Request) error {
 func (s *service) getFileContent(r *api.Request) error {
 	text, err := s.model(r).Text(userID(r), r.Param("file_id"))
 	if err != nil {
-		return respond(r, 0, nil, err)
+		return err // an api.Error (404, 409): the API's envelope renders it
 	}
 	return r.Stream(http.StatusOK, "text/plain; charset=utf-8", text)
 }
