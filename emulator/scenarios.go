@@ -35,9 +35,9 @@ var uploadBuckets = map[string]string{haufe.Bucket: "haufe", desk.Bucket: "desk"
 
 // catalog lists the operations of every mounted API and what each carries, read from the
 // specs, for scenario rules to name and for lint to refuse rules that can never match.
-func (s *Server) catalog() scenarios.Catalog {
+func catalog(apis []*api.API) scenarios.Catalog {
 	cat := scenarios.Catalog{}
-	for _, a := range s.apis {
+	for _, a := range apis {
 		if a.Sessionless {
 			continue
 		}

@@ -28,13 +28,9 @@ import (
 	"github.com/fileemu/fileemu/internal/admin"
 	"github.com/fileemu/fileemu/internal/api"
 	"github.com/fileemu/fileemu/internal/blobstore"
-	"github.com/fileemu/fileemu/internal/desk"
-	"github.com/fileemu/fileemu/internal/haufe"
 	"github.com/fileemu/fileemu/internal/journal"
-	"github.com/fileemu/fileemu/internal/s3"
 	"github.com/fileemu/fileemu/internal/session"
 	"github.com/fileemu/fileemu/internal/validate"
-	"github.com/fileemu/fileemu/openapi"
 	"github.com/fileemu/fileemu/scenarios"
 )
 
@@ -59,46 +55,23 @@ func New(cfg Config) (*Server, error) {
 		cfg:      cfg,
 		sessions: session.NewRegistryIn(cfg.Clock, blobstore.NewQuota(cfg.MaxStorage)),
 		journal:  journal.New(cfg.JournalSize, cfg.JournalBytes),
-		specs:    map[string]*validate.Spec{},
 	}
-	ctx := context.Background()
-	for _, name := range openapi.Names() {
-		data, err := openapi.Spec(name)
-		if err != nil {
-			return nil, err
-		}
-		spec, err := validate.Load(ctx, name+".yaml", data)
-		if err != nil {
-			return nil, err
-		}
-		s.specs[name] = spec
+	specs, err := loadSpecs()
+	if err != nil {
+		return nil, err
 	}
-	tokens := api.TokenAuth(cfg.Tokens)
-	s.apis = []*api.API{
-		admin.New(s.specs["admin"], admin.Deps{
-			Sessions: s.sessions, Journal: s.journal, Specs: s.specs, Version: cfg.Version,
-			Started: cfg.Clock(), Clock: cfg.Clock, Token: cfg.AdminToken, APIs: s.APINames,
-			Scenarios: s.Scenarios,
-		}),
-		s3.New(s.specs["s3"], s3.Options{
-			Credentials: cfg.S3, MaxObjectSize: cfg.MaxObjectSize, Lenient: cfg.S3Lenient,
-			Clock: cfg.Clock, Logger: cfg.Logger,
-		}),
-		haufe.New(s.specs["haufe"], haufe.Options{
-			S3: cfg.S3, Clock: cfg.Clock, Seed: cfg.Seed, Auth: tokens,
-		}),
-		desk.New(s.specs["desk"], desk.Options{
-			S3: cfg.S3, Clock: cfg.Clock, MaxObjectSize: cfg.MaxObjectSize, Seed: cfg.Seed, Auth: tokens,
-		}),
-	}
-	s.apis = append(s.apis, s.mountWeavy(cfg, tokens)...)
-	s.apis = append(s.apis, s.mountFilesro(cfg, tokens)...)
+	s.specs = specs
+	s.apis = mount(cfg, s.specs, admin.Deps{
+		Sessions: s.sessions, Journal: s.journal, Specs: s.specs, Version: cfg.Version,
+		Started: cfg.Clock(), Clock: cfg.Clock, Token: cfg.AdminToken, APIs: s.APINames,
+		Scenarios: s.Scenarios,
+	})
 	for _, a := range s.apis {
 		if err := a.Spec.CheckHandlers(a.Operations()); err != nil {
 			return nil, fmt.Errorf("mount %s: %w", a.Name, err)
 		}
 	}
-	s.scenarios = scenarios.NewEngine(s.catalog(), cfg.Clock)
+	s.scenarios = scenarios.NewEngine(catalog(s.apis), cfg.Clock)
 	if len(cfg.Scenarios) > 0 {
 		if _, err := s.ReloadScenarios(); err != nil {
 			return nil, fmt.Errorf("load scenarios:\n%w", err)
@@ -117,27 +90,7 @@ func New(cfg Config) (*Server, error) {
 func (s *Server) ServeHTTP(w http.ResponseWriter, r *http.Request) { s.echo.ServeHTTP(w, r) }
 
 // APINames lists the mounted emulated APIs (without the admin API), in mount order.
-func (s *Server) APINames() []string {
-	var names []string
-	for _, a := range s.apis {
-		if !a.Sessionless {
-			names = append(names, a.Name)
-		}
-	}
-	return names
-}
-
-// Sessions gives in-process users (the test kit) the session registry.
-func (s *Server) Sessions() *session.Registry { return s.sessions }
-
-// Journal gives in-process users (the test kit) the request journal.
-func (s *Server) Journal() *journal.Journal { return s.journal }
-
-// Spec returns the loaded spec of an API ("haufe", "s3", "admin").
-func (s *Server) Spec(name string) (*validate.Spec, bool) {
-	sp, ok := s.specs[name]
-	return sp, ok
-}
+func (s *Server) APINames() []string { return apiNames(s.apis) }
 
 // newRequestID returns a random id with the server's request count appended, so ids never
 // collide and sort roughly by arrival within one server.
@@ -378,18 +331,8 @@ func writePlainError(c *echo.Context, status int, code, msg string) error {
 	return c.JSON(status, map[string]string{"error": code, "message": msg})
 }
 
-// apiFor returns the API owning path: the one with the longest matching prefix, so that an API
-// may own a whole subtree (Weavy: /api/) while another owns a branch of it (files.ro: /api/v1/).
-func (s *Server) apiFor(path string) *api.API {
-	var best *api.API
-	bestLen := -1
-	for _, a := range s.apis {
-		if n := a.OwnsLen(path); n > bestLen {
-			best, bestLen = a, n
-		}
-	}
-	return best
-}
+// apiFor returns the API owning path (see apiFor in endpoints.go).
+func (s *Server) apiFor(path string) *api.API { return apiFor(s.apis, path) }
 
 // sessionID picks the session id from the path prefix ("path") or the header ("header"), and
 // returns the path without prefix. No prefix and no header is the default session.
@@ -566,27 +509,5 @@ func (s *Server) Logger() *slog.Logger { return s.cfg.Logger }
 // served it: status documented, headers and body matching. The session prefix is taken off
 // first. Tests run every response through it (see testkit).
 func (s *Server) ValidateResponse(ctx context.Context, req *http.Request, status int, header http.Header, body []byte) error {
-	if isPreflight(req) {
-		return nil // CORS preflights are answered for every path, before any API (see cors.go)
-	}
-	r := req.Clone(ctx)
-	if _, rest, ok := session.SplitPrefix(r.URL.Path); ok {
-		stripSessionPrefix(r, rest)
-	}
-	a := s.apiFor(r.URL.Path)
-	if a == nil {
-		return nil // no API, no spec: the plain JSON 404, or a redirect away from the emulator
-	}
-	r = a.RoutingRequest(r)
-	rt, err := a.Spec.FindRoute(r)
-	if err != nil {
-		if status < 500 || status == http.StatusNotImplemented {
-			return nil // unknown routes have no operation to check against
-		}
-		return fmt.Errorf("%s %s: %w", req.Method, req.URL.Path, err)
-	}
-	if err := a.Spec.ValidateResponse(ctx, r, rt, status, header, body); err != nil {
-		return fmt.Errorf("%s %s (%s) -> %d: %w", req.Method, req.URL.Path, rt.OperationID, status, err)
-	}
-	return nil
+	return validateResponse(s.apis, ctx, req, status, header, body)
 }
