@@ -124,7 +124,7 @@ func (sp *Specs) Endpoints() []Endpoint { return endpoints(sp.apis) }
 // ValidateResponse checks a response to req against the spec of the API that serves req's
 // path: status documented, headers and body matching. The session prefix is taken off first.
 func (sp *Specs) ValidateResponse(ctx context.Context, req *http.Request, status int, header http.Header, body []byte) error {
-	return validateResponse(sp.apis, ctx, req, status, header, body)
+	return validateResponse(ctx, sp.apis, req, status, header, body)
 }
 
 func apiNames(apis []*api.API) []string {
@@ -170,7 +170,7 @@ func apiFor(apis []*api.API, path string) *api.API {
 	return best
 }
 
-func validateResponse(apis []*api.API, ctx context.Context, req *http.Request, status int, header http.Header, body []byte) error {
+func validateResponse(ctx context.Context, apis []*api.API, req *http.Request, status int, header http.Header, body []byte) error {
 	if isPreflight(req) {
 		return nil // CORS preflights are answered for every path, before any API (see cors.go)
 	}

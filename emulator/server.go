@@ -509,5 +509,5 @@ func (s *Server) Logger() *slog.Logger { return s.cfg.Logger }
 // served it: status documented, headers and body matching. The session prefix is taken off
 // first. Tests run every response through it (see testkit).
 func (s *Server) ValidateResponse(ctx context.Context, req *http.Request, status int, header http.Header, body []byte) error {
-	return validateResponse(s.apis, ctx, req, status, header, body)
+	return validateResponse(ctx, s.apis, req, status, header, body)
 }
