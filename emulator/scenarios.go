@@ -18,6 +18,7 @@ import (
 	"github.com/fileemu/fileemu/internal/api"
 	"github.com/fileemu/fileemu/internal/desk"
 	"github.com/fileemu/fileemu/internal/haufe"
+	"github.com/fileemu/fileemu/internal/s3"
 	"github.com/fileemu/fileemu/internal/session"
 	"github.com/fileemu/fileemu/internal/validate"
 	"github.com/fileemu/fileemu/scenarios"
@@ -70,7 +71,7 @@ func catalog(apis []*api.API) scenarios.Catalog {
 
 // owner is the API that handed out the URL of an S3 request (by its bucket), or "".
 func owner(r *http.Request) string {
-	rest, ok := strings.CutPrefix(r.URL.Path, "/s3/")
+	rest, ok := strings.CutPrefix(r.URL.Path, s3.Prefix)
 	if !ok {
 		return ""
 	}
@@ -273,7 +274,7 @@ func urlFilename(r *http.Request) string {
 			return v
 		}
 	}
-	if strings.HasPrefix(r.URL.Path, "/s3/") && strings.Count(r.URL.Path, "/") >= 3 {
+	if strings.HasPrefix(r.URL.Path, s3.Prefix) && strings.Count(r.URL.Path, "/") >= 3 {
 		return filepath.Base(r.URL.Path)
 	}
 	return ""
