@@ -12,9 +12,11 @@ DOCKER ?= docker
 run:
 	$(GO) run -ldflags "$(LDFLAGS)" ./cmd/fileemu serve --addr $(ADDR) $(ARGS)
 
-## test: vet, then every test with the race detector
+## test: vet, then every test with the race detector, the root module's and then the container
+##       module's (testkit/container is its own Go module: ./... of the root does not reach it)
 test: vet
 	$(GO) test -race -count=1 ./...
+	cd testkit/container && $(GO) vet ./... && $(GO) test -race -count=1 ./...
 
 ## build: a static binary in bin/
 build:

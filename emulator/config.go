@@ -4,8 +4,8 @@ import (
 	"log/slog"
 	"time"
 
+	"github.com/fileemu/fileemu/internal/filesro"
 	"github.com/fileemu/fileemu/internal/journal"
-	"github.com/fileemu/fileemu/internal/s3"
 )
 
 // Config configures an emulator. The zero value is usable: every field has a default.
@@ -15,13 +15,15 @@ type Config struct {
 	PublicURL string
 	// MaxObjectSize bounds any stored upload, in bytes (default 100 MiB).
 	MaxObjectSize int64
-	// Seed seeds generated data (fake extracted text, ids where they are derived): same seed, same data.
+	// Seed seeds generated data (fake extracted text, ids where they are derived): same seed, same
+	// data. The CLI's --seed defaults to DefaultSeed too, so a test body sees the same data
+	// in-process and in the container.
 	Seed int64
 	// AdminToken, when set, is required as a Bearer token on the admin API.
 	AdminToken string
 	// Tokens, when set, are the only API keys / bearer tokens the APIs accept; empty accepts any non-empty token.
 	Tokens []string
-	// JournalSize bounds the request journal (default 10000 entries).
+	// JournalSize bounds the request journal (default DefaultJournalSize entries).
 	JournalSize int
 	// JournalBytes bounds the bytes the journal keeps (default 64 MiB): the oldest entries go
 	// first. Each entry is bounded too (header values, path and query are cut).
@@ -42,8 +44,9 @@ type Config struct {
 	// sends fewer bytes than it declared is cut). A negative MinBodyRate turns pacing off.
 	MinBodyRate int64
 	BodyGrace   time.Duration
-	// S3 holds the fake S3 credentials (default fileemu / fileemu-secret / us-east-1).
-	S3 s3.Credentials
+	// S3 holds the fake S3 credentials; empty fields take the defaults (DefaultS3AccessKey,
+	// DefaultS3SecretKey, DefaultS3Region).
+	S3 S3Credentials
 	// S3Lenient logs S3 signature problems instead of refusing the request (local development).
 	S3Lenient bool
 	// Clock is the emulator clock (default time.Now). Tests move it to expire URLs and files.
@@ -55,12 +58,33 @@ type Config struct {
 	// Scenarios are scenario files or directories of them, loaded at start (see WatchScenarios).
 	Scenarios []string
 	// ChunkExpiry is how long a files.ro chunked upload that receives no chunk is kept before
-	// its bytes are freed (default 1 hour).
+	// its bytes are freed (default DefaultChunkExpiry).
 	ChunkExpiry time.Duration
 }
 
-// DefaultMaxObjectSize is the default bound of one upload.
-const DefaultMaxObjectSize = 100 << 20
+// S3Credentials are the fake S3's access key, secret key and region: what an S3 client signs with.
+type S3Credentials struct {
+	AccessKey string
+	SecretKey string
+	Region    string
+}
+
+// The defaults of Config and of the CLI's flags: one place for each, so that an in-process
+// emulator and the image behave alike.
+const (
+	// DefaultMaxObjectSize is the default bound of one upload.
+	DefaultMaxObjectSize = 100 << 20
+	// DefaultSeed seeds generated data when none is given.
+	DefaultSeed = 0
+	// DefaultJournalSize is the default number of entries the journal keeps.
+	DefaultJournalSize = journal.DefaultCapacity
+	// DefaultChunkExpiry is how long a files.ro chunked upload that receives no chunk is kept.
+	DefaultChunkExpiry = filesro.DefaultChunkExpiry
+	// Default fake S3 credentials.
+	DefaultS3AccessKey = "fileemu"
+	DefaultS3SecretKey = "fileemu-secret"
+	DefaultS3Region    = "us-east-1"
+)
 
 // Default body pacing: 256 bytes per second on average after a minute.
 const (
@@ -80,7 +104,7 @@ func (c Config) withDefaults() Config {
 		c.MaxObjectSize = DefaultMaxObjectSize
 	}
 	if c.JournalSize <= 0 {
-		c.JournalSize = 10000
+		c.JournalSize = DefaultJournalSize
 	}
 	if c.MaxBodySize <= 0 {
 		c.MaxBodySize = DefaultMaxBodySize
@@ -92,13 +116,16 @@ func (c Config) withDefaults() Config {
 		c.BodyGrace = DefaultBodyGrace
 	}
 	if c.S3.AccessKey == "" {
-		c.S3.AccessKey = "fileemu"
+		c.S3.AccessKey = DefaultS3AccessKey
 	}
 	if c.S3.SecretKey == "" {
-		c.S3.SecretKey = "fileemu-secret"
+		c.S3.SecretKey = DefaultS3SecretKey
 	}
 	if c.S3.Region == "" {
-		c.S3.Region = "us-east-1"
+		c.S3.Region = DefaultS3Region
+	}
+	if c.ChunkExpiry <= 0 {
+		c.ChunkExpiry = DefaultChunkExpiry
 	}
 	if c.Clock == nil {
 		c.Clock = time.Now
@@ -110,9 +137,4 @@ func (c Config) withDefaults() Config {
 		c.Version = "dev"
 	}
 	return c
-}
-
-// S3Credentials builds the fake S3 credentials (a helper so callers need not import internal/s3).
-func S3Credentials(accessKey, secretKey, region string) s3.Credentials {
-	return s3.Credentials{AccessKey: accessKey, SecretKey: secretKey, Region: region}
 }

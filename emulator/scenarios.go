@@ -16,6 +16,7 @@ import (
 	"github.com/getkin/kin-openapi/openapi3"
 
 	"github.com/fileemu/fileemu/internal/api"
+	"github.com/fileemu/fileemu/internal/s3"
 	"github.com/fileemu/fileemu/internal/session"
 	"github.com/fileemu/fileemu/internal/validate"
 	"github.com/fileemu/fileemu/scenarios"
@@ -29,9 +30,10 @@ const hangLimit = 10 * time.Minute
 
 // catalog lists the operations of every mounted API and what each carries, read from the
 // specs, for scenario rules to name and for lint to refuse rules that can never match.
-func (s *Server) catalog() scenarios.Catalog {
+func catalog(ms []mount) scenarios.Catalog {
 	cat := scenarios.Catalog{}
-	for _, a := range s.apis {
+	for _, m := range ms {
+		a := m.api
 		if a.Sessionless {
 			continue
 		}
@@ -53,10 +55,8 @@ func (s *Server) catalog() scenarios.Catalog {
 			}
 		}
 		// An infect rule naming Haufe applies to the S3 upload of a file Haufe handed out the URL for.
-		for _, owner := range s.uploadBuckets {
-			if owner == a.Name {
-				c.UploadsTo = "s3"
-			}
+		if len(m.uploadBuckets) > 0 {
+			c.UploadsTo = "s3"
 		}
 		cat[a.Name] = c
 	}
@@ -65,7 +65,7 @@ func (s *Server) catalog() scenarios.Catalog {
 
 // owner is the API that handed out the URL of an S3 request (by its bucket), or "".
 func (s *Server) owner(r *http.Request) string {
-	rest, ok := strings.CutPrefix(r.URL.Path, "/s3/")
+	rest, ok := strings.CutPrefix(r.URL.Path, s3.Prefix)
 	if !ok {
 		return ""
 	}
@@ -284,7 +284,7 @@ func urlFilename(r *http.Request) string {
 			return v
 		}
 	}
-	if strings.HasPrefix(r.URL.Path, "/s3/") && strings.Count(r.URL.Path, "/") >= 3 {
+	if strings.HasPrefix(r.URL.Path, s3.Prefix) && strings.Count(r.URL.Path, "/") >= 3 {
 		return filepath.Base(r.URL.Path)
 	}
 	return ""

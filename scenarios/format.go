@@ -138,20 +138,6 @@ type Operation struct {
 	Filename bool
 }
 
-// NewCatalog builds a catalog of APIs whose operations carry nothing to match: enough for
-// rules that match by api and operation.
-func NewCatalog(ops map[string][]string) Catalog {
-	cat := Catalog{}
-	for api, ids := range ops {
-		c := CatalogAPI{Operations: map[string]Operation{}}
-		for _, id := range ids {
-			c.Operations[id] = Operation{}
-		}
-		cat[api] = c
-	}
-	return cat
-}
-
 // ops returns the operationIds of api, sorted.
 func (c Catalog) ops(api string) []string {
 	out := make([]string, 0, len(c[api].Operations))

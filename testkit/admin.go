@@ -10,12 +10,30 @@ import (
 	"net/url"
 	"strconv"
 	"strings"
-
-	"github.com/fileemu/fileemu/internal/journal"
+	"time"
 )
 
-// Request is one journal entry: a request the emulator served.
-type Request = journal.Entry
+// Request is one journal entry: a request the emulator served, as the admin API lists it
+// (GET /__admin/requests).
+type Request struct {
+	Seq        uint64            `json:"seq"`                 // increasing from 1
+	Time       time.Time         `json:"time"`                // request start
+	Session    string            `json:"session"`             // session id
+	API        string            `json:"api"`                 // "haufe", "s3", "admin", "" if none
+	Operation  string            `json:"operation,omitempty"` // OpenAPI operationId
+	Method     string            `json:"method"`
+	Path       string            `json:"path"`            // API path without session prefix
+	Query      string            `json:"query,omitempty"` // raw query, sensitive values redacted
+	Status     int               `json:"status"`
+	DurationMS float64           `json:"duration_ms"`
+	RequestID  string            `json:"request_id"`
+	Headers    map[string]string `json:"headers,omitempty"`     // flat request headers, credentials redacted
+	BodySize   int64             `json:"body_size"`             // request body bytes
+	BodySHA256 string            `json:"body_sha256,omitempty"` // only set for uploads
+	Error      string            `json:"error,omitempty"`       // short error code/message for error responses
+	Scenario   string            `json:"scenario,omitempty"`    // scenarios that produced or altered the response
+	Rule       string            `json:"rule,omitempty"`        // their rules, as scenario#index
+}
 
 // State is the admin state dump of a session.
 type State struct {
@@ -62,7 +80,7 @@ type Admin struct {
 
 // NewAdmin returns a client of the admin API of the emulator at baseURL; token may be empty.
 func NewAdmin(baseURL, token string) *Admin {
-	return &Admin{base: strings.TrimRight(baseURL, "/") + "/__admin", token: token, http: &http.Client{}}
+	return &Admin{base: strings.TrimRight(baseURL, "/") + apiBase("admin"), token: token, http: &http.Client{}}
 }
 
 // call sends one admin request and decodes a JSON answer into out (when non-nil).

@@ -19,6 +19,7 @@ import (
 	"io"
 	"net/http"
 	"net/http/httptest"
+	"net/url"
 	"os"
 	"regexp"
 	"strings"
@@ -148,6 +149,7 @@ type Session struct {
 	ID    string
 	base  string
 	admin *Admin
+	t     testing.TB // the test the session was created for: URL reports unknown APIs to it
 }
 
 var unsafeID = regexp.MustCompile(`[^A-Za-z0-9._-]+`)
@@ -172,31 +174,63 @@ func NewSession(t testing.TB, baseURL string, admin *Admin) *Session {
 			t.Errorf("testkit: drop session %s: %v", id, err)
 		}
 	})
-	return &Session{ID: id, base: strings.TrimRight(baseURL, "/"), admin: admin}
+	return &Session{ID: id, base: strings.TrimRight(baseURL, "/"), admin: admin, t: t}
 }
 
+// specs are the emulator's specs and endpoint table, loaded once per test binary: sessions take
+// the APIs' base paths from them, and the container module validates and lints with them.
+var specs = sync.OnceValues(emulator.LoadSpecs)
+
+// Specs returns the emulated APIs' specs and endpoint table without running an emulator: they
+// validate responses (Specs().ValidateResponse is a ResponseValidator) and give scenario lint
+// its catalog. They are loaded once and shared.
+func Specs() (*emulator.Specs, error) { return specs() }
+
 // APIPath is the path a client of api appends to the emulator's (or a session's) base URL to
-// get its own base URL: "/s3", "/desk/api/v2", "/__admin", "" for Haufe, Weavy and files.ro.
-func APIPath(api string) string {
-	switch api {
-	case "s3":
-		return "/s3"
-	case "desk":
-		return "/desk/api/v2"
-	case "admin":
-		return "/__admin"
+// get its own base URL, from the emulator's endpoint table: "/s3", "/desk/api/v2", "/__admin",
+// "" for Haufe, Weavy and files.ro. An unknown name is an error that lists the known ones.
+func APIPath(api string) (string, error) {
+	sp, err := specs()
+	if err != nil {
+		return "", fmt.Errorf("testkit: load the specs: %w", err)
 	}
-	return "" // haufe, weavy, filesro: their clients append /v1/..., /api/...
+	var names []string
+	for _, e := range sp.Endpoints() {
+		if e.API == api {
+			return e.Base, nil
+		}
+		names = append(names, e.API)
+	}
+	return "", fmt.Errorf("testkit: unknown API %q (known: %s)", api, strings.Join(names, ", "))
+}
+
+// apiBase is APIPath for the names this package itself uses.
+func apiBase(api string) string {
+	p, err := APIPath(api)
+	if err != nil {
+		panic(err) // the endpoint table lost an API the kit relies on: a bug, not a test failure
+	}
+	return p
 }
 
 // URL returns the base URL a client of api should be configured with to use this session,
-// e.g. URL("haufe") + "/v1/files/signed-url". The admin API has no session: URL("admin") is
-// the emulator's admin base.
+// e.g. URL("haufe") + "/v1/files/signed-url"; URL("") is the session's base URL. The admin API
+// has no session: URL("admin") is the emulator's admin base. An unknown API fails the test
+// (with the list of known ones) and gives a URL no API serves.
 func (s *Session) URL(api string) string {
-	if api == "admin" {
-		return s.base + APIPath(api)
+	if api == "" {
+		return s.base + emulator.SessionPrefix + s.ID
 	}
-	return s.base + "/_s/" + s.ID + APIPath(api)
+	p, err := APIPath(api)
+	if err != nil {
+		s.t.Helper()
+		s.t.Errorf("Session.URL: %v", err)
+		return s.base + emulator.SessionPrefix + s.ID + "/unknown-api-" + url.PathEscape(api)
+	}
+	if api == "admin" {
+		return s.base + p
+	}
+	return s.base + emulator.SessionPrefix + s.ID + p
 }
 
 // Requests returns the journal entries of this session matching the filters, oldest first.

@@ -9,8 +9,8 @@ import (
 )
 
 // ResponseValidator checks one response against the specs. *emulator.Server implements it, and
-// any emulator's does for responses of another: emulator.New(emulator.Config{}) validates what a
-// container of the image answers.
+// so do the specs alone (Specs(), no emulator running): they validate what a container of the
+// image answers.
 type ResponseValidator interface {
 	ValidateResponse(ctx context.Context, req *http.Request, status int, header http.Header, body []byte) error
 }

@@ -7,6 +7,8 @@ import (
 	"net"
 	"net/http"
 	"time"
+
+	"github.com/fileemu/fileemu/emulator"
 )
 
 // healthcheck is the Docker HEALTHCHECK: GET /__admin/health on addr.
@@ -21,7 +23,7 @@ func healthcheck(ctx context.Context, addr, token string, stderr io.Writer) int 
 	}
 	ctx, cancel := context.WithTimeout(ctx, 3*time.Second)
 	defer cancel()
-	req, err := http.NewRequestWithContext(ctx, http.MethodGet, "http://"+net.JoinHostPort(host, port)+"/__admin/health", nil)
+	req, err := http.NewRequestWithContext(ctx, http.MethodGet, "http://"+net.JoinHostPort(host, port)+emulator.HealthPath, nil)
 	if err != nil {
 		fmt.Fprintln(stderr, "healthcheck:", err)
 		return 1

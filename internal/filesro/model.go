@@ -8,12 +8,7 @@
 package filesro
 
 import (
-	"crypto/rand"
-	"crypto/sha256"
-	"encoding/hex"
-	"fmt"
 	"slices"
-	"strconv"
 	"strings"
 	"sync"
 	"time"
@@ -21,6 +16,7 @@ import (
 	"github.com/brianvoe/gofakeit/v7"
 
 	"github.com/fileemu/fileemu/internal/blobstore"
+	"github.com/fileemu/fileemu/internal/uuid"
 )
 
 // Share permissions and item kinds.
@@ -134,24 +130,8 @@ func (m *Model) Snapshot() any {
 }
 
 // newUUID returns a random version 4 UUID.
-func newUUID() string {
-	var b [16]byte
-	_, _ = rand.Read(b[:])
-	return formatUUID(b)
-}
+func newUUID() string { return uuid.New() }
 
 // seededUUID returns a version 4 UUID derived from the emulator seed and a label, so seed data
 // has the same ids in every session of every run with that seed.
-func seededUUID(seed int64, label string) string {
-	sum := sha256.Sum256([]byte(strconv.FormatInt(seed, 10) + "\x00" + label))
-	var b [16]byte
-	copy(b[:], sum[:16])
-	return formatUUID(b)
-}
-
-func formatUUID(b [16]byte) string {
-	b[6] = b[6]&0x0f | 0x40
-	b[8] = b[8]&0x3f | 0x80
-	h := hex.EncodeToString(b[:])
-	return fmt.Sprintf("%s-%s-%s-%s-%s", h[0:8], h[8:12], h[12:16], h[16:20], h[20:32])
-}
+func seededUUID(seed int64, label string) string { return uuid.FromSeed(seed, label) }

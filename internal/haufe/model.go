@@ -5,7 +5,6 @@
 package haufe
 
 import (
-	"crypto/rand"
 	"fmt"
 	"io"
 	"path"
@@ -19,6 +18,7 @@ import (
 	"github.com/fileemu/fileemu/internal/antivirus"
 	"github.com/fileemu/fileemu/internal/blobstore"
 	"github.com/fileemu/fileemu/internal/s3"
+	"github.com/fileemu/fileemu/internal/uuid"
 )
 
 // Bucket is the fake S3 bucket the upload URLs point into.
@@ -113,13 +113,7 @@ func NewModel(blobs *blobstore.Store, now func() time.Time, seed int64) *Model {
 }
 
 // NewUUID returns a random version 4 UUID.
-func NewUUID() string {
-	var b [16]byte
-	_, _ = rand.Read(b[:])
-	b[6] = b[6]&0x0f | 0x40
-	b[8] = b[8]&0x3f | 0x80
-	return fmt.Sprintf("%x-%x-%x-%x-%x", b[0:4], b[4:6], b[6:8], b[8:10], b[10:16])
-}
+func NewUUID() string { return uuid.New() }
 
 // CreateFile records a new file expecting an upload at its object key.
 func (m *Model) CreateFile(userID, name string, persist bool) File {

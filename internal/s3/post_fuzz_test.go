@@ -15,6 +15,7 @@ import (
 
 	"github.com/fileemu/fileemu/emulator"
 	"github.com/fileemu/fileemu/internal/formdata"
+	"github.com/fileemu/fileemu/internal/inspect"
 	"github.com/fileemu/fileemu/internal/s3"
 	"github.com/fileemu/fileemu/internal/session"
 )
@@ -65,7 +66,7 @@ func FuzzPostForm(f *testing.F) {
 	if err != nil {
 		f.Fatal(err)
 	}
-	sess, _, err := srv.Sessions().Ensure(session.Default)
+	sess, _, err := inspect.Of(srv).Sessions.Ensure(session.Default)
 	if err != nil {
 		f.Fatal(err)
 	}

@@ -24,6 +24,7 @@ import (
 	"github.com/aws/smithy-go"
 
 	"github.com/fileemu/fileemu/emulator"
+	"github.com/fileemu/fileemu/internal/inspect"
 	"github.com/fileemu/fileemu/testkit"
 )
 
@@ -118,7 +119,7 @@ func TestSDKOverHTTPS(t *testing.T) {
 	t.Cleanup(ts.Close)
 	rec := &recorder{base: testkit.ValidatingTransport(t, srv, ts.Client().Transport)}
 	c := sdkClient(ts.URL+"/_s/https/s3", "fileemu-secret", &http.Client{Transport: rec})
-	sess, _, _ := srv.Sessions().Ensure("https")
+	sess, _, _ := inspect.Of(srv).Sessions.Ensure("https")
 	sdkOperations(t, c, func() int { return sess.Blobs.Len() })
 	modes := rec.payloadModes()
 	t.Logf("x-amz-content-sha256 sent over https: %v", modes)

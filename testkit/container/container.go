@@ -42,10 +42,8 @@ import (
 	"os"
 	"path"
 	"path/filepath"
-	"slices"
 	"strconv"
 	"strings"
-	"sync"
 	"testing"
 	"time"
 
@@ -63,7 +61,7 @@ const (
 	// ScenarioDir is the directory of scenario files the image loads (FILEEMU_SCENARIOS).
 	ScenarioDir = "/scenarios"
 	// HealthPath is the endpoint Run waits for.
-	HealthPath = "/__admin/health"
+	HealthPath = emulator.HealthPath
 	// StartupTimeout bounds the wait for the health endpoint; a container that exits fails Run
 	// at once.
 	StartupTimeout = 30 * time.Second
@@ -197,24 +195,11 @@ func (c *Container) URL(ctx context.Context, api string) (string, error) {
 	if err != nil {
 		return "", err
 	}
-	p, err := apiPath(api)
+	p, err := testkit.APIPath(api)
 	if err != nil {
 		return "", err
 	}
 	return base + p, nil
-}
-
-// apiPath is the path after the base URL that a client of api appends its paths to, as
-// testkit's Session.URL has it.
-func apiPath(api string) (string, error) {
-	srv, err := localServer()
-	if err != nil {
-		return "", err
-	}
-	if api != "admin" && !slices.Contains(srv.APINames(), api) {
-		return "", fmt.Errorf("fileemu: unknown API %q (known: %s, admin)", api, strings.Join(srv.APINames(), ", "))
-	}
-	return testkit.APIPath(api), nil
 }
 
 // Admin returns a client of the container's admin API (it sends the admin token the container
@@ -235,22 +220,12 @@ func (c *Container) Session(t testing.TB) *testkit.Session {
 // when the versions match).
 func (c *Container) Client(t testing.TB) *http.Client {
 	t.Helper()
-	srv, err := localServer()
+	specs, err := testkit.Specs()
 	if err != nil {
-		t.Fatalf("fileemu container: %v", err)
+		t.Fatalf("fileemu container: load the specs: %v", err)
 	}
-	return testkit.ValidatingClient(t, srv)
+	return testkit.ValidatingClient(t, specs)
 }
-
-// localServer is an emulator that is never served: its specs validate responses and its
-// catalog lints scenario files.
-var localServer = sync.OnceValues(func() (*emulator.Server, error) {
-	srv, err := emulator.New(emulator.Config{})
-	if err != nil {
-		return nil, fmt.Errorf("load the specs: %w", err)
-	}
-	return srv, nil
-})
 
 // Environment twins of the flags the typed options set.
 const (
@@ -300,7 +275,7 @@ func WithScenarioDir(dir string) testcontainers.CustomizeRequestOption {
 			return fmt.Errorf("scenario dir: %w", err)
 		}
 		if len(paths) == 0 {
-			return fmt.Errorf("scenario dir %s: no scenario files (*.yaml, *.yml, *.json)", dir)
+			return fmt.Errorf("scenario dir %s: no scenario files (*%s)", dir, strings.Join(scenarios.FileExtensions, ", *"))
 		}
 		return WithScenarioFiles(paths...)(req)
 	}
@@ -309,9 +284,9 @@ func WithScenarioDir(dir string) testcontainers.CustomizeRequestOption {
 // scenarioFiles reads and lints the files and returns them as container files under
 // /scenarios. What is copied is what was linted.
 func scenarioFiles(paths []string) ([]testcontainers.ContainerFile, error) {
-	srv, err := localServer()
+	specs, err := testkit.Specs()
 	if err != nil {
-		return nil, err
+		return nil, fmt.Errorf("load the specs: %w", err)
 	}
 	contents := map[string][]byte{}
 	targets := map[string]string{} // base name → path, to catch two files landing on one name
@@ -319,7 +294,7 @@ func scenarioFiles(paths []string) ([]testcontainers.ContainerFile, error) {
 	for _, p := range paths {
 		base := filepath.Base(p)
 		if !scenarios.IsFile(base) {
-			return nil, fmt.Errorf("scenario file %s: the emulator loads only *.yaml, *.yml and *.json files", p)
+			return nil, fmt.Errorf("scenario file %s: the emulator loads only *%s files", p, strings.Join(scenarios.FileExtensions, ", *"))
 		}
 		if prev, dup := targets[base]; dup {
 			return nil, fmt.Errorf("scenario files %s and %s would both be %s", prev, p, path.Join(ScenarioDir, base))
@@ -343,7 +318,7 @@ func scenarioFiles(paths []string) ([]testcontainers.ContainerFile, error) {
 		}
 	}
 	// The same check the emulator runs at start: every file valid, no scenario defined twice.
-	if err := scenarios.NewEngine(srv.Scenarios().Catalog(), time.Now).LoadFiles(contents); err != nil {
+	if err := scenarios.NewEngine(specs.Catalog(), time.Now).LoadFiles(contents); err != nil {
 		var es scenarios.Errors
 		if errors.As(err, &es) {
 			what := "1 problem"

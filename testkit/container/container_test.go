@@ -35,7 +35,6 @@ import (
 	"github.com/testcontainers/testcontainers-go"
 	"github.com/testcontainers/testcontainers-go/wait"
 
-	"github.com/fileemu/fileemu/emulator"
 	"github.com/fileemu/fileemu/scenarios"
 	"github.com/fileemu/fileemu/testkit"
 	"github.com/fileemu/fileemu/testkit/container"
@@ -121,12 +120,13 @@ func findRepoRoot() (string, error) {
 		return "", err
 	}
 	for {
-		if _, err := os.Stat(filepath.Join(dir, "go.mod")); err == nil {
+		// The repository's root module, not this module's own go.mod.
+		if mod, err := os.ReadFile(filepath.Join(dir, "go.mod")); err == nil && strings.HasPrefix(string(mod), "module github.com/fileemu/fileemu\n") {
 			return dir, nil
 		}
 		parent := filepath.Dir(dir)
 		if parent == dir {
-			return "", errors.New("no go.mod above the test's directory")
+			return "", errors.New("no go.mod of github.com/fileemu/fileemu above the test's directory")
 		}
 		dir = parent
 	}
@@ -463,7 +463,7 @@ func readyNames(t *testing.T) []string {
 	if len(files) == 0 {
 		t.Fatal("no scenarios/ready/*.yaml: the image ships them, the test needs them")
 	}
-	emu, err := emulator.New(emulator.Config{})
+	specs, err := testkit.Specs()
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -473,7 +473,7 @@ func readyNames(t *testing.T) []string {
 		if err != nil {
 			t.Fatal(err)
 		}
-		scs, err := scenarios.Parse(f, data, emu.Scenarios().Catalog())
+		scs, err := scenarios.Parse(f, data, specs.Catalog())
 		if err != nil {
 			t.Fatalf("ready-made scenario file: %v", err)
 		}
