@@ -171,6 +171,33 @@ func (r *Registry) Delete(id string) bool {
 	return ok
 }
 
+// Replace builds a new state for the session id on a fresh, empty session (created if the id
+// is new) and puts it in place of the old one only if build succeeds: a fixture or snapshot
+// that fails half-way leaves the old state untouched and stores nothing. Requests already
+// holding the old session finish on it; later ones see the new state. The old session's stored
+// bytes are released.
+func (r *Registry) Replace(id string, build func(*Session) error) error {
+	if !ValidID(id) {
+		return fmt.Errorf("invalid session id %q: want %s, not only dots", id, validID)
+	}
+	fresh := newSession(id, r.now(), r.quota)
+	if err := build(fresh); err != nil {
+		fresh.Reset()
+		return err
+	}
+	r.mu.Lock()
+	old, ok := r.sessions[id]
+	if ok {
+		fresh.Created = old.Created
+	}
+	r.sessions[id] = fresh
+	r.mu.Unlock()
+	if ok {
+		old.Reset()
+	}
+	return nil
+}
+
 // List returns all sessions sorted by id.
 func (r *Registry) List() []*Session {
 	r.mu.RLock()

@@ -2,6 +2,7 @@ package session_test
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"strings"
 	"sync"
@@ -342,5 +343,43 @@ func TestListSortedByID(t *testing.T) {
 	}
 	if got, want := strings.Join(ids, ","), "1,Alpha,beta,default,zeta"; got != want {
 		t.Errorf("List ids = %s, want %s", got, want)
+	}
+}
+
+func TestReplaceKeepsOldStateOnError(t *testing.T) {
+	r := session.NewRegistry(time.Now)
+	s, _, _ := r.Ensure("a")
+	session.Model(s, "x", func() *int { v := 1; return &v })
+	if _, err := s.Blobs.Put(context.Background(), "old", strings.NewReader("old"), blobstore.PutOptions{}); err != nil {
+		t.Fatal(err)
+	}
+	err := r.Replace("a", func(n *session.Session) error {
+		if _, err := n.Blobs.Put(context.Background(), "new", strings.NewReader("new"), blobstore.PutOptions{}); err != nil {
+			return err
+		}
+		return errors.New("bad fixture")
+	})
+	if err == nil || err.Error() != "bad fixture" {
+		t.Fatalf("err = %v", err)
+	}
+	got, _ := r.Get("a")
+	if got != s || got.Blobs.Len() != 1 {
+		t.Fatalf("old session replaced or changed: same=%v objects=%d", got == s, got.Blobs.Len())
+	}
+	if err := r.Replace("a", func(n *session.Session) error {
+		session.Model(n, "x", func() *int { v := 2; return &v })
+		return nil
+	}); err != nil {
+		t.Fatal(err)
+	}
+	got, _ = r.Get("a")
+	if got == s || got.Blobs.Len() != 0 || *session.Model(got, "x", func() *int { return nil }) != 2 {
+		t.Fatalf("new state not in place")
+	}
+	if s.Blobs.Len() != 0 {
+		t.Fatal("old session's bytes not released")
+	}
+	if err := r.Replace("..", func(*session.Session) error { return nil }); err == nil {
+		t.Fatal("invalid id accepted")
 	}
 }
