@@ -355,3 +355,45 @@ func ErrBucketNotEmpty(bucket string) *Error {
 		Message: "The bucket you tried to delete is not empty",
 		Extra:   []Field{{"BucketName", bucket}}}
 }
+
+// errMalformedPOST is 400 MalformedPOSTRequest: the body is not multipart/form-data.
+func errMalformedPOST() *Error {
+	return &Error{Status: http.StatusBadRequest, Code: "MalformedPOSTRequest",
+		Message: "The body of your POST request is not well-formed multipart/form-data."}
+}
+
+// errMaxPostPreData is 400 MaxPostPreDataLengthExceeded (S3's spelling of the message).
+func errMaxPostPreData() *Error {
+	return &Error{Status: http.StatusBadRequest, Code: "MaxPostPreDataLengthExceeded",
+		Message: "Your POST request fields preceeding the upload file was too large."}
+}
+
+// errPOSTFieldMissing is 400 InvalidArgument for a required field that is absent (or only
+// comes after the file).
+func errPOSTFieldMissing(name string) *Error {
+	return &Error{Status: http.StatusBadRequest, Code: "InvalidArgument",
+		Message: "Bucket POST must contain a field named '" + name + "'.  If it is specified, please check the order of the fields.",
+		Extra:   []Field{{"ArgumentName", name}, {"ArgumentValue", ""}}}
+}
+
+// errPOSTFileRequired is 400 InvalidArgument for a form without a file part.
+func errPOSTFileRequired() *Error {
+	return &Error{Status: http.StatusBadRequest, Code: "InvalidArgument",
+		Message: "POST requires exactly one file upload per request.",
+		Extra:   []Field{{"ArgumentName", "file"}, {"ArgumentValue", "0"}}}
+}
+
+// errDuplicatePostField is 400 InvalidArgument for a field sent twice (names compared
+// case-insensitively): which one a policy check should see would be ambiguous.
+func errDuplicatePostField(name, value string) *Error {
+	return &Error{Status: http.StatusBadRequest, Code: "InvalidArgument",
+		Message: "Bucket POST fields must be unique; '" + name + "' is given more than once.",
+		Extra:   []Field{{"ArgumentName", name}, {"ArgumentValue", value}}}
+}
+
+// errKeyTooLong is 400 KeyTooLongError.
+func errKeyTooLong(size int) *Error {
+	return &Error{Status: http.StatusBadRequest, Code: "KeyTooLongError",
+		Message: "Your key is too long",
+		Extra:   []Field{{"MaxSizeAllowed", strconv.Itoa(maxKeyLength)}, {"Size", strconv.Itoa(size)}}}
+}

@@ -228,8 +228,10 @@ func (s *target) putObject(r *api.Request) error {
 		// Checked now to spare the upload, and again, atomically, when the object is replaced.
 		old, exists := r.Session.Blobs.Stat(ObjectName(bucket, key))
 		if err := precondition(old, exists); err != nil {
-			e, _ := asBodyError(err)
-			return e
+			if e, ok := asBodyError(err); ok {
+				return e
+			}
+			return err
 		}
 	}
 	ct := contentType(hr.Header)
@@ -410,10 +412,6 @@ func writeXML(r *api.Request, e api.Error) error {
 	se.Write(r.Response(), r.RequestID, r.Request().Method == http.MethodHead)
 	return nil
 }
-
-// writeError hands e to the envelope: the handler returns it and Render writes it. post.go
-// still spells returning an error this way, until it moves to the shared upload reader.
-func (s *target) writeError(_ *api.Request, e *Error) error { return e }
 
 // problem words the server's problems as S3 errors.
 func problem(r *api.Request, p api.Problem) api.Error {

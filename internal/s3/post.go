@@ -62,7 +62,7 @@ func (s *target) postObject(r *api.Request) error {
 	hr := r.Request()
 	boundary, err := upload.Boundary(hr.Header.Get("Content-Type"))
 	if err != nil {
-		return s.writeError(r, errMalformedPOST())
+		return errMalformedPOST()
 	}
 	mr := upload.NewForm(hr.Body, boundary, postLimits)
 	form := &postForm{index: map[string]int{}}
@@ -70,11 +70,11 @@ func (s *target) postObject(r *api.Request) error {
 		part, err := mr.Next()
 		switch {
 		case err == io.EOF:
-			return s.writeError(r, errPOSTFileRequired())
+			return errPOSTFileRequired()
 		case errors.Is(err, upload.ErrFormTooLarge):
-			return s.writeError(r, errMaxPostPreData())
+			return errMaxPostPreData()
 		case err != nil:
-			return s.writeError(r, errMalformedPOST())
+			return errMalformedPOST()
 		}
 		name := part.FormName()
 		if strings.EqualFold(name, "file") {
@@ -83,18 +83,18 @@ func (s *target) postObject(r *api.Request) error {
 			return s.postFile(r, form, mr, mr.Closing(part, maxPostRest), part.FileName())
 		}
 		if name == "" {
-			return s.writeError(r, errMalformedPOST())
+			return errMalformedPOST()
 		}
 		value, err := mr.Text(part)
 		switch {
 		case errors.Is(err, upload.ErrFormTooLarge):
-			return s.writeError(r, errMaxPostPreData())
+			return errMaxPostPreData()
 		case err != nil:
-			return s.writeError(r, errMalformedPOST())
+			return errMalformedPOST()
 		}
 		lower := strings.ToLower(name)
 		if _, dup := form.index[lower]; dup {
-			return s.writeError(r, errDuplicatePostField(name, value))
+			return errDuplicatePostField(name, value)
 		}
 		form.index[lower] = len(form.fields)
 		form.fields = append(form.fields, postField{name, value})
@@ -111,7 +111,7 @@ func (s *target) postFile(r *api.Request, form *postForm, mr *upload.Form, file 
 	bucket := r.Param("bucket")
 	key := form.value("key")
 	if key == "" {
-		return s.writeError(r, errPOSTFieldMissing("key"))
+		return errPOSTFieldMissing("key")
 	}
 	// deny reports whether e must be sent; in lenient mode authentication problems are
 	// logged and the upload goes on.
@@ -136,47 +136,47 @@ func (s *target) postFile(r *api.Request, form *postForm, mr *upload.Form, file 
 	if anonymous {
 		// No policy, no signature: an anonymous upload, refused as on a private bucket.
 		if e := ErrAccessDenied("Access Denied"); deny(e) {
-			return s.writeError(r, e)
+			return e
 		}
 	} else {
 		for _, name := range postAuthFields {
 			if form.value(name) == "" {
-				return s.writeError(r, errPOSTFieldMissing(name))
+				return errPOSTFieldMissing(name)
 			}
 		}
 		accessKey, scopeDate, region, credErr := s.postCredential(form)
 		if credErr != nil && deny(credErr) {
-			return s.writeError(r, credErr)
+			return credErr
 		}
 		p, e := ParsePolicy(form.value("policy"))
 		if e != nil {
-			return s.writeError(r, e)
+			return e
 		}
 		policy = &p
 		if credErr == nil {
 			if e := checkPolicySignature(form, s.opts.Credentials.SecretKey, accessKey, scopeDate, region); e != nil && deny(e) {
-				return s.writeError(r, e)
+				return e
 			}
 		}
 		if now := s.opts.Clock(); now.After(p.Expiration) {
 			if e := ErrAccessDenied("Invalid according to Policy: Policy expired."); deny(e) {
-				return s.writeError(r, e)
+				return e
 			}
 		}
 		if e := checkConditions(p, form, bucket, r.Session.ID, filename); e != nil {
-			return s.writeError(r, e)
+			return e
 		}
 		if e := checkExtraFields(p, form); e != nil {
-			return s.writeError(r, e)
+			return e
 		}
 	}
 
 	objectKey := strings.ReplaceAll(key, "${filename}", filename)
 	if objectKey == "" {
-		return s.writeError(r, errPOSTFieldMissing("key"))
+		return errPOSTFieldMissing("key")
 	}
 	if len(objectKey) > maxKeyLength {
-		return s.writeError(r, errKeyTooLong(len(objectKey)))
+		return errKeyTooLong(len(objectKey))
 	}
 	lo, hi := int64(0), int64(math.MaxInt64)
 	if s.opts.MaxObjectSize > 0 {
@@ -211,20 +211,20 @@ func (s *target) postFile(r *api.Request, form *postForm, mr *upload.Form, file 
 		switch {
 		case errors.As(err, &tooLarge), errors.Is(err, upload.ErrTooLarge):
 			// Put read a bounded rest of the file: its size is reported, as S3 does.
-			return s.writeError(r, ErrEntityTooLarge(sized.N(), hi))
+			return ErrEntityTooLarge(sized.N(), hi)
 		case errors.Is(err, blobstore.ErrStorageFull):
-			return s.writeError(r, ErrStorageFull(r.Session.Blobs.Quota().Limit()))
+			return ErrStorageFull(r.Session.Blobs.Quota().Limit())
 		case errors.Is(err, upload.ErrTooSmall):
-			return s.writeError(r, ErrEntityTooSmall(sized.N(), lo))
+			return ErrEntityTooSmall(sized.N(), lo)
 		case mr.Aborted(hr.Context()):
 			// The connection broke or the client left: nothing was stored.
 			if s.opts.Logger != nil {
 				s.opts.Logger.Info("s3: POST upload aborted", "path", hr.URL.Path, "error", err)
 			}
-			return s.writeError(r, ErrIncompleteBody())
+			return ErrIncompleteBody()
 		default:
 			// The HTTP body is complete but the multipart body never closes.
-			return s.writeError(r, errMalformedPOST())
+			return errMalformedPOST()
 		}
 	}
 	r.SetUploadSHA256(obj.SHA256)
@@ -410,46 +410,4 @@ func formMetadata(form *postForm) map[string]string {
 		}
 	}
 	return md
-}
-
-// errMalformedPOST is 400 MalformedPOSTRequest: the body is not multipart/form-data.
-func errMalformedPOST() *Error {
-	return &Error{Status: http.StatusBadRequest, Code: "MalformedPOSTRequest",
-		Message: "The body of your POST request is not well-formed multipart/form-data."}
-}
-
-// errMaxPostPreData is 400 MaxPostPreDataLengthExceeded (S3's spelling of the message).
-func errMaxPostPreData() *Error {
-	return &Error{Status: http.StatusBadRequest, Code: "MaxPostPreDataLengthExceeded",
-		Message: "Your POST request fields preceeding the upload file was too large."}
-}
-
-// errPOSTFieldMissing is 400 InvalidArgument for a required field that is absent (or only
-// comes after the file).
-func errPOSTFieldMissing(name string) *Error {
-	return &Error{Status: http.StatusBadRequest, Code: "InvalidArgument",
-		Message: "Bucket POST must contain a field named '" + name + "'.  If it is specified, please check the order of the fields.",
-		Extra:   []Field{{"ArgumentName", name}, {"ArgumentValue", ""}}}
-}
-
-// errPOSTFileRequired is 400 InvalidArgument for a form without a file part.
-func errPOSTFileRequired() *Error {
-	return &Error{Status: http.StatusBadRequest, Code: "InvalidArgument",
-		Message: "POST requires exactly one file upload per request.",
-		Extra:   []Field{{"ArgumentName", "file"}, {"ArgumentValue", "0"}}}
-}
-
-// errDuplicatePostField is 400 InvalidArgument for a field sent twice (names compared
-// case-insensitively): which one a policy check should see would be ambiguous.
-func errDuplicatePostField(name, value string) *Error {
-	return &Error{Status: http.StatusBadRequest, Code: "InvalidArgument",
-		Message: "Bucket POST fields must be unique; '" + name + "' is given more than once.",
-		Extra:   []Field{{"ArgumentName", name}, {"ArgumentValue", value}}}
-}
-
-// errKeyTooLong is 400 KeyTooLongError.
-func errKeyTooLong(size int) *Error {
-	return &Error{Status: http.StatusBadRequest, Code: "KeyTooLongError",
-		Message: "Your key is too long",
-		Extra:   []Field{{"MaxSizeAllowed", strconv.Itoa(maxKeyLength)}, {"Size", strconv.Itoa(size)}}}
 }
