@@ -11,7 +11,6 @@ import (
 	"github.com/fileemu/fileemu/internal/desk"
 	"github.com/fileemu/fileemu/internal/filesro"
 	"github.com/fileemu/fileemu/internal/haufe"
-	"github.com/fileemu/fileemu/internal/inspect"
 	"github.com/fileemu/fileemu/internal/s3"
 	"github.com/fileemu/fileemu/internal/session"
 	"github.com/fileemu/fileemu/internal/validate"
@@ -28,18 +27,6 @@ type Endpoint struct {
 	// the base URL it is configured with: "/s3", "/desk/api/v2", "/__admin"; "" for the APIs
 	// whose clients append whole paths (Haufe's /v1/..., Weavy's and files.ro's /api/...).
 	Base string
-}
-
-// The repository's tests outside this package reach a server's sessions and journal through
-// package inspect (this package's own use export_test.go).
-func init() {
-	inspect.Register(func(h http.Handler) (inspect.State, bool) {
-		s, ok := h.(*Server)
-		if !ok {
-			return inspect.State{}, false
-		}
-		return inspect.State{Sessions: s.sessions, Journal: s.journal}, true
-	})
 }
 
 // Endpoints lists the mounted APIs with the path their routes start with, the admin API last.

@@ -9,8 +9,6 @@ import (
 	"testing"
 
 	"github.com/fileemu/fileemu/emulator"
-	"github.com/fileemu/fileemu/internal/inspect"
-	"github.com/fileemu/fileemu/internal/journal"
 	"github.com/fileemu/fileemu/testkit"
 )
 
@@ -55,7 +53,7 @@ func TestBoto3(t *testing.T) {
 		t.Run("boto3-"+version+"/https", func(t *testing.T) {
 			id := "boto3-" + strings.ReplaceAll(version, ".", "-")
 			boto3RoundTrip(t, py, tls.URL+"/_s/"+id+"/s3", func(op string) int {
-				return len(inspect.Of(srv).Journal.Find(journal.Filter{Session: id, Operation: op}))
+				return countCalls(t, srv, id, op)
 			})
 		})
 	}

@@ -10,14 +10,13 @@ import (
 	"mime/multipart"
 	"net/http"
 	"net/http/httptest"
+	"net/url"
 	"testing"
 	"time"
 
 	"github.com/fileemu/fileemu/emulator"
 	"github.com/fileemu/fileemu/internal/formdata"
-	"github.com/fileemu/fileemu/internal/inspect"
 	"github.com/fileemu/fileemu/internal/s3"
-	"github.com/fileemu/fileemu/internal/session"
 )
 
 // FuzzParsePolicy feeds arbitrary policy fields to ParsePolicy. It must never panic, its
@@ -66,10 +65,6 @@ func FuzzPostForm(f *testing.F) {
 	if err != nil {
 		f.Fatal(err)
 	}
-	sess, _, err := inspect.Of(srv).Sessions.Ensure(session.Default)
-	if err != nil {
-		f.Fatal(err)
-	}
 	const boundary = "fuzzboundary"
 	seed := func(fields []field, content []byte) []byte {
 		var b bytes.Buffer
@@ -112,7 +107,7 @@ func FuzzPostForm(f *testing.F) {
 	f.Fuzz(func(t *testing.T, contentType string, body []byte) {
 		req := httptest.NewRequest(http.MethodPost, "/s3/bucket", bytes.NewReader(body))
 		req.Header.Set("Content-Type", contentType)
-		objects, stored := sess.Blobs.Len(), sess.Blobs.Bytes()
+		objects, size := stored(t, srv, "default")
 		rec := httptest.NewRecorder()
 		srv.ServeHTTP(rec, req)
 		if rec.Code >= 500 {
@@ -122,7 +117,7 @@ func FuzzPostForm(f *testing.F) {
 		if err := srv.ValidateResponse(context.Background(), check, rec.Code, rec.Header(), rec.Body.Bytes()); err != nil {
 			t.Fatalf("response breaks the spec: %v", err)
 		}
-		if rec.Code >= 400 && (sess.Blobs.Len() != objects || sess.Blobs.Bytes() != stored) {
+		if n, b := stored(t, srv, "default"); rec.Code >= 400 && (n != objects || b != size) {
 			t.Fatalf("refused with %d but the store changed: %s", rec.Code, rec.Body.Bytes())
 		}
 		if rec.Code < 300 {
@@ -145,8 +140,8 @@ func FuzzPostForm(f *testing.F) {
 				}
 			}
 		}
-		if sess.Blobs.Len() > 1000 {
-			sess.Blobs.Reset() // keep long fuzzing runs small
+		if objects > 1000 {
+			adminCall(t, srv, http.MethodPost, "/reset", url.Values{"session": {"default"}}, nil) // keep long fuzzing runs small
 		}
 	})
 }

@@ -25,7 +25,6 @@ import (
 	"github.com/aws/smithy-go"
 
 	"github.com/fileemu/fileemu/emulator"
-	"github.com/fileemu/fileemu/internal/inspect"
 	"github.com/fileemu/fileemu/testkit"
 )
 
@@ -125,8 +124,8 @@ func TestSDKOverHTTPS(t *testing.T) {
 	tr.ExpectContinueTimeout = 30 * time.Second
 	rec := &recorder{base: testkit.ValidatingTransport(t, srv, tr)}
 	c := sdkClient(ts.URL+"/_s/https/s3", "fileemu-secret", &http.Client{Transport: rec})
-	sess, _, _ := inspect.Of(srv).Sessions.Ensure("https")
-	sdkOperations(t, c, func() int { return sess.Blobs.Len() })
+	objects := func() int { n, _ := stored(t, srv, "https"); return n }
+	sdkOperations(t, c, objects)
 	modes := rec.payloadModes()
 	t.Logf("x-amz-content-sha256 sent over https: %v", modes)
 	if modes["STREAMING-UNSIGNED-PAYLOAD-TRAILER"] == 0 {
@@ -134,7 +133,7 @@ func TestSDKOverHTTPS(t *testing.T) {
 	}
 
 	// A body changed on the way (same length) fails the trailing checksum: nothing stored.
-	before := sess.Blobs.Len()
+	before := objects()
 	rec.mutate = func(req *http.Request) {
 		if req.Method == http.MethodPut && req.Header.Get("X-Amz-Content-Sha256") == "STREAMING-UNSIGNED-PAYLOAD-TRAILER" {
 			req.Body = io.NopCloser(&flipReader{r: req.Body, at: 100})
@@ -145,7 +144,7 @@ func TestSDKOverHTTPS(t *testing.T) {
 	if apiCode(err) != "BadDigest" {
 		t.Errorf("tampered aws-chunked body: %v, want BadDigest", err)
 	}
-	if n := sess.Blobs.Len(); n != before {
+	if n := objects(); n != before {
 		t.Errorf("a tampered upload was stored: %d objects, had %d", n, before)
 	}
 	// Untampered, it is stored decoded, and aws-chunked (the framing) is not its Content-Encoding.
