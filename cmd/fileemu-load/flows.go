@@ -23,6 +23,7 @@ import (
 	"github.com/aws/aws-sdk-go-v2/feature/s3/manager"
 	"github.com/aws/aws-sdk-go-v2/service/s3"
 	"github.com/aws/smithy-go"
+	"github.com/fileemu/fileemu/emulator"
 )
 
 // The five upload paths, in round-robin order.
@@ -36,9 +37,10 @@ const (
 	haufeMaxSize  = 10 << 20 // Haufe's documented max_size
 )
 
-// env is what every flow shares: the server's base URL and one HTTP client.
+// env is what every flow shares: the server's base URL, the APIs' paths and one HTTP client.
 type env struct {
 	base   string
+	paths  map[string]string // API name -> the path its clients append to a session's URL
 	client *http.Client
 	flaky  bool // the flaky-s3 scenario is on: S3 upload steps are retried
 
@@ -48,7 +50,7 @@ type env struct {
 // sess is one emulator session and the per-session clients.
 type sess struct {
 	id    string
-	base  string // base + /_s/{id}
+	base  string // base + emulator.SessionPrefix + id
 	s3    *s3.Client
 	weavy sync.Once
 	wErr  error
@@ -93,7 +95,7 @@ func (e *env) runFlow(ctx context.Context, s *sess, u *upload) (*stored, error) 
 
 // swapSession rewrites a URL handed out in session a into the same URL in session b.
 func swapSession(raw string, a, b *sess) string {
-	return strings.Replace(raw, "/_s/"+a.id+"/", "/_s/"+b.id+"/", 1)
+	return strings.Replace(raw, emulator.SessionPrefix+a.id+"/", emulator.SessionPrefix+b.id+"/", 1)
 }
 
 // call sends a request and reads a small (JSON or XML) response.
@@ -256,7 +258,7 @@ func (e *env) haufe(ctx context.Context, s *sess, u *upload) (*stored, error) {
 func (e *env) desk(ctx context.Context, s *sess, u *upload) (*stored, error) {
 	hdr := map[string]string{"Authorization": "Bearer load", "Content-Type": "application/json"}
 	reqBody := fmt.Sprintf(`{"type":"attachment","filename":%q,"mimeType":"application/octet-stream","disposition":"attachment"}`, u.name+".bin")
-	st, body, err := e.call(ctx, "POST", s.base+"/desk/api/v2/files/ref.json", hdr, strings.NewReader(reqBody), int64(len(reqBody)))
+	st, body, err := e.call(ctx, "POST", s.base+e.paths["desk"]+"/files/ref.json", hdr, strings.NewReader(reqBody), int64(len(reqBody)))
 	if err != nil || st != 201 {
 		return nil, fmt.Errorf("desk ref.json = %d %.300s: %v", st, body, err)
 	}
@@ -288,7 +290,7 @@ func (e *env) desk(ctx context.Context, s *sess, u *upload) (*stored, error) {
 	if st != 201 && st != 204 && st != 200 {
 		return nil, s3Refused("desk S3 POST", st, body)
 	}
-	st, body, err = e.call(ctx, "PATCH", fmt.Sprintf("%s/desk/api/v2/files/%d.json", s.base, ref.File.ID), hdr, nil, 0)
+	st, body, err = e.call(ctx, "PATCH", fmt.Sprintf("%s%s/files/%d.json", s.base, e.paths["desk"], ref.File.ID), hdr, nil, 0)
 	if err != nil || st != 200 {
 		return nil, fmt.Errorf("desk activate = %d %.300s: %v", st, body, err)
 	}
@@ -438,10 +440,10 @@ func (e *env) newS3(s *sess) *s3.Client {
 		attempts = 6
 	}
 	return s3.New(s3.Options{
-		Region:           "us-east-1",
-		BaseEndpoint:     aws.String(s.base + "/s3"),
+		Region:           emulator.DefaultS3Region,
+		BaseEndpoint:     aws.String(s.base + e.paths["s3"]),
 		UsePathStyle:     true,
-		Credentials:      credentials.NewStaticCredentialsProvider("fileemu", "fileemu-secret", ""),
+		Credentials:      credentials.NewStaticCredentialsProvider(emulator.DefaultS3AccessKey, emulator.DefaultS3SecretKey, ""),
 		HTTPClient:       e.client,
 		RetryMaxAttempts: attempts,
 	})

@@ -9,6 +9,8 @@ import (
 	"strings"
 	"testing"
 	"time"
+
+	"github.com/fileemu/fileemu/emulator"
 )
 
 // bin is the fileemu binary every test starts, built once by buildBinary (the default -bin).
@@ -75,10 +77,14 @@ func TestLeakIsDetected(t *testing.T) {
 	}
 	defer srv.close()
 	cfg := small(t)
-	e := &env{base: srv.base, client: newClient(cfg)}
+	paths, err := apiPaths()
+	if err != nil {
+		t.Fatal(err)
+	}
+	e := &env{base: srv.base, paths: paths, client: newClient(cfg)}
 	defer e.client.CloseIdleConnections() // before srv.close: a stop waits for open connections
 	s := &sess{id: "leak-a"}
-	s.base = srv.base + "/_s/" + s.id
+	s.base = srv.base + emulator.SessionPrefix + s.id
 	s.s3 = e.newS3(s)
 	same := &sess{id: s.id, base: s.base, s3: s.s3}
 	for i, f := range flowNames {
@@ -89,7 +95,7 @@ func TestLeakIsDetected(t *testing.T) {
 	}
 	// And a real other session does not see them.
 	other := &sess{id: "leak-b"}
-	other.base = srv.base + "/_s/" + other.id
+	other.base = srv.base + emulator.SessionPrefix + other.id
 	other.s3 = e.newS3(other)
 	for i, f := range flowNames {
 		u := &upload{n: i, flow: f, name: fmt.Sprint("apart-", i), c: content{seed: uint64(i + 10), size: 1500}}
@@ -207,7 +213,11 @@ func TestRunningServer(t *testing.T) {
 	if err != nil || !rep.Passed() || rep.OK != 10 || rep.PeakRSS != 0 {
 		t.Fatalf("report %+v, %v", rep, err)
 	}
-	e := &env{base: srv.base, client: newClient(cfg)}
+	paths, err := apiPaths()
+	if err != nil {
+		t.Fatal(err)
+	}
+	e := &env{base: srv.base, paths: paths, client: newClient(cfg)}
 	defer e.client.CloseIdleConnections()
 	_, body, err := e.call(t.Context(), "GET", srv.base+"/__admin/sessions", nil, nil, 0)
 	if err != nil || strings.Contains(string(body), `"load-`) {

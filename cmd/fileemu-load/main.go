@@ -24,6 +24,8 @@ import (
 	"strings"
 	"sync"
 	"time"
+
+	"github.com/fileemu/fileemu/emulator"
 )
 
 // config is the command line.
@@ -191,16 +193,20 @@ func run(ctx context.Context, cfg config, out io.Writer) (*report, error) {
 		}()
 		base = srv.base
 	}
-	if err := health(ctx, client, base); err != nil {
+	paths, err := apiPaths()
+	if err != nil {
 		return nil, err
 	}
-	e := &env{base: base, client: client, flaky: cfg.scenario != ""}
+	if err := health(ctx, client, base+paths["admin"]); err != nil {
+		return nil, err
+	}
+	e := &env{base: base, paths: paths, client: client, flaky: cfg.scenario != ""}
 
 	tag := strconv.FormatInt(time.Now().UnixNano()%1e9, 36)
 	sessions := make([]*sess, cfg.sessions)
 	for i := range sessions {
 		s := &sess{id: fmt.Sprintf("load-%s-%d", tag, i)}
-		s.base = base + "/_s/" + s.id
+		s.base = base + emulator.SessionPrefix + s.id
 		s.s3 = e.newS3(s)
 		sessions[i] = s
 	}
@@ -339,16 +345,16 @@ func loadScenario(ctx context.Context, e *env, file, session, name string) error
 	}
 	// Sessions come into being on first use; the admin API wants one before it loads into it.
 	b := fmt.Sprintf(`{"id":%q}`, session)
-	st, body, err := e.call(ctx, "POST", e.base+"/__admin/sessions", map[string]string{"Content-Type": "application/json"}, strings.NewReader(b), int64(len(b)))
+	st, body, err := e.call(ctx, "POST", e.base+e.paths["admin"]+"/sessions", map[string]string{"Content-Type": "application/json"}, strings.NewReader(b), int64(len(b)))
 	if err != nil || st/100 != 2 {
 		return fmt.Errorf("create session %s = %d %.300s: %v", session, st, body, err)
 	}
-	st, body, err = e.call(ctx, "PUT", e.base+"/__admin/scenarios?session="+session, map[string]string{"Content-Type": "application/yaml"}, f, fi.Size())
+	st, body, err = e.call(ctx, "PUT", e.base+e.paths["admin"]+"/scenarios?session="+session, map[string]string{"Content-Type": "application/yaml"}, f, fi.Size())
 	if err != nil || st/100 != 2 {
 		return fmt.Errorf("load scenario %s into %s = %d %.300s: %v", name, session, st, body, err)
 	}
 	b = fmt.Sprintf(`{"names":[%q]}`, name)
-	st, body, err = e.call(ctx, "POST", e.base+"/__admin/sessions/"+session+"/scenarios", map[string]string{"Content-Type": "application/json"}, strings.NewReader(b), int64(len(b)))
+	st, body, err = e.call(ctx, "POST", e.base+e.paths["admin"]+"/sessions/"+session+"/scenarios", map[string]string{"Content-Type": "application/json"}, strings.NewReader(b), int64(len(b)))
 	if err != nil || st/100 != 2 {
 		return fmt.Errorf("activate scenario %s in %s = %d %.300s: %v", name, session, st, body, err)
 	}
@@ -362,7 +368,7 @@ func scenarioHits(e *env, sessions []*sess) int {
 	defer cancel()
 	total := 0
 	for _, s := range sessions {
-		req, _ := http.NewRequestWithContext(ctx, "GET", e.base+"/__admin/requests?api=s3&session="+s.id, nil)
+		req, _ := http.NewRequestWithContext(ctx, "GET", e.base+e.paths["admin"]+"/requests?api=s3&session="+s.id, nil)
 		resp, err := e.client.Do(req)
 		if err != nil {
 			continue
@@ -389,6 +395,21 @@ func dropSessions(e *env, sessions []*sess) {
 	ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
 	defer cancel()
 	for _, s := range sessions {
-		_, _, _ = e.call(ctx, "DELETE", e.base+"/__admin/sessions/"+s.id, nil, nil, 0)
+		_, _, _ = e.call(ctx, "DELETE", e.base+e.paths["admin"]+"/sessions/"+s.id, nil, nil, 0)
 	}
+}
+
+// apiPaths maps each API to the path its clients append to a session's URL ("/s3",
+// "/desk/api/v2", "/__admin"; "" where clients send whole paths), from the emulator's endpoint
+// table, so this program follows the emulator rather than repeating it.
+func apiPaths() (map[string]string, error) {
+	specs, err := emulator.LoadSpecs()
+	if err != nil {
+		return nil, fmt.Errorf("load the specs: %w", err)
+	}
+	paths := map[string]string{}
+	for _, ep := range specs.Endpoints() {
+		paths[ep.API] = ep.Base
+	}
+	return paths, nil
 }

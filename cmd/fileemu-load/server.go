@@ -218,9 +218,9 @@ func (s *server) cleanup() {
 	}
 }
 
-// health checks that base answers GET /__admin/health.
-func health(ctx context.Context, c *http.Client, base string) error {
-	req, _ := http.NewRequestWithContext(ctx, "GET", base+"/__admin/health", nil)
+// health checks that the admin API at admin answers GET {admin}/health.
+func health(ctx context.Context, c *http.Client, admin string) error {
+	req, _ := http.NewRequestWithContext(ctx, "GET", admin+"/health", nil)
 	resp, err := c.Do(req)
 	if err != nil {
 		return fmt.Errorf("health: %w", err)
