@@ -141,15 +141,20 @@ func (s *service) respond(r *api.Request, f File, sel []string, err error) error
 	if err != nil {
 		return err
 	}
-	v, err := s.view(r, f)
-	if err != nil {
-		return err
-	}
-	out, err := project(v, sel)
+	out, err := s.projected(r, f, sel)
 	if err != nil {
 		return err
 	}
 	return r.WriteJSON(http.StatusOK, "", map[string]any{"file": out, "included": s.included(r, f)})
+}
+
+// projected is f as the API shows it, narrowed to sel.
+func (s *service) projected(r *api.Request, f File, sel []string) (any, error) {
+	v, err := s.view(r, f)
+	if err != nil {
+		return nil, err
+	}
+	return project(v, sel)
 }
 
 // viewFields are the properties `fields` may name: the JSON names of fileView.
@@ -391,11 +396,7 @@ func (s *service) listFiles(r *api.Request) error {
 	files, total := s.model(r).List(q)
 	views := make([]any, 0, len(files))
 	for _, f := range files {
-		v, err := s.view(r, f)
-		if err != nil {
-			return err
-		}
-		out, err := project(v, sel)
+		out, err := s.projected(r, f, sel)
 		if err != nil {
 			return err
 		}

@@ -103,10 +103,15 @@ func (m *Model) lookup(token string) (*Share, error) {
 
 // Share returns the share of token, protected or not (its record is public).
 func (m *Model) Share(token string) (Share, error) {
+	return m.shareCopy(func() (*Share, error) { return m.lookup(token) })
+}
+
+// shareCopy runs find under m.mu, after a sweep, and returns a copy of the share it finds.
+func (m *Model) shareCopy(find func() (*Share, error)) (Share, error) {
 	m.mu.Lock()
 	defer m.mu.Unlock()
 	m.sweep()
-	s, err := m.lookup(token)
+	s, err := find()
 	if err != nil {
 		return Share{}, err
 	}
@@ -128,14 +133,7 @@ func (m *Model) access(token, cookie string) (*Share, error) {
 
 // Access returns the share of token if the visitor may use it.
 func (m *Model) Access(token, cookie string) (Share, error) {
-	m.mu.Lock()
-	defer m.mu.Unlock()
-	m.sweep()
-	s, err := m.access(token, cookie)
-	if err != nil {
-		return Share{}, err
-	}
-	return *s, nil
+	return m.shareCopy(func() (*Share, error) { return m.access(token, cookie) })
 }
 
 // writable returns the share of token if visitors may add to it. Callers hold m.mu and have swept.
@@ -157,14 +155,7 @@ func (m *Model) writable(token, cookie string, checkCookie bool) (*Share, error)
 
 // Writable returns the share of token if the visitor may upload to it and create folders in it.
 func (m *Model) Writable(token, cookie string) (Share, error) {
-	m.mu.Lock()
-	defer m.mu.Unlock()
-	m.sweep()
-	s, err := m.writable(token, cookie, true)
-	if err != nil {
-		return Share{}, err
-	}
-	return *s, nil
+	return m.shareCopy(func() (*Share, error) { return m.writable(token, cookie, true) })
 }
 
 // Unlock checks the password of a protected share and returns a new share_session value

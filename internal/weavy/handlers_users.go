@@ -106,14 +106,8 @@ func avatarURL(u User) string {
 // userDetail is a user as the users endpoints answer it.
 type userDetail struct {
 	userView
-	DisplayName string            `json:"display_name"`
-	Email       string            `json:"email,omitempty"`
-	GivenName   string            `json:"given_name,omitempty"`
-	MiddleName  string            `json:"middle_name,omitempty"`
-	FamilyName  string            `json:"family_name,omitempty"`
-	Nickname    string            `json:"nickname,omitempty"`
-	PhoneNumber string            `json:"phone_number,omitempty"`
-	Comment     string            `json:"comment,omitempty"`
+	DisplayName string `json:"display_name"`
+	Profile
 	Directory   *directoryView    `json:"directory,omitempty"`
 	Metadata    map[string]string `json:"metadata,omitempty"`
 	Tags        []string          `json:"tags,omitempty"`
@@ -130,9 +124,7 @@ type directoryView struct {
 
 func userOut(u User) userDetail {
 	d := userDetail{
-		userView: userSummary(u), DisplayName: u.DisplayName(), Email: u.Email, GivenName: u.GivenName,
-		MiddleName: u.MiddleName, FamilyName: u.FamilyName, Nickname: u.Nickname, PhoneNumber: u.PhoneNumber,
-		Comment: u.Comment, Metadata: u.Metadata, Tags: u.Tags, CreatedAt: timestamp(u.CreatedAt),
+		userView: userSummary(u), DisplayName: u.DisplayName(), Profile: u.Profile, Metadata: u.Metadata, Tags: u.Tags, CreatedAt: timestamp(u.CreatedAt),
 		UpdatedAt: timestamp(u.UpdatedAt), IsBot: u.IsBot, IsSuspended: u.IsSuspended,
 	}
 	if u.Directory != "" {

@@ -20,16 +20,10 @@ const DefaultTokenLifetime = 3600 * time.Second
 
 // User is a Weavy user. User 1 exists from the start: requests with an API key act as it.
 type User struct {
-	ID          int64             `json:"id"`
-	UID         string            `json:"uid,omitempty"`
-	Name        string            `json:"name"`
-	Email       string            `json:"email,omitempty"`
-	GivenName   string            `json:"given_name,omitempty"`
-	MiddleName  string            `json:"middle_name,omitempty"`
-	FamilyName  string            `json:"family_name,omitempty"`
-	Nickname    string            `json:"nickname,omitempty"`
-	PhoneNumber string            `json:"phone_number,omitempty"`
-	Comment     string            `json:"comment,omitempty"`
+	ID   int64  `json:"id"`
+	UID  string `json:"uid,omitempty"`
+	Name string `json:"name"`
+	Profile
 	Picture     string            `json:"picture,omitempty"`
 	Directory   string            `json:"directory,omitempty"`
 	Metadata    map[string]string `json:"metadata,omitempty"`
@@ -38,6 +32,17 @@ type User struct {
 	IsBot       bool              `json:"is_bot,omitempty"`
 	CreatedAt   time.Time         `json:"created_at"`
 	UpdatedAt   time.Time         `json:"updated_at"`
+}
+
+// Profile is what a user says about themselves: stored as given and answered as stored.
+type Profile struct {
+	Email       string `json:"email,omitempty"`
+	GivenName   string `json:"given_name,omitempty"`
+	MiddleName  string `json:"middle_name,omitempty"`
+	FamilyName  string `json:"family_name,omitempty"`
+	Nickname    string `json:"nickname,omitempty"`
+	PhoneNumber string `json:"phone_number,omitempty"`
+	Comment     string `json:"comment,omitempty"`
 }
 
 func (u User) clone() User {
