@@ -19,31 +19,47 @@ type result struct {
 	latency                     time.Duration
 }
 
-// flowStats are one API's figures.
-type flowStats struct {
+// tally counts outcomes, for one API and for the whole run.
+type tally struct {
 	OK          int   `json:"ok"`
 	Refused     int   `json:"refused"`
 	Failed      int   `json:"failed"`
 	Lost        int   `json:"lost"`
 	Leaked      int   `json:"leaked"`
 	BytesStored int64 `json:"bytes_stored"`
-	P50ms       int64 `json:"p50_ms"`
-	P99ms       int64 `json:"p99_ms"`
-	lat         []time.Duration
+}
+
+func (t *tally) count(res result) {
+	switch res.outcome {
+	case "ok":
+		t.OK++
+		t.BytesStored += res.size
+	case "refused":
+		t.Refused++
+	case "failed":
+		t.Failed++
+	case "lost":
+		t.Lost++
+	case "leaked":
+		t.Leaked++
+	}
+}
+
+// flowStats are one API's figures.
+type flowStats struct {
+	tally
+	P50ms int64 `json:"p50_ms"`
+	P99ms int64 `json:"p99_ms"`
+	lat   []time.Duration
 }
 
 // report is the run's outcome, as printed and as -json writes it.
 type report struct {
-	mu           sync.Mutex
-	Sessions     int     `json:"sessions"`
-	Uploads      int     `json:"uploads"`
-	NotRun       int     `json:"not_run"`
-	OK           int     `json:"ok"`
-	Refused      int     `json:"refused"`
-	Failed       int     `json:"failed"`
-	Lost         int     `json:"lost"`
-	Leaked       int     `json:"leaked"`
-	BytesStored  int64   `json:"bytes_stored"`
+	mu       sync.Mutex
+	Sessions int `json:"sessions"`
+	Uploads  int `json:"uploads"`
+	NotRun   int `json:"not_run"`
+	tally
 	Seconds      float64 `json:"seconds"`
 	MBps         float64 `json:"mb_per_s"`
 	PeakRSS      int64   `json:"peak_rss_bytes"`
@@ -75,27 +91,14 @@ func (r *report) add(res result) {
 		r.RSSByQuarter = append(r.RSSByQuarter, r.rss())
 	}
 	f := r.Flows[res.flow]
+	r.count(res)
+	f.count(res)
 	switch res.outcome {
 	case "ok":
-		r.OK++
-		f.OK++
-		f.BytesStored += res.size
-		r.BytesStored += res.size
 		f.lat = append(f.lat, res.latency)
 		return
 	case "refused":
-		r.Refused++
-		f.Refused++
 		return // a refusal for room is the expected answer, not a problem
-	case "failed":
-		r.Failed++
-		f.Failed++
-	case "lost":
-		r.Lost++
-		f.Lost++
-	case "leaked":
-		r.Leaked++
-		f.Leaked++
 	}
 	if len(r.Problems) < 50 {
 		r.Problems = append(r.Problems, fmt.Sprintf("%s %s %s (%d B): %s", res.outcome, res.flow, res.name, res.size, res.detail))
