@@ -53,6 +53,8 @@ type Config struct {
 	Clock func() time.Time
 	// Logger receives the server's logs (default: discard).
 	Logger *slog.Logger
+	// LogRequests logs one line per request to Logger at info (see RequestLogMessage).
+	LogRequests bool
 	// Version is reported by the health endpoint.
 	Version string
 	// Scenarios are scenario files or directories of them, loaded at start (see WatchScenarios).

@@ -183,6 +183,7 @@ func (s *Server) problem(req *api.Request, p api.Problem) error {
 
 // writePlainError writes the admin API's plain JSON error, used outside any emulated API.
 func writePlainError(req *api.Request, status int, code, msg string) error {
+	req.SetErrorCode(code)
 	var b bytes.Buffer
 	if err := json.NewEncoder(&b).Encode(map[string]string{"error": code, "message": msg}); err != nil {
 		return err

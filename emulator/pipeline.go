@@ -31,15 +31,16 @@ type stage struct {
 // last one (see handle). Adding a stage (a request log, a live stream of the journal) is one
 // line here; TestPipelineOrder and the behaviour tests beside it fail when two are swapped.
 var pipeline = []stage{
-	{"request id", (*Server).withRequestID}, // X-Request-Id on every answer; the request's state
-	{"recover", (*Server).withRecover},      // a panic below: logged with its stack, a 500 in the API's envelope
-	{"cors", (*Server).withCORS},            // CORS headers on every answer; preflights answered here
-	{"session", (*Server).withSession},      // the API owning the path, and the session (prefix or header)
-	{"journal", (*Server).withJournal},      // the journal entry, completed when the request ends
-	{"limits", (*Server).withLimits},        // query parameter count, body pacing
-	{"route", (*Server).withRoute},          // the operation, by the API's spec: 404 and 405 in its envelope
-	{"scenarios", (*Server).withScenarios},  // faults, delays, canned answers, rate limits
-	{"validate", (*Server).withValidation},  // authentication first, then parameters and bodies
+	{"request id", (*Server).withRequestID},   // X-Request-Id on every answer; the request's state
+	{"request log", (*Server).withRequestLog}, // one log line per request when it ends (Config.LogRequests)
+	{"recover", (*Server).withRecover},        // a panic below: logged with its stack, a 500 in the API's envelope
+	{"cors", (*Server).withCORS},              // CORS headers on every answer; preflights answered here
+	{"session", (*Server).withSession},        // the API owning the path, and the session (prefix or header)
+	{"journal", (*Server).withJournal},        // the journal entry, completed when the request ends
+	{"limits", (*Server).withLimits},          // query parameter count, body pacing
+	{"route", (*Server).withRoute},            // the operation, by the API's spec: 404 and 405 in its envelope
+	{"scenarios", (*Server).withScenarios},    // faults, delays, canned answers, rate limits
+	{"validate", (*Server).withValidation},    // authentication first, then parameters and bodies
 }
 
 // chain builds the request path: the stages around the handler.
@@ -55,6 +56,7 @@ func (s *Server) chain(handler http.Handler) http.Handler {
 // and the handler gets, and what is to run when the request ends.
 type exchange struct {
 	req  *api.Request
+	in   *countingReader // the request body as read, for the journal and the request log
 	done []func()
 }
 
@@ -75,7 +77,10 @@ func (x *exchange) pass(next http.Handler) { next.ServeHTTP(x.req.Response(), x.
 // answer carries it) and its time of arrival. The request ends when this stage returns.
 func (s *Server) withRequestID(next http.Handler) http.Handler {
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-		x := &exchange{}
+		x := &exchange{in: &countingReader{r: r.Body}}
+		if r.Body != nil && r.Body != http.NoBody {
+			r.Body = x.in // http.NoBody stays: validation tells "no body" from "empty body" by it
+		}
 		r = r.WithContext(context.WithValue(r.Context(), exchangeKey{}, x))
 		req := api.NewRequest(api.NewResponse(w), r)
 		x.req = req
@@ -240,19 +245,16 @@ func (s *Server) withJournal(next http.Handler) http.Handler {
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		x := exchangeOf(r)
 		if !x.req.API.Sessionless {
-			x.onDone(s.record(x.req))
+			x.onDone(s.record(x))
 		}
 		x.pass(next)
 	})
 }
 
-// record opens the journal entry of req and returns what completes it.
-func (s *Server) record(req *api.Request) (finish func()) {
+// record opens the journal entry of x's request and returns what completes it.
+func (s *Server) record(x *exchange) (finish func()) {
+	req, body := x.req, x.in
 	r := req.Request()
-	body := &countingReader{r: r.Body}
-	if r.Body != nil && r.Body != http.NoBody {
-		r.Body = body // http.NoBody stays: validation tells "no body" from "empty body" by it
-	}
 	entry := journal.Entry{
 		Time:      req.Start,
 		Session:   req.Session.ID,

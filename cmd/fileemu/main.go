@@ -37,7 +37,7 @@ type settings struct {
 	seed                                                                int64
 	maxObjectSize, maxBodySize, journalBytes, maxStorage                byteSize
 	journalSize                                                         int
-	s3Lenient                                                           bool
+	s3Lenient, logRequests                                              bool
 	chunkExpiry, bodyGrace, idleTimeout, shutdownTimeout, sessionTTL    time.Duration
 	minBodyRate                                                         byteSize
 }
@@ -114,6 +114,7 @@ func serveFlags(fs *flag.FlagSet, s *settings) {
 	fs.StringVar(&s.scenarios, "scenarios", "", "comma-separated scenario files or directories, reloaded when they change")
 	fs.StringVar(&s.logFormat, "log-format", "text", "log format: text or json")
 	fs.StringVar(&s.logLevel, "log-level", "info", "log level: "+strings.Join(logLevels, ", "))
+	fs.BoolVar(&s.logRequests, "log-requests", true, "log one line per request at info (--log-requests=false: only problems and events)")
 }
 
 func run(ctx context.Context, args []string, stdout, stderr io.Writer) int {

@@ -29,7 +29,7 @@ func newLogger(format, level string, w io.Writer) (*slog.Logger, error) {
 	opts := &slog.HandlerOptions{Level: lv}
 	switch format {
 	case "text":
-		return slog.New(slog.NewTextHandler(w, opts)), nil
+		return slog.New(&requestLines{Handler: slog.NewTextHandler(w, opts), w: w, color: isTerminal(w)}), nil
 	case "json":
 		return slog.New(slog.NewJSONHandler(w, opts)), nil
 	}
@@ -55,7 +55,7 @@ func serve(ctx context.Context, s settings, logOut io.Writer) error {
 		PublicURL: s.publicURL, MaxObjectSize: int64(s.maxObjectSize), Seed: s.seed, AdminToken: s.adminToken,
 		Tokens: splitList(s.tokens), JournalSize: s.journalSize, JournalBytes: int64(s.journalBytes), MaxBodySize: int64(s.maxBodySize),
 		MinBodyRate: int64(s.minBodyRate), BodyGrace: s.bodyGrace, MaxStorage: int64(s.maxStorage),
-		SessionTTL: s.sessionTTL, S3Lenient: s.s3Lenient, Logger: logger, Version: version,
+		SessionTTL: s.sessionTTL, S3Lenient: s.s3Lenient, Logger: logger, LogRequests: s.logRequests, Version: version,
 		S3: emulator.S3Credentials{AccessKey: s.s3AccessKey, SecretKey: s.s3SecretKey, Region: s.s3Region}, Scenarios: splitList(s.scenarios), ChunkExpiry: s.chunkExpiry,
 	})
 	if err != nil {

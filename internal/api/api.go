@@ -51,6 +51,7 @@ type Request struct {
 
 	bodySHA256 string
 	errorCode  string
+	violation  string // the first violation answered, for the request log
 	// beforeAbort lets the journal record a request whose connection is about to be broken,
 	// before the client can notice.
 	beforeAbort func()
@@ -115,6 +116,17 @@ func (r *Request) Pacing() Pacing {
 // SetErrorCode records the error code of a response for the journal. Render records an API's
 // errors; the server calls this only for what no envelope carries (faults, scenario errors).
 func (r *Request) SetErrorCode(code string) { r.errorCode = code }
+
+// NoteProblem remembers the first violation of a problem the server answered (the request log
+// shows it as the reason of a refusal).
+func (r *Request) NoteProblem(p Problem) {
+	if len(p.Violations) > 0 && r.violation == "" {
+		r.violation = p.Violations[0].String()
+	}
+}
+
+// Violation is the first violation answered ("" when none was).
+func (r *Request) Violation() string { return r.violation }
 
 // ErrorCode returns the error code recorded for the journal.
 func (r *Request) ErrorCode() string { return r.errorCode }

@@ -46,6 +46,7 @@ func Call(r *Request, h Handler) error {
 
 // WriteProblem answers a problem the server detected in r's API envelope.
 func WriteProblem(r *Request, p Problem) error {
+	r.NoteProblem(p)
 	return Render(r, r.API.Errors.Problem(r, p))
 }
 

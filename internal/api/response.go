@@ -80,6 +80,8 @@ type Response struct {
 	Status int
 	// Committed: the status line has been sent; nothing can change it any more.
 	Committed bool
+	// Written counts the body bytes sent.
+	Written int64
 	before    []func()
 }
 
@@ -109,7 +111,9 @@ func (w *Response) Write(b []byte) (int, error) {
 	if !w.Committed {
 		w.WriteHeader(w.Status)
 	}
-	return w.ResponseWriter.Write(b)
+	n, err := w.ResponseWriter.Write(b)
+	w.Written += int64(n)
+	return n, err
 }
 
 // FlushError sends what is buffered; http.ResponseController.Flush calls it.
