@@ -28,6 +28,11 @@ type Config struct {
 	// JournalBytes bounds the bytes the journal keeps (default 64 MiB): the oldest entries go
 	// first. Each entry is bounded too (header values, path and query are cut).
 	JournalBytes int64
+	// JournalBodyBytes is how much of a request's JSON or form body, and of an answer that is
+	// not 2xx or is JSON or XML, each journal entry keeps (default DefaultJournalBodyBytes;
+	// negative: none). The bodies count against JournalBytes. Uploads and stored content served
+	// back are never kept.
+	JournalBodyBytes int
 	// MaxStorage bounds the bytes stored by all sessions together, uploads in progress
 	// included (0: no bound). An upload that would cross it is refused in the API's own form,
 	// with nothing stored.
@@ -97,6 +102,9 @@ const (
 // DefaultJournalBytes is the default bound of the bytes the journal keeps.
 const DefaultJournalBytes = journal.DefaultMaxBytes
 
+// DefaultJournalBodyBytes is the default of Config.JournalBodyBytes.
+const DefaultJournalBodyBytes = 8 << 10
+
 // DefaultMaxBodySize is the default bound of a request body that is not an upload: far above
 // any real JSON request of the emulated APIs.
 const DefaultMaxBodySize = 1 << 20
@@ -110,6 +118,9 @@ func (c Config) withDefaults() Config {
 	}
 	if c.MaxBodySize <= 0 {
 		c.MaxBodySize = DefaultMaxBodySize
+	}
+	if c.JournalBodyBytes == 0 {
+		c.JournalBodyBytes = DefaultJournalBodyBytes
 	}
 	if c.MinBodyRate == 0 {
 		c.MinBodyRate = DefaultMinBodyRate

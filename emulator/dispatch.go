@@ -67,7 +67,9 @@ func (s *Server) withValidation(next http.Handler) http.Handler {
 		}
 		if !api.StreamsBody(rt) {
 			// kin reads a body whole to validate it: bound it first, in the API's own envelope.
-			if tooLarge, err := boundBody(r, s.cfg.MaxBodySize); tooLarge {
+			body, tooLarge, err := boundBody(r, s.cfg.MaxBodySize)
+			x.body = body
+			if tooLarge {
 				s.settle(req, s.problem(req, api.Problem{Kind: api.Status, Status: http.StatusRequestEntityTooLarge,
 					Detail: fmt.Sprintf("request body larger than %d bytes (the emulator's bound for bodies that are not uploads, --max-body-size)", s.cfg.MaxBodySize)}))
 				return
@@ -126,22 +128,22 @@ func (s *Server) settle(req *api.Request, err error) {
 // boundBody reads r's body into memory when it is at most max bytes, and refuses it otherwise
 // without reading more than max+1 bytes. Bodies that are not uploads are small; the bound keeps
 // a 2 GiB JSON POST from costing 2 GiB (kin reads a body whole to validate it).
-func boundBody(r *http.Request, max int64) (tooLarge bool, err error) {
+func boundBody(r *http.Request, max int64) (body []byte, tooLarge bool, err error) {
 	if r.Body == nil || r.Body == http.NoBody {
-		return false, nil
+		return nil, false, nil
 	}
 	if r.ContentLength > max {
-		return true, nil
+		return nil, true, nil
 	}
 	b, err := io.ReadAll(io.LimitReader(r.Body, max+1))
 	if err != nil {
-		return false, fmt.Errorf("read request body: %w", err)
+		return nil, false, fmt.Errorf("read request body: %w", err)
 	}
 	if int64(len(b)) > max {
-		return true, nil
+		return nil, true, nil
 	}
 	r.Body = io.NopCloser(bytes.NewReader(b))
-	return false, nil
+	return b, false, nil
 }
 
 // formAsJSON relabels a form-encoded body as JSON when the operation takes JSON: curl -d

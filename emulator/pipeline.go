@@ -9,6 +9,7 @@ import (
 	"net/http"
 	"net/url"
 	"runtime/debug"
+	"strconv"
 	"strings"
 	"sync/atomic"
 	"time"
@@ -57,6 +58,7 @@ func (s *Server) chain(handler http.Handler) http.Handler {
 type exchange struct {
 	req  *api.Request
 	in   *countingReader // the request body as read, for the journal and the request log
+	body []byte          // a body read whole for validation (not an upload), for the journal
 	done []func()
 }
 
@@ -281,6 +283,9 @@ func (s *Server) record(x *exchange) (finish func()) {
 		seq = s.journal.Add(e)
 	}
 	resp := req.Response()
+	if s.cfg.JournalBodyBytes > 0 {
+		resp.Capture(s.cfg.JournalBodyBytes)
+	}
 	resp.Before(func() { add(resp.Status) })
 	req.OnAbort(func() { add(0) }) // a broken connection has no status
 	return func() {
@@ -298,6 +303,16 @@ func (s *Server) record(x *exchange) (finish func()) {
 			e.BodySize = body.n.Load()
 			e.BodySHA256 = req.UploadSHA256()
 			e.Scenario, e.Rule = scenarioHits(req.Scenario) // upload handlers may add infect hits
+			if max := s.cfg.JournalBodyBytes; max > 0 {
+				e.RequestBody = journal.Truncate(journal.RedactBody(r.Header.Get("Content-Type"), x.body), max)
+				e.ResponseHeaders = journal.Redact(resp.Header())
+				if b, cut := resp.Captured(); b != nil {
+					e.ResponseBody = strings.ToValidUTF8(string(b), "\ufffd")
+					if cut {
+						e.ResponseBody += "…[" + strconv.FormatInt(resp.Written-int64(len(b)), 10) + " bytes truncated]"
+					}
+				}
+			}
 		})
 	}
 }

@@ -33,6 +33,14 @@ type Request struct {
 	Error      string            `json:"error,omitempty"`       // short error code/message for error responses
 	Scenario   string            `json:"scenario,omitempty"`    // scenarios that produced or altered the response
 	Rule       string            `json:"rule,omitempty"`        // their rules, as scenario#index
+	// RequestBody is a JSON or form request body (never an upload), credentials redacted, cut
+	// at the emulator's per-entry bound.
+	RequestBody string `json:"request_body,omitempty"`
+	// ResponseHeaders are the answer's headers (Set-Cookie redacted).
+	ResponseHeaders map[string]string `json:"response_headers,omitempty"`
+	// ResponseBody is the body of a non-2xx answer or of a JSON or XML one (never stored
+	// content served back), cut at the emulator's per-entry bound.
+	ResponseBody string `json:"response_body,omitempty"`
 }
 
 // State is the admin state dump of a session.

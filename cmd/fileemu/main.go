@@ -36,7 +36,7 @@ type settings struct {
 	s3AccessKey, s3SecretKey, s3Region                                  string
 	seed                                                                int64
 	maxObjectSize, maxBodySize, journalBytes, maxStorage                byteSize
-	journalSize                                                         int
+	journalSize, journalBodyBytes                                       int
 	s3Lenient, logRequests                                              bool
 	chunkExpiry, bodyGrace, idleTimeout, shutdownTimeout, sessionTTL    time.Duration
 	minBodyRate                                                         byteSize
@@ -100,6 +100,7 @@ func serveFlags(fs *flag.FlagSet, s *settings) {
 	fs.IntVar(&s.journalSize, "journal-size", emulator.DefaultJournalSize, "request journal capacity (entries)")
 	s.journalBytes = emulator.DefaultJournalBytes
 	fs.Var(&s.journalBytes, "journal-bytes", "bytes the request journal keeps at most (oldest entries go first)")
+	fs.IntVar(&s.journalBodyBytes, "journal-body-bytes", emulator.DefaultJournalBodyBytes, "bytes of a JSON request body and of an error, JSON or XML answer each journal entry keeps (-1: none)")
 	fs.DurationVar(&s.chunkExpiry, "chunk-expiry", emulator.DefaultChunkExpiry, "how long an abandoned files.ro chunked upload is kept")
 	s.minBodyRate = emulator.DefaultMinBodyRate
 	fs.Var(&s.minBodyRate, "min-body-rate", "bytes per second a request body must average after --body-grace, or its connection is cut")

@@ -53,7 +53,7 @@ func serve(ctx context.Context, s settings, logOut io.Writer) error {
 	setMemoryLimit(logger, int64(s.maxStorage), int64(s.journalBytes))
 	emu, err := emulator.New(emulator.Config{
 		PublicURL: s.publicURL, MaxObjectSize: int64(s.maxObjectSize), Seed: s.seed, AdminToken: s.adminToken,
-		Tokens: splitList(s.tokens), JournalSize: s.journalSize, JournalBytes: int64(s.journalBytes), MaxBodySize: int64(s.maxBodySize),
+		Tokens: splitList(s.tokens), JournalSize: s.journalSize, JournalBytes: int64(s.journalBytes), JournalBodyBytes: s.journalBodyBytes, MaxBodySize: int64(s.maxBodySize),
 		MinBodyRate: int64(s.minBodyRate), BodyGrace: s.bodyGrace, MaxStorage: int64(s.maxStorage),
 		SessionTTL: s.sessionTTL, S3Lenient: s.s3Lenient, Logger: logger, LogRequests: s.logRequests, Version: version,
 		S3: emulator.S3Credentials{AccessKey: s.s3AccessKey, SecretKey: s.s3SecretKey, Region: s.s3Region}, Scenarios: splitList(s.scenarios), ChunkExpiry: s.chunkExpiry,

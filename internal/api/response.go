@@ -4,9 +4,11 @@ import (
 	"bufio"
 	"fmt"
 	"io"
+	"mime"
 	"net"
 	"net/http"
 	"net/url"
+	"strings"
 )
 
 // NewRequest starts a Request for r, answered through w. The server fills in the rest as the
@@ -30,9 +32,10 @@ func (r *Request) Blob(status int, contentType string, b []byte) error {
 	return err
 }
 
-// Stream answers status with a body copied from body, of the given content type (unless a
-// Content-Type is set).
+// Stream answers status with stored content copied from body, of the given content type (unless
+// a Content-Type is set). The journal does not keep it (see Response.Content).
 func (r *Request) Stream(status int, contentType string, body io.Reader) error {
+	r.w.Content()
 	r.w.writeContentType(contentType)
 	r.w.WriteHeader(status)
 	_, err := io.Copy(r.w, body)
@@ -82,7 +85,39 @@ type Response struct {
 	Committed bool
 	// Written counts the body bytes sent.
 	Written int64
-	before    []func()
+	before  []func()
+
+	captureMax int    // bytes of the body to keep for the journal; 0: none
+	content    bool   // the body is stored content served back (see Content)
+	captured   []byte // nil unless the answer is one worth keeping (see Capture)
+}
+
+// Capture keeps up to max bytes of the body for the journal when the answer is worth showing:
+// any answer that is not 2xx, and a 2xx one that is JSON or XML and not stored content.
+func (w *Response) Capture(max int) { w.captureMax = max }
+
+// Content marks the body as stored content served back (a download): a 2xx one is never kept.
+func (w *Response) Content() { w.content = true }
+
+// Captured returns the body bytes kept (nil when none were) and whether the body was longer.
+func (w *Response) Captured() (body []byte, cut bool) {
+	return w.captured, w.captured != nil && int64(len(w.captured)) < w.Written
+}
+
+// keeps reports whether an answer with status and the response's Content-Type is captured.
+func (w *Response) keeps(status int) bool {
+	if w.captureMax <= 0 {
+		return false
+	}
+	if status < 200 || status >= 300 {
+		return true
+	}
+	if w.content {
+		return false
+	}
+	mt, _, _ := mime.ParseMediaType(w.Header().Get("Content-Type"))
+	return mt == "application/json" || mt == "application/xml" || mt == "text/xml" ||
+		strings.HasSuffix(mt, "+json") || strings.HasSuffix(mt, "+xml")
 }
 
 // NewResponse wraps w.
@@ -102,6 +137,9 @@ func (w *Response) WriteHeader(status int) {
 	for _, f := range w.before {
 		f()
 	}
+	if w.keeps(status) {
+		w.captured = make([]byte, 0, min(w.captureMax, 512))
+	}
 	w.ResponseWriter.WriteHeader(status)
 	w.Committed = true
 }
@@ -113,6 +151,9 @@ func (w *Response) Write(b []byte) (int, error) {
 	}
 	n, err := w.ResponseWriter.Write(b)
 	w.Written += int64(n)
+	if w.captured != nil && len(w.captured) < w.captureMax {
+		w.captured = append(w.captured, b[:min(n, w.captureMax-len(w.captured))]...)
+	}
 	return n, err
 }
 

@@ -62,3 +62,42 @@ func TestRequestHelpers(t *testing.T) {
 		t.Errorf("= %s %s", ct, rec.Body)
 	}
 }
+
+// The journal keeps the bodies worth showing: not 2xx, or JSON/XML that is not stored content;
+// at most the bound, and says when it cut.
+func TestResponseCapturesOnlyWhatIsWorthShowing(t *testing.T) {
+	for _, tc := range []struct {
+		name    string
+		write   func(r *Request) error
+		want    string
+		wantCut bool
+	}{
+		{"error text", func(r *Request) error { return r.Blob(404, "text/plain", []byte("not here")) }, "not here", false},
+		{"json 200", func(r *Request) error { return r.Blob(200, "application/json", []byte(`{"a":1}`)) }, `{"a":1}`, false},
+		{"xml 200", func(r *Request) error { return r.Blob(200, "application/xml; charset=utf-8", []byte("<a/>")) }, "<a/>", false},
+		{"problem+json", func(r *Request) error { return r.Blob(200, "application/problem+json", []byte("{}")) }, "{}", false},
+		{"binary 200", func(r *Request) error { return r.Blob(200, "image/png", []byte("\x89PNG")) }, "", false},
+		{"stored content", func(r *Request) error { return r.Stream(200, "application/json", strings.NewReader(`{"stored":1}`)) }, "", false},
+		{"stored content refused", func(r *Request) error {
+			r.Response().Content()
+			return r.Blob(416, "application/xml", []byte("<Error/>"))
+		}, "<Error/>", false},
+		{"cut", func(r *Request) error { return r.Blob(500, "text/plain", []byte("0123456789abcdef")) }, "0123456789", true},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			rec := httptest.NewRecorder()
+			r := NewRequest(NewResponse(rec), httptest.NewRequest("GET", "/", nil))
+			r.Response().Capture(10)
+			if err := tc.write(r); err != nil {
+				t.Fatal(err)
+			}
+			got, cut := r.Response().Captured()
+			if string(got) != tc.want || cut != tc.wantCut {
+				t.Errorf("captured %q (cut %v), want %q (cut %v)", got, cut, tc.want, tc.wantCut)
+			}
+			if rec.Body.Len() != int(r.Response().Written) {
+				t.Errorf("Written = %d, sent %d", r.Response().Written, rec.Body.Len())
+			}
+		})
+	}
+}

@@ -476,6 +476,7 @@ func (s *service) getShareFile(r *api.Request) error {
 	if cd := mime.FormatMediaType("inline", map[string]string{"filename": filename}); cd != "" {
 		h.Set("Content-Disposition", cd)
 	}
+	r.Response().Content()
 	http.ServeContent(r.Response(), r.Request(), "", time.Time{}, rd)
 	return nil
 }

@@ -41,6 +41,14 @@ type Entry struct {
 	Error      string            `json:"error,omitempty"`       // short error code/message for error responses
 	Scenario   string            `json:"scenario,omitempty"`    // scenarios that produced or altered the response
 	Rule       string            `json:"rule,omitempty"`        // their rules, as scenario#index
+	// RequestBody is a JSON or form request body (never an upload), credentials redacted (see
+	// RedactBody), cut at the emulator's per-entry bound.
+	RequestBody string `json:"request_body,omitempty"`
+	// ResponseHeaders are the answer's headers, flat, credentials (Set-Cookie) redacted.
+	ResponseHeaders map[string]string `json:"response_headers,omitempty"`
+	// ResponseBody is the body of a non-2xx answer or of a JSON or XML one (never stored content
+	// served back), cut at the emulator's per-entry bound with a marker.
+	ResponseBody string `json:"response_body,omitempty"`
 }
 
 // sanitize makes e safe to store: it owns its Headers map and carries no
@@ -50,30 +58,40 @@ type Entry struct {
 // It also bounds the entry: header values, the number of headers, path and
 // query are cut to their limits, with a marker saying what was dropped.
 func (e *Entry) sanitize() {
-	if e.Headers != nil {
-		names := slices.Sorted(maps.Keys(e.Headers))
-		h := make(map[string]string, min(len(names), maxHeaders+1))
-		for i, k := range names {
-			if i == maxHeaders {
-				h["X-Fileemu-Journal-Truncated"] = strconv.Itoa(len(names)-maxHeaders) + " more headers not kept"
-				break
-			}
-			v := e.Headers[k]
-			if sensitiveHeaders[http.CanonicalHeaderKey(k)] {
-				v = Redacted
-			}
-			h[truncate(k, maxHeaderValue)] = truncate(v, maxHeaderValue)
-		}
-		e.Headers = h
+	e.Headers = sanitizeHeaders(e.Headers)
+	e.ResponseHeaders = sanitizeHeaders(e.ResponseHeaders)
+	e.Path = Truncate(e.Path, maxPath)
+	e.Query = Truncate(RedactQuery(e.Query), maxQuery)
+	e.RequestBody = Truncate(e.RequestBody, maxBody)
+	e.ResponseBody = Truncate(e.ResponseBody, maxBody)
+}
+
+// sanitizeHeaders returns a bounded copy of flat headers with credentials redacted.
+func sanitizeHeaders(in map[string]string) map[string]string {
+	if in == nil {
+		return nil
 	}
-	e.Path = truncate(e.Path, maxPath)
-	e.Query = truncate(RedactQuery(e.Query), maxQuery)
+	names := slices.Sorted(maps.Keys(in))
+	h := make(map[string]string, min(len(names), maxHeaders+1))
+	for i, k := range names {
+		if i == maxHeaders {
+			h["X-Fileemu-Journal-Truncated"] = strconv.Itoa(len(names)-maxHeaders) + " more headers not kept"
+			break
+		}
+		v := in[k]
+		if sensitiveHeaders[http.CanonicalHeaderKey(k)] {
+			v = Redacted
+		}
+		h[Truncate(k, maxHeaderValue)] = Truncate(v, maxHeaderValue)
+	}
+	return h
 }
 
 // clone returns a copy of e that shares no map with it, so entries handed
 // out by Find can be modified without racing with the journal.
 func (e Entry) clone() Entry {
 	e.Headers = maps.Clone(e.Headers)
+	e.ResponseHeaders = maps.Clone(e.ResponseHeaders)
 	return e
 }
 
@@ -87,6 +105,9 @@ const (
 	maxHeaders     = 64      // headers kept per entry
 	maxPath        = 2 << 10 // bytes kept of the path
 	maxQuery       = 4 << 10 // bytes kept of the (redacted) query
+	// maxBody is the most kept of a request or response body whatever the emulator's own
+	// per-entry bound (Config.JournalBodyBytes) says.
+	maxBody = 1 << 20
 )
 
 // Journal is a bounded ring buffer of entries: at most capacity entries and
@@ -120,15 +141,19 @@ func New(capacity int, maxBytes int64) *Journal {
 // size is about the bytes an entry holds.
 func (e *Entry) size() int64 {
 	n := 256 + len(e.Session) + len(e.API) + len(e.Operation) + len(e.Method) + len(e.Path) + len(e.Query) +
-		len(e.RequestID) + len(e.BodySHA256) + len(e.Error) + len(e.Scenario) + len(e.Rule)
+		len(e.RequestID) + len(e.BodySHA256) + len(e.Error) + len(e.Scenario) + len(e.Rule) +
+		len(e.RequestBody) + len(e.ResponseBody)
 	for k, v := range e.Headers {
+		n += 32 + len(k) + len(v)
+	}
+	for k, v := range e.ResponseHeaders {
 		n += 32 + len(k) + len(v)
 	}
 	return int64(n)
 }
 
-// truncate cuts s to max bytes (at a UTF-8 boundary), saying how much was dropped.
-func truncate(s string, max int) string {
+// Truncate cuts s to max bytes (at a UTF-8 boundary), saying how much was dropped.
+func Truncate(s string, max int) string {
 	if len(s) <= max {
 		return s
 	}

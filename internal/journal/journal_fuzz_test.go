@@ -147,10 +147,10 @@ func FuzzTruncate(f *testing.F) {
 		if max < 0 || max > len(s)+4 {
 			max = len(s) / 2
 		}
-		out := truncate(s, max)
+		out := Truncate(s, max)
 		if len(s) <= max {
 			if out != s {
-				t.Fatalf("truncate(%q, %d) = %q, want unchanged", s, max, out)
+				t.Fatalf("Truncate(%q, %d) = %q, want unchanged", s, max, out)
 			}
 			return
 		}
@@ -159,16 +159,16 @@ func FuzzTruncate(f *testing.F) {
 			kept, marker, ok = out[:i], out[i+len("…["):], true
 		}
 		if !ok || !strings.HasPrefix(s, kept) || len(kept) > max {
-			t.Fatalf("truncate(%q, %d) = %q: not a prefix of at most %d bytes", s, max, out, max)
+			t.Fatalf("Truncate(%q, %d) = %q: not a prefix of at most %d bytes", s, max, out, max)
 		}
 		if marker != strconv.Itoa(len(s)-len(kept))+" bytes truncated]" {
-			t.Fatalf("truncate(%q, %d) = %q: marker %q", s, max, out, marker)
+			t.Fatalf("Truncate(%q, %d) = %q: marker %q", s, max, out, marker)
 		}
 		if utf8.ValidString(s) && !utf8.ValidString(out) {
-			t.Fatalf("truncate(%q, %d) = %q: invalid UTF-8", s, max, out)
+			t.Fatalf("Truncate(%q, %d) = %q: invalid UTF-8", s, max, out)
 		}
 		if len(kept) < max && utf8.ValidString(s) && len(kept)+utf8.UTFMax <= max {
-			t.Fatalf("truncate(%q, %d) = %q: dropped more than a rune", s, max, out)
+			t.Fatalf("Truncate(%q, %d) = %q: dropped more than a rune", s, max, out)
 		}
 	})
 }

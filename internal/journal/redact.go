@@ -1,6 +1,9 @@
 package journal
 
 import (
+	"bytes"
+	"encoding/json"
+	"mime"
 	"net/http"
 	"net/url"
 	"strings"
@@ -22,17 +25,72 @@ var sensitiveHeaders = map[string]bool{
 	"X-Fileemu-Admin-Token": true,
 }
 
-// sensitiveParams are the lower-cased names of query parameters carrying
-// credentials (S3 presigned URLs and common API-key conventions). They are
-// compared case-insensitively so that a client's odd casing cannot leak a
-// secret.
+// sensitiveParams are the lower-cased names of query parameters, form fields
+// and JSON members carrying credentials (S3 presigned URLs, common API-key
+// conventions, passwords). They are compared case-insensitively so that a
+// client's odd casing cannot leak a secret.
 var sensitiveParams = map[string]bool{
 	"x-amz-signature":      true,
 	"x-amz-credential":     true,
 	"x-amz-security-token": true,
 	"api-key":              true,
+	"api_key":              true,
+	"apikey":               true,
 	"token":                true,
 	"access_token":         true,
+	"refresh_token":        true,
+	"password":             true,
+	"secret":               true,
+	"client_secret":        true,
+}
+
+// RedactBody returns a request body as the journal keeps it: a JSON body with
+// the values of credential members (sensitiveParams, at any depth) replaced
+// by Redacted, a form body as RedactQuery keeps a query, "" for any other
+// type (uploads are never kept). A JSON body that does not parse is kept as
+// sent, so that the client's mistake can be seen.
+func RedactBody(contentType string, body []byte) string {
+	mt, _, _ := mime.ParseMediaType(contentType)
+	switch {
+	case len(body) == 0:
+		return ""
+	case mt == "application/x-www-form-urlencoded":
+		return strings.ToValidUTF8(RedactQuery(string(body)), "\ufffd")
+	case mt == "application/json" || strings.HasSuffix(mt, "+json"):
+		d := json.NewDecoder(bytes.NewReader(body))
+		d.UseNumber()
+		var v any
+		if d.Decode(&v) != nil || d.More() {
+			return strings.ToValidUTF8(string(body), "\ufffd")
+		}
+		var b bytes.Buffer
+		enc := json.NewEncoder(&b)
+		enc.SetEscapeHTML(false)
+		if enc.Encode(redactJSON(v)) != nil {
+			return ""
+		}
+		return strings.TrimSuffix(b.String(), "\n")
+	}
+	return ""
+}
+
+// redactJSON replaces the values of credential members in v, in place.
+func redactJSON(v any) any {
+	switch t := v.(type) {
+	case map[string]any:
+		for k, m := range t {
+			if sensitiveParams[strings.ToLower(k)] {
+				t[k] = Redacted
+			} else {
+				t[k] = redactJSON(m)
+			}
+		}
+	case []any:
+		for i, m := range t {
+			t[i] = redactJSON(m)
+		}
+	}
+	return v
 }
 
 // Redact returns a flat copy of h: canonical header name -> values joined

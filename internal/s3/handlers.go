@@ -301,6 +301,7 @@ func (s *target) getObject(r *api.Request) error {
 	}
 	// net/http answers failed preconditions and bad ranges in plain text; S3 in XML.
 	w := &s3ErrorWriter{ResponseWriter: r.Response(), r: r, size: obj.Size}
+	r.Response().Content()
 	http.ServeContent(w, r.Request(), "", obj.Created, rd)
 	return nil
 }

@@ -518,6 +518,7 @@ func serveContent(r *api.Request, name string, c Content) error {
 	h.Set("Content-Type", c.MediaType)
 	h.Set("Content-Disposition", mime.FormatMediaType("attachment", map[string]string{"filename": name}))
 	h.Set("ETag", obj.ETag())
+	r.Response().Content()
 	http.ServeContent(r.Response(), r.Request(), name, time.Time{}, rd)
 	return nil
 }

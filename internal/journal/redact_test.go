@@ -1,0 +1,45 @@
+package journal
+
+import (
+	"strings"
+	"testing"
+)
+
+func TestRedactBody(t *testing.T) {
+	for _, tc := range []struct{ ct, body, want string }{
+		{"application/json", `{"name":"a","Password":"p","deep":[{"access_token":"t","x":1.50}]}`,
+			`{"Password":"REDACTED","deep":[{"access_token":"REDACTED","x":1.50}],"name":"a"}`},
+		{"application/json; charset=utf-8", `{"html":"<b>&</b>"}`, `{"html":"<b>&</b>"}`},
+		{"application/merge-patch+json", `{"secret":{"a":1}}`, `{"secret":"REDACTED"}`},
+		{"application/json", `{"password":"p"`, `{"password":"p"`}, // does not parse: kept as sent
+		{"application/json", "{} {}", "{} {}"},
+		{"application/x-www-form-urlencoded", "user=a&password=p&token=t", "user=a&password=REDACTED&token=REDACTED"},
+		{"multipart/form-data; boundary=x", "--x\r\n...", ""},
+		{"application/octet-stream", "\x00\x01", ""},
+		{"", "{}", ""},
+		{"application/json", "", ""},
+		{"application/json", "\"\xff\"", "\"\ufffd\""},
+	} {
+		if got := RedactBody(tc.ct, []byte(tc.body)); got != tc.want {
+			t.Errorf("RedactBody(%q, %q) = %q, want %q", tc.ct, tc.body, got, tc.want)
+		}
+	}
+}
+
+// Bodies count against the journal's bytes and are bounded per entry whatever the caller did.
+func TestBodiesAreCountedAndBounded(t *testing.T) {
+	j := New(10, 1<<30)
+	j.Add(Entry{Path: "/a"})
+	small := j.Bytes()
+	j.Add(Entry{Path: "/a", ResponseBody: strings.Repeat("x", 3<<20), ResponseHeaders: map[string]string{"Set-Cookie": "s=1", "X": "y"}})
+	e := j.Find(Filter{})[1]
+	if len(e.ResponseBody) > maxBody+64 || !strings.HasSuffix(e.ResponseBody, " bytes truncated]") {
+		t.Errorf("response body of %d bytes kept", len(e.ResponseBody))
+	}
+	if e.ResponseHeaders["Set-Cookie"] != Redacted || e.ResponseHeaders["X"] != "y" {
+		t.Errorf("response headers %v", e.ResponseHeaders)
+	}
+	if grown := j.Bytes() - small; grown < maxBody {
+		t.Errorf("an entry with a %d-byte body counted %d bytes", maxBody, grown)
+	}
+}
