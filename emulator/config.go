@@ -60,6 +60,9 @@ type Config struct {
 	Logger *slog.Logger
 	// LogRequests logs one line per request to Logger at info (see RequestLogMessage).
 	LogRequests bool
+	// heartbeat is how often live streams say they are alive (default admin.DefaultHeartbeat);
+	// this package's tests shorten it.
+	heartbeat time.Duration
 	// Version is reported by the health endpoint.
 	Version string
 	// Scenarios are scenario files or directories of them, loaded at start (see WatchScenarios).

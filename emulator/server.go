@@ -12,6 +12,7 @@ import (
 	"context"
 	"fmt"
 	"net/http"
+	"sync"
 	"sync/atomic"
 	"time"
 
@@ -39,6 +40,9 @@ type Server struct {
 	// paths where browsers send a cookie.
 	uploadBuckets map[string]string
 	cookiePaths   []string
+	// done is closed by Close: it ends the live streams.
+	done      chan struct{}
+	closeOnce sync.Once
 }
 
 // New loads the specs, mounts the APIs and returns the emulator. A broken spec, or an operation
@@ -50,6 +54,7 @@ func New(cfg Config) (*Server, error) {
 		sessions:      session.NewRegistryIn(cfg.Clock, blobstore.NewQuota(cfg.MaxStorage)),
 		journal:       journal.New(cfg.JournalSize, cfg.JournalBytes),
 		uploadBuckets: map[string]string{},
+		done:          make(chan struct{}),
 	}
 	specs, err := loadSpecs()
 	if err != nil {
@@ -59,7 +64,7 @@ func New(cfg Config) (*Server, error) {
 	ms := mounts(cfg, s.specs, admin.Deps{
 		Sessions: s.sessions, Journal: s.journal, Specs: s.specs, Version: cfg.Version,
 		Started: cfg.Clock(), Clock: cfg.Clock, Token: cfg.AdminToken, APIs: s.APINames,
-		Scenarios: s.Scenarios,
+		Scenarios: s.Scenarios, Done: s.done, Heartbeat: cfg.heartbeat,
 	})
 	for _, m := range ms {
 		s.apis = append(s.apis, m.api)
@@ -82,6 +87,11 @@ func New(cfg Config) (*Server, error) {
 	s.handler = s.chain(http.HandlerFunc(s.handle))
 	return s, nil
 }
+
+// Close ends the server's live streams (GET /__admin/requests/stream), which would otherwise
+// hold a graceful shutdown until its timeout: give it to http.Server.RegisterOnShutdown. Other
+// requests are still answered; new streams end at once.
+func (s *Server) Close() { s.closeOnce.Do(func() { close(s.done) }) }
 
 // ServeHTTP implements http.Handler: the request goes through the pipeline.
 func (s *Server) ServeHTTP(w http.ResponseWriter, r *http.Request) { s.handler.ServeHTTP(w, r) }

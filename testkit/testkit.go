@@ -125,7 +125,10 @@ func New(opts ...Option) (*Emulator, error) {
 		return nil, fmt.Errorf("start emulator: %w", err)
 	}
 	hs := httptest.NewServer(srv)
-	return &Emulator{URL: hs.URL, Admin: NewAdmin(hs.URL, o.cfg.AdminToken), server: srv, close: hs.Close}, nil
+	return &Emulator{URL: hs.URL, Admin: NewAdmin(hs.URL, o.cfg.AdminToken), server: srv, close: func() {
+		srv.Close() // live streams end, or hs.Close would wait for them
+		hs.Close()
+	}}, nil
 }
 
 // Close stops the emulator.

@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"context"
 	"io"
+	"mime"
 	"net/http"
 	"testing"
 )
@@ -40,6 +41,14 @@ func (vt *validatingTransport) RoundTrip(req *http.Request) (*http.Response, err
 	resp, err := vt.base.RoundTrip(req)
 	if err != nil {
 		return resp, err
+	}
+	if mt, _, _ := mime.ParseMediaType(resp.Header.Get("Content-Type")); mt == "text/event-stream" {
+		// A live stream does not end: its status and headers are checked, its events are read
+		// by the caller.
+		if err := vt.v.ValidateResponse(req.Context(), req, resp.StatusCode, resp.Header, nil); err != nil {
+			vt.t.Errorf("testkit: response breaks the spec: %v", err)
+		}
+		return resp, nil
 	}
 	body, err := io.ReadAll(resp.Body)
 	resp.Body.Close()

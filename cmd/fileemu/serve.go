@@ -73,6 +73,7 @@ func serve(ctx context.Context, s settings, logOut io.Writer) error {
 	// (--min-body-rate). Headers must come quickly; idle connections are closed.
 	var open connCount
 	srv := &http.Server{Handler: emu, ReadHeaderTimeout: 10 * time.Second, IdleTimeout: s.idleTimeout, ConnState: open.track}
+	srv.RegisterOnShutdown(emu.Close) // live streams end; uploads in flight finish
 	ctx, stop := signal.NotifyContext(ctx, os.Interrupt, syscall.SIGTERM)
 	defer stop()
 	if err := emu.WatchScenarios(ctx); err != nil {

@@ -40,6 +40,10 @@ type Deps struct {
 	APIs func() []string
 	// Scenarios is the scenario engine (a func: the server builds it after the APIs).
 	Scenarios func() *scenarios.Engine
+	// Done ends the live streams when closed: a graceful shutdown must not wait for them.
+	Done <-chan struct{}
+	// Heartbeat is how often a live stream says it is alive (default DefaultHeartbeat).
+	Heartbeat time.Duration
 }
 
 type service struct{ d Deps }
@@ -55,17 +59,18 @@ func New(spec *validate.Spec, d Deps) *api.API {
 		FormAsJSON:  true,
 		Auth:        s.auth,
 		Handlers: map[string]api.Handler{
-			"getHealth":     s.health,
-			"reset":         s.reset,
-			"listSessions":  s.listSessions,
-			"createSession": s.createSession,
-			"getSession":    s.getSession,
-			"deleteSession": s.deleteSession,
-			"listRequests":  s.listRequests,
-			"clearRequests": s.clearRequests,
-			"countRequests": s.countRequests,
-			"getState":      s.state,
-			"getSpec":       s.spec,
+			"getHealth":      s.health,
+			"reset":          s.reset,
+			"listSessions":   s.listSessions,
+			"createSession":  s.createSession,
+			"getSession":     s.getSession,
+			"deleteSession":  s.deleteSession,
+			"listRequests":   s.listRequests,
+			"clearRequests":  s.clearRequests,
+			"countRequests":  s.countRequests,
+			"streamRequests": s.streamRequests,
+			"getState":       s.state,
+			"getSpec":        s.spec,
 
 			"listScenarios":              s.listScenarios,
 			"putScenarios":               s.putScenarios,

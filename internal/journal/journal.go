@@ -123,7 +123,17 @@ type Journal struct {
 	head, n int
 	bytes   int64 // the sum of the entries' sizes
 	lastSeq uint64
+
+	// The change feed for live streams: the seqs of the last len(changes) entries added or
+	// updated (a ring; changed counts every change ever), and a channel the next change
+	// closes, made only when someone waits on it.
+	changes [changeRing]uint64
+	changed uint64
+	wake    chan struct{}
 }
+
+// changeRing is how many changes a stream may fall behind before Changes says some were lost.
+const changeRing = 4096
 
 // New returns an empty Journal holding at most capacity entries
 // (DefaultCapacity if capacity <= 0) of at most maxBytes bytes together
@@ -199,7 +209,88 @@ func (j *Journal) Add(e Entry) uint64 {
 	*j.at(j.n) = e
 	j.n++
 	j.bytes += size
+	j.noteChange(e.Seq)
 	return e.Seq
+}
+
+// noteChange records that the entry seq was added or updated and wakes the waiters. The caller
+// holds j.mu.
+func (j *Journal) noteChange(seq uint64) {
+	j.changes[j.changed%changeRing] = seq
+	j.changed++
+	if j.wake != nil {
+		close(j.wake)
+		j.wake = nil
+	}
+}
+
+// Wait returns a channel that is closed once the change position is past since: at once if
+// something changed since then, else by the next Add or Update.
+func (j *Journal) Wait(since uint64) <-chan struct{} {
+	j.mu.Lock()
+	defer j.mu.Unlock()
+	if j.changed != since {
+		c := make(chan struct{})
+		close(c)
+		return c
+	}
+	if j.wake == nil {
+		j.wake = make(chan struct{})
+	}
+	return j.wake
+}
+
+
+// Changes returns the seqs of the entries added or updated after the change position since
+// (one returned before; Position gives the current one), oldest change first and each seq
+// once, and the position to ask from next. lost reports that more changed than the feed
+// keeps: the caller should read the journal again.
+func (j *Journal) Changes(since uint64) (seqs []uint64, next uint64, lost bool) {
+	j.mu.Lock()
+	defer j.mu.Unlock()
+	if j.changed-since > changeRing {
+		since, lost = j.changed-changeRing, true
+	}
+	seen := map[uint64]bool{}
+	for c := since; c < j.changed; c++ {
+		if seq := j.changes[c%changeRing]; !seen[seq] {
+			seen[seq] = true
+			seqs = append(seqs, seq)
+		}
+	}
+	return seqs, j.changed, lost
+}
+
+// LastSeq is the seq of the newest entry ever added (0: none).
+func (j *Journal) LastSeq() uint64 {
+	j.mu.Lock()
+	defer j.mu.Unlock()
+	return j.lastSeq
+}
+
+// Position is the current change position: Changes(Position()) returns what changes after now.
+func (j *Journal) Position() uint64 {
+	j.mu.Lock()
+	defer j.mu.Unlock()
+	return j.changed
+}
+
+// Get returns a copy of the entry seq, if the journal still holds it.
+func (j *Journal) Get(seq uint64) (Entry, bool) {
+	j.mu.Lock()
+	defer j.mu.Unlock()
+	i, ok := j.index(seq)
+	if !ok {
+		return Entry{}, false
+	}
+	return j.at(i).clone(), true
+}
+
+// index finds the position of the entry seq: seqs increase from oldest to newest, so binary
+// search finds it. The caller holds j.mu.
+func (j *Journal) index(seq uint64) (int, bool) {
+	i := sort.Search(j.n, func(i int) bool { return j.at(i).Seq >= seq })
+	return i, i < j.n && j.at(i).Seq == seq
 }
 
 func (j *Journal) evictOldest() {
@@ -224,10 +315,8 @@ func (j *Journal) at(i int) *Entry {
 func (j *Journal) Update(seq uint64, fn func(*Entry)) bool {
 	j.mu.Lock()
 	defer j.mu.Unlock()
-	// Seqs increase from oldest to newest, so binary search finds the entry.
-	n := j.n
-	i := sort.Search(n, func(i int) bool { return j.at(i).Seq >= seq })
-	if i == n || j.at(i).Seq != seq {
+	i, ok := j.index(seq)
+	if !ok {
 		return false
 	}
 	e := j.at(i)
@@ -236,6 +325,7 @@ func (j *Journal) Update(seq uint64, fn func(*Entry)) bool {
 	e.Seq = seq
 	e.sanitize() // fn may have added credentials
 	j.bytes += e.size() - before
+	j.noteChange(seq)
 	return true
 }
 

@@ -434,3 +434,44 @@ func TestAddDoesNotRegrowTheRing(t *testing.T) {
 		t.Errorf("Count = %d, want 1101", n)
 	}
 }
+
+// The change feed hands a live stream every entry added or updated since it last looked, once
+// each, and says when it fell too far behind.
+func TestChangeFeed(t *testing.T) {
+	j := New(100, 0)
+	pos := j.Position()
+	wait := j.Wait(pos)
+	select {
+	case <-wait:
+		t.Fatal("Wait closed before any change")
+	default:
+	}
+	a := j.Add(Entry{Path: "/a"})
+	<-wait // closed by the Add
+	b := j.Add(Entry{Path: "/b"})
+	j.Update(a, func(e *Entry) { e.Status = 200 })
+	select {
+	case <-j.Wait(pos): // behind: closed at once
+	default:
+		t.Fatal("Wait blocks while changes are waiting")
+	}
+	seqs, next, lost := j.Changes(pos)
+	if fmt.Sprint(seqs) != fmt.Sprint([]uint64{a, b}) || lost || next != j.Position() {
+		t.Errorf("Changes = %v %d %v", seqs, next, lost)
+	}
+	if e, ok := j.Get(a); !ok || e.Status != 200 {
+		t.Errorf("Get(%d) = %+v %v", a, e, ok)
+	}
+	if seqs, _, _ := j.Changes(next); len(seqs) != 0 {
+		t.Errorf("nothing changed, yet %v", seqs)
+	}
+	for range changeRing + 1 {
+		j.Add(Entry{})
+	}
+	if _, _, lost := j.Changes(next); !lost {
+		t.Error("a feed more than the ring behind is not told")
+	}
+	if _, ok := j.Get(a); ok {
+		t.Error("an evicted entry is still found")
+	}
+}
