@@ -3,6 +3,7 @@ package emulator_test
 import (
 	"fmt"
 	"io"
+	"log/slog"
 	"maps"
 	"net/http"
 	"net/http/httptest"
@@ -124,6 +125,57 @@ func BenchmarkSignedURLWithRules(b *testing.B) {
 				if _, err := srv.Scenarios().Put("", rulesDoc(b, srv, n)); err != nil {
 					b.Fatal(err)
 				}
+			}
+			req := httptest.NewRequest(http.MethodGet, "http://127.0.0.1:8080/v1/files/signed-url?filename=report.pdf", nil)
+			req.Header.Set("api-key", "k")
+			req.Header.Set("user-id", "497f6eca-6276-4993-bfeb-53cbbbba6f08")
+			b.ReportAllocs()
+			for b.Loop() {
+				w := &discard{h: http.Header{}}
+				srv.ServeHTTP(w, req)
+			}
+		})
+	}
+}
+
+// BenchmarkSignedURLObserved: BenchmarkSignedURL with the request log on (JSON lines into
+// io.Discard) and live journal streams connected: idle ones (following another session) and
+// busy ones (following every request). Compare with "plain".
+func BenchmarkSignedURLObserved(b *testing.B) {
+	for _, tc := range []struct {
+		name         string
+		log          bool
+		idle, follow int
+	}{
+		{"plain", false, 0, 0},
+		{"log", true, 0, 0},
+		{"log+100idle", true, 100, 0},
+		{"log+100following", true, 0, 100},
+	} {
+		b.Run(tc.name, func(b *testing.B) {
+			now := time.Now()
+			cfg := emulator.Config{Clock: func() time.Time { return now }, JournalSize: 1000, LogRequests: tc.log}
+			if tc.log {
+				cfg.Logger = slog.New(slog.NewJSONHandler(io.Discard, nil))
+			}
+			srv, err := emulator.New(cfg)
+			if err != nil {
+				b.Fatal(err)
+			}
+			hs := httptest.NewServer(srv)
+			defer hs.Close()
+			defer srv.Close()
+			for i := range tc.idle + tc.follow {
+				q := ""
+				if i < tc.idle {
+					q = "?session=elsewhere"
+				}
+				resp, err := http.Get(hs.URL + "/__admin/requests/stream" + q)
+				if err != nil {
+					b.Fatal(err)
+				}
+				defer resp.Body.Close()
+				go func() { _, _ = io.Copy(io.Discard, resp.Body) }()
 			}
 			req := httptest.NewRequest(http.MethodGet, "http://127.0.0.1:8080/v1/files/signed-url?filename=report.pdf", nil)
 			req.Header.Set("api-key", "k")

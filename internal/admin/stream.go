@@ -84,17 +84,13 @@ func (s *service) streamRequests(r *api.Request) error {
 				return nil
 			}
 		case <-j.Wait(pos):
-			seqs, next, lost := j.Changes(pos)
+			entries, next, lost := j.Changes(pos, f)
 			pos = next
 			if lost {
 				st.buf.WriteString("event: lost\ndata: {}\n\n")
 			}
-			for _, seq := range seqs {
-				e, ok := j.Get(seq)
-				if !ok || !f.Match(e) || seq <= f.AfterSeq {
-					continue
-				}
-				if seq > st.last {
+			for _, e := range entries {
+				if e.Seq > st.last {
 					st.event("request", e)
 				} else {
 					st.event("update", e)

@@ -241,24 +241,32 @@ func (j *Journal) Wait(since uint64) <-chan struct{} {
 }
 
 
-// Changes returns the seqs of the entries added or updated after the change position since
-// (one returned before; Position gives the current one), oldest change first and each seq
-// once, and the position to ask from next. lost reports that more changed than the feed
-// keeps: the caller should read the journal again.
-func (j *Journal) Changes(since uint64) (seqs []uint64, next uint64, lost bool) {
+// Changes returns the entries matching f that were added or updated after the change
+// position since (one returned before; Position gives the current one), as they are now, in
+// the order of their first change (new entries in seq order), each once, and the position to
+// ask from next. lost reports that more changed
+// than the feed keeps: the caller should read the journal again. Entries are matched before
+// they are copied, so a stream following another session costs little.
+func (j *Journal) Changes(since uint64, f Filter) (entries []Entry, next uint64, lost bool) {
 	j.mu.Lock()
 	defer j.mu.Unlock()
 	if j.changed-since > changeRing {
 		since, lost = j.changed-changeRing, true
 	}
-	seen := map[uint64]bool{}
+	var taken map[uint64]bool // made at the first match: a stream that matches nothing allocates nothing
 	for c := since; c < j.changed; c++ {
-		if seq := j.changes[c%changeRing]; !seen[seq] {
-			seen[seq] = true
-			seqs = append(seqs, seq)
+		seq := j.changes[c%changeRing]
+		i, ok := j.index(seq)
+		if !ok || taken[seq] || !f.Match(*j.at(i)) {
+			continue
 		}
+		if taken == nil {
+			taken = map[uint64]bool{}
+		}
+		taken[seq] = true
+		entries = append(entries, j.at(i).clone())
 	}
-	return seqs, j.changed, lost
+	return entries, j.changed, lost
 }
 
 // LastSeq is the seq of the newest entry ever added (0: none).
@@ -273,17 +281,6 @@ func (j *Journal) Position() uint64 {
 	j.mu.Lock()
 	defer j.mu.Unlock()
 	return j.changed
-}
-
-// Get returns a copy of the entry seq, if the journal still holds it.
-func (j *Journal) Get(seq uint64) (Entry, bool) {
-	j.mu.Lock()
-	defer j.mu.Unlock()
-	i, ok := j.index(seq)
-	if !ok {
-		return Entry{}, false
-	}
-	return j.at(i).clone(), true
 }
 
 // index finds the position of the entry seq: seqs increase from oldest to newest, so binary

@@ -455,23 +455,23 @@ func TestChangeFeed(t *testing.T) {
 	default:
 		t.Fatal("Wait blocks while changes are waiting")
 	}
-	seqs, next, lost := j.Changes(pos)
-	if fmt.Sprint(seqs) != fmt.Sprint([]uint64{a, b}) || lost || next != j.Position() {
-		t.Errorf("Changes = %v %d %v", seqs, next, lost)
+	es, next, lost := j.Changes(pos, Filter{})
+	if len(es) != 2 || es[0].Seq != a || es[0].Status != 200 || es[1].Seq != b || lost || next != j.Position() {
+		t.Errorf("Changes = %+v %d %v", es, next, lost)
 	}
-	if e, ok := j.Get(a); !ok || e.Status != 200 {
-		t.Errorf("Get(%d) = %+v %v", a, e, ok)
+	if es, _, _ := j.Changes(pos, Filter{Path: "/b"}); len(es) != 1 || es[0].Seq != b {
+		t.Errorf("Changes of /b = %+v", es)
 	}
-	if seqs, _, _ := j.Changes(next); len(seqs) != 0 {
-		t.Errorf("nothing changed, yet %v", seqs)
+	if es, _, _ := j.Changes(next, Filter{}); len(es) != 0 {
+		t.Errorf("nothing changed, yet %v", es)
 	}
 	for range changeRing + 1 {
 		j.Add(Entry{})
 	}
-	if _, _, lost := j.Changes(next); !lost {
+	if _, _, lost := j.Changes(next, Filter{}); !lost {
 		t.Error("a feed more than the ring behind is not told")
 	}
-	if _, ok := j.Get(a); ok {
-		t.Error("an evicted entry is still found")
+	if es, _, _ := j.Changes(pos, Filter{}); len(es) != 0 && es[0].Seq == a {
+		t.Error("an evicted entry is still handed on")
 	}
 }
