@@ -47,9 +47,12 @@ func (e *Engine) take(r *Rule, in *Input, now time.Time) (bool, map[string]strin
 		b = getBucket(e.buckets, bucketKey{rule: r}, a, now)
 	}
 	defer mu.Unlock()
-	// A clock set back (the admin API allows it) refills nothing rather than draining.
-	b.tokens = math.Min(float64(a.Burst), b.tokens+max(now.Sub(b.last), 0).Seconds()*a.Rate)
-	b.last = now
+	// A clock set back (the admin API allows it) refills nothing, and the time already counted
+	// is not counted again when it comes forward.
+	if now.After(b.last) {
+		b.tokens = math.Min(float64(a.Burst), b.tokens+now.Sub(b.last).Seconds()*a.Rate)
+		b.last = now
+	}
 	ok := b.tokens >= 1
 	if ok {
 		b.tokens--

@@ -81,6 +81,16 @@ func (s *service) resetSessionClock(r *api.Request) error {
 	return r.WriteJSON(http.StatusOK, "", viewClock(sess.ID, sess.Clock))
 }
 
+// clockProblem words a clock move the spec refuses (no body, a number for a duration, an
+// unknown field) as the handler words its own refusals: invalid_clock, with the accepted forms.
+func clockProblem(r *api.Request, p api.Problem) (Error, bool) {
+	if p.Kind != api.Invalid || r == nil || r.Route == nil ||
+		r.Route.OperationID != "moveClock" && r.Route.OperationID != "moveSessionClock" {
+		return Error{}, false
+	}
+	return Error{Status: 422, Code: "invalid_clock", Message: p.Detail + "; " + clockForms, Violations: p.Violations}, true
+}
+
 // move reads a clock move from the body and applies it to c, or refuses it whole: both or
 // neither form, an unparsable value, or a time before the emulator's start (what every clock
 // of the emulator has read at least once: nothing it holds can be older).
