@@ -66,7 +66,7 @@ func TestTTLAndJournalStayOnTheEmulatorClock(t *testing.T) {
 	emu.Admin.CreateSession(t.Context(), idle.ID) // the kit drops its sessions when the test ends
 }
 
-// Desk's POST policy and download URLs, its timestamps, Weavy's timestamps and S3's dates
+// Desk's POST policy and timestamps, Weavy's timestamps, S3's signature dates and object dates
 // follow the session's clock.
 func TestTimestampsAndFormsFollowTheSessionClock(t *testing.T) {
 	emu := testkit.Start(t)
@@ -115,8 +115,12 @@ func TestTimestampsAndFormsFollowTheSessionClock(t *testing.T) {
 		t.Errorf("weavy app = %s, want created_at about %v", body, at)
 	}
 
-	// S3: signed on the session's clock (a client signing with the real date would be 4 years
-	// off: RequestTimeTooSkewed), an object's Last-Modified is on it.
+	// S3: a URL a client presigned on the real date has long expired on the session's clock.
+	u, _ := s3.Presign(s3Creds, s3.PresignOptions{Method: "PUT", URL: s3.ObjectURL(s.URL(""), "bucket", "k.txt"), Expires: time.Hour, Now: time.Now()})
+	if st, b := putTo(t, client, u); st != 403 || !bytes.Contains(b, []byte("Request has expired")) {
+		t.Errorf("PUT presigned on the real date in a session set to 2030 = %d %s, want 403 expired", st, b)
+	}
+	// Signed on the session's clock it passes, and the object's Last-Modified is on that clock.
 	for _, sess := range []*testkit.Session{s, other} {
 		now := sess.Clock().Now(t)
 		u, err := s3.Presign(s3Creds, s3.PresignOptions{Method: "PUT", URL: s3.ObjectURL(sess.URL(""), "bucket", "k.txt"), Expires: time.Hour, Now: now})
