@@ -54,7 +54,10 @@ type Config struct {
 	S3 S3Credentials
 	// S3Lenient logs S3 signature problems instead of refusing the request (local development).
 	S3Lenient bool
-	// Clock is the emulator clock (default time.Now). Tests move it to expire URLs and files.
+	// Clock is the base of the emulator clock (default time.Now). The admin API's clock routes
+	// move the emulator clock (this plus an offset) and each session's clock (the emulator
+	// clock plus the session's offset) to expire URLs and files; in-process tests may also move
+	// this one.
 	Clock func() time.Time
 	// Logger receives the server's logs (default: discard).
 	Logger *slog.Logger

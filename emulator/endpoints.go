@@ -59,19 +59,19 @@ func mounts(cfg Config, specs map[string]*validate.Spec, deps admin.Deps) []moun
 		{api: admin.New(specs["admin"], deps)},
 		{api: s3.New(specs["s3"], s3.Options{
 			Credentials: creds, MaxObjectSize: cfg.MaxObjectSize, Lenient: cfg.S3Lenient,
-			Clock: cfg.Clock, Logger: cfg.Logger,
+			Logger: cfg.Logger,
 		})},
 		{api: haufe.New(specs["haufe"], haufe.Options{
-			S3: creds, Clock: cfg.Clock, Seed: cfg.Seed, Auth: tokens,
+			S3: creds, Seed: cfg.Seed, Auth: tokens,
 		}), uploadBuckets: []string{haufe.Bucket}},
 		{api: desk.New(specs["desk"], desk.Options{
-			S3: creds, Clock: cfg.Clock, MaxObjectSize: cfg.MaxObjectSize, Seed: cfg.Seed, Auth: tokens,
+			S3: creds, MaxObjectSize: cfg.MaxObjectSize, Seed: cfg.Seed, Auth: tokens,
 		}), uploadBuckets: []string{desk.Bucket}},
 		{api: weavy.New(specs["weavy"], weavy.Options{
-			Clock: cfg.Clock, MaxObjectSize: cfg.MaxObjectSize, Seed: cfg.Seed, Auth: tokens,
+			MaxObjectSize: cfg.MaxObjectSize, Seed: cfg.Seed, Auth: tokens,
 		})},
 		{api: filesro.New(specs["filesro"], filesro.Options{
-			Clock: cfg.Clock, MaxObjectSize: cfg.MaxObjectSize, Seed: cfg.Seed, Auth: tokens, ChunkExpiry: cfg.ChunkExpiry,
+			MaxObjectSize: cfg.MaxObjectSize, Seed: cfg.Seed, Auth: tokens, ChunkExpiry: cfg.ChunkExpiry,
 		}), cookiePaths: []string{"/api/v1/shares/", "/api/sharing/"}}, // the share_session cookie of protected shares
 	}
 }

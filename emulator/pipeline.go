@@ -87,7 +87,7 @@ func (s *Server) withRequestID(next http.Handler) http.Handler {
 		req := api.NewRequest(api.NewResponse(w), r)
 		x.req = req
 		req.RequestID = s.newRequestID()
-		req.Start = s.cfg.Clock()
+		req.Start = s.clock.Now()
 		req.OriginalPath = r.URL.EscapedPath()
 		req.Response().Header().Set("X-Request-Id", req.RequestID)
 		defer func() {
@@ -227,7 +227,7 @@ func (s *Server) dropIdleSessions() {
 	if ttl <= 0 {
 		return
 	}
-	now := s.cfg.Clock()
+	now := s.clock.Now()
 	last := s.lastSweep.Load()
 	if now.UnixNano()-last < int64(max(ttl/10, time.Second)) || !s.lastSweep.CompareAndSwap(last, now.UnixNano()) {
 		return
@@ -297,7 +297,7 @@ func (s *Server) record(x *exchange) (finish func()) {
 			status = 0 // the connection was broken: no response
 		}
 		add(status)
-		end := s.cfg.Clock()
+		end := s.clock.Now()
 		s.journal.Update(seq, func(e *journal.Entry) {
 			e.DurationMS = float64(end.Sub(req.Start).Microseconds()) / 1000
 			e.BodySize = body.n.Load()

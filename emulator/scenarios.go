@@ -244,6 +244,7 @@ func (s *Server) applyScenarios(req *api.Request) (done bool, err error) {
 	d := s.scenarios.Evaluate(scenarios.Input{
 		Session: req.Session.ID, State: st, API: req.API.Name, Operation: req.Route.OperationID, Method: r.Method, Path: r.URL.Path,
 		Header: r.Header, Query: r.URL.Query(), Credential: api.Credential(r), Named: named, Filename: urlFilename(r), Owner: s.owner(r),
+		Now: req.Now(),
 	})
 	if d == nil {
 		return false, nil

@@ -19,6 +19,7 @@ import (
 	"github.com/fileemu/fileemu/internal/admin"
 	"github.com/fileemu/fileemu/internal/api"
 	"github.com/fileemu/fileemu/internal/blobstore"
+	"github.com/fileemu/fileemu/internal/clock"
 	"github.com/fileemu/fileemu/internal/journal"
 	"github.com/fileemu/fileemu/internal/session"
 	"github.com/fileemu/fileemu/internal/validate"
@@ -28,6 +29,7 @@ import (
 // Server is a running emulator's HTTP handler and state.
 type Server struct {
 	cfg       Config
+	clock     *clock.Clock // the emulator clock: Config.Clock plus the offset the admin API moves
 	handler   http.Handler // the pipeline around dispatch
 	sessions  *session.Registry
 	journal   *journal.Journal
@@ -49,9 +51,11 @@ type Server struct {
 // without handler (or a handler without operation), is an error.
 func New(cfg Config) (*Server, error) {
 	cfg = cfg.withDefaults()
+	emuClock := clock.New(cfg.Clock)
 	s := &Server{
 		cfg:           cfg,
-		sessions:      session.NewRegistryIn(cfg.Clock, blobstore.NewQuota(cfg.MaxStorage)),
+		clock:         emuClock,
+		sessions:      session.NewRegistryIn(emuClock.Now, blobstore.NewQuota(cfg.MaxStorage)),
 		journal:       journal.New(cfg.JournalSize, cfg.JournalBytes),
 		uploadBuckets: map[string]string{},
 		done:          make(chan struct{}),
@@ -63,7 +67,7 @@ func New(cfg Config) (*Server, error) {
 	s.specs = specs
 	ms := mounts(cfg, s.specs, admin.Deps{
 		Sessions: s.sessions, Journal: s.journal, Specs: s.specs, Version: cfg.Version,
-		Started: cfg.Clock(), Clock: cfg.Clock, Token: cfg.AdminToken, APIs: s.APINames,
+		Started: cfg.Clock(), Clock: emuClock, Token: cfg.AdminToken, APIs: s.APINames,
 		Scenarios: s.Scenarios, Done: s.done, Heartbeat: cfg.heartbeat,
 	})
 	for _, m := range ms {
@@ -78,7 +82,7 @@ func New(cfg Config) (*Server, error) {
 			return nil, fmt.Errorf("mount %s: %w", a.Name, err)
 		}
 	}
-	s.scenarios = scenarios.NewEngine(catalog(ms), cfg.Clock)
+	s.scenarios = scenarios.NewEngine(catalog(ms), emuClock.Now)
 	if len(cfg.Scenarios) > 0 {
 		if _, err := s.ReloadScenarios(); err != nil {
 			return nil, fmt.Errorf("load scenarios:\n%w", err)

@@ -25,6 +25,10 @@ type Input struct {
 	// Owner is the API that handed out the URL the request uses (an S3 upload to a bucket of
 	// Haufe's or Desk's): infect rules naming that API apply.
 	Owner string
+	// Now is the time on the session's clock: windows and session- and key-scoped rate limits
+	// follow it, so moving one session's clock leaves the others alone. Zero: the engine's clock.
+	// Global rate limits are shared by all sessions and stay on the engine's clock.
+	Now time.Time
 }
 
 // Hit names a rule that acted on a request.
@@ -84,7 +88,10 @@ func (e *Engine) Evaluate(in Input) *Decision {
 	if len(s.byName) == 0 {
 		return nil
 	}
-	now := e.clock()
+	now := in.Now
+	if now.IsZero() {
+		now = e.clock()
+	}
 	d := &Decision{}
 	for _, r := range s.candidates(in.API, in.Operation) {
 		if !e.active(s, r, &in) || !e.matches(r, &in, in.Header.Get("Content-Type")) || !e.fires(r, &in, now) {

@@ -14,7 +14,8 @@ type bucketKey struct {
 	key  string
 }
 
-// bucket is a token bucket on the emulator clock.
+// bucket is a token bucket: a session's (session and key scopes) on the session's clock, a
+// global one on the engine's clock.
 type bucket struct {
 	tokens float64
 	last   time.Time
@@ -40,13 +41,18 @@ func (e *Engine) take(r *Rule, in *Input, now time.Time) (bool, map[string]strin
 		mu.Lock()
 		b = getBucket(in.State.buckets, key, a, now)
 	default:
+		now = e.clock() // shared by every session: no session's clock may refill it
 		mu = &e.mu
 		mu.Lock()
 		b = getBucket(e.buckets, bucketKey{rule: r}, a, now)
 	}
 	defer mu.Unlock()
-	b.tokens = math.Min(float64(a.Burst), b.tokens+now.Sub(b.last).Seconds()*a.Rate)
-	b.last = now
+	// A clock set back (the admin API allows it) refills nothing, and the time already counted
+	// is not counted again when it comes forward.
+	if now.After(b.last) {
+		b.tokens = math.Min(float64(a.Burst), b.tokens+now.Sub(b.last).Seconds()*a.Rate)
+		b.last = now
+	}
 	ok := b.tokens >= 1
 	if ok {
 		b.tokens--

@@ -57,7 +57,8 @@ type options struct{ cfg emulator.Config }
 // Option configures Start.
 type Option func(*options)
 
-// WithClock sets the emulator clock (see Clock).
+// WithClock sets the base of the emulator clock (see Clock): the clock routes of the admin API
+// (Session.Clock, Admin.Clock) move the emulator and its sessions on top of it.
 func WithClock(now func() time.Time) Option { return func(o *options) { o.cfg.Clock = now } }
 
 // WithSeed sets the seed of generated data.
@@ -317,8 +318,9 @@ func (s *Session) State(t testing.TB) State {
 	return st
 }
 
-// Clock is a settable emulator clock for tests: pass clock.Now to WithClock, then Advance it to
-// expire presigned URLs or temporary files.
+// Clock is a settable base clock for an in-process emulator: pass clock.Now to WithClock, then
+// Advance it to move every session at once. To move one session's time, or a container's, use
+// Session.Clock or Admin.Clock (a RemoteClock, over the admin API).
 type Clock struct {
 	mu  sync.Mutex
 	now time.Time

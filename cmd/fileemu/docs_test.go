@@ -28,6 +28,10 @@ type docExpect struct {
 // docExpectations are keyed by doc file and a line of the block.
 var docExpectations = map[[2]string]docExpect{
 	{"README.md", `-H "X-Fileemu-Scenario: outage"`}: {allow: []int{502}, want: []string{"502 Bad Gateway", "attachment_document_not_reachable"}},
+	{"README.md", `-d '{"advance":"25h"}'`}: {allow: []int{403, 404}, want: []string{`"offset": "25h0m0s"`, "Request has expired",
+		"attachment_document_does_not_exist", `{"offset":"0s","moved":false}`}},
+	{"README.md", `-d '{"advance":"1 day"}'`}: {allow: []int{422}, want: []string{"2030-01-01T00:00:0", `"error":"invalid_clock"`,
+		`{\"advance\":\"<Go duration`, `{"offset":"0s","moved":false}`}},
 	{"scenarios/ready/README.md", "X-Fileemu-Scenario: outage"}: {allow: []int{502, 503},
 		want: []string{"502 Bad Gateway", "503 Service Unavailable", `"active":["outage"]`}},
 	{"scenarios/ready/outage.md", "X-Fileemu-Scenario: outage"}: {allow: []int{502, 503},

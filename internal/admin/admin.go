@@ -17,6 +17,7 @@ import (
 	"github.com/getkin/kin-openapi/openapi3"
 
 	"github.com/fileemu/fileemu/internal/api"
+	"github.com/fileemu/fileemu/internal/clock"
 	"github.com/fileemu/fileemu/internal/journal"
 	"github.com/fileemu/fileemu/internal/session"
 	"github.com/fileemu/fileemu/internal/validate"
@@ -32,8 +33,11 @@ type Deps struct {
 	Journal  *journal.Journal
 	Specs    map[string]*validate.Spec
 	Version  string
-	Started  time.Time
-	Clock    func() time.Time
+	// Started is when the emulator started, on Config.Clock: no clock may be moved before it.
+	Started time.Time
+	// Clock is the emulator clock (Config.Clock plus the offset the clock routes move); each
+	// session has its own on top of it.
+	Clock *clock.Clock
 	// Token, when set, is required as a Bearer token.
 	Token string
 	// APIs lists the mounted emulated APIs.
@@ -80,6 +84,13 @@ func New(spec *validate.Spec, d Deps) *api.API {
 			"listSessionScenarios":       s.sessionScenarios,
 			"activateSessionScenarios":   s.activateSessionScenarios,
 			"deactivateSessionScenarios": s.deactivateSessionScenarios,
+
+			"getClock":          s.getClock,
+			"moveClock":         s.moveClock,
+			"resetClock":        s.resetClock,
+			"getSessionClock":   s.getSessionClock,
+			"moveSessionClock":  s.moveSessionClock,
+			"resetSessionClock": s.resetSessionClock,
 		},
 		Errors: api.Envelope{Problem: problem, Write: writeError},
 	}
@@ -100,7 +111,7 @@ func (s *service) health(r *api.Request) error {
 	return r.WriteJSON(http.StatusOK, "", map[string]any{
 		"status":         "ok",
 		"version":        s.d.Version,
-		"uptime_seconds": s.d.Clock().Sub(s.d.Started).Seconds(),
+		"uptime_seconds": s.d.Clock.Base().Sub(s.d.Started).Seconds(), // real time: moving the clock is no uptime
 		"apis":           s.d.APIs(),
 	})
 }
@@ -123,12 +134,15 @@ func (s *service) reset(r *api.Request) error {
 			return Error{Status: 404, Code: "not_found", Message: "no session " + id}
 		}
 		sess.Reset()
+		sess.Clock.Reset()
 		s.d.Journal.Remove(journal.Filter{Session: id})
 		s.d.Scenarios().DropSession(id)
 		reset = append(reset, id)
 	} else {
 		drop := r.QueryParam("drop") == "true"
+		s.d.Clock.Reset()
 		for _, sess := range s.d.Sessions.List() {
+			sess.Clock.Reset()
 			if drop {
 				s.d.Sessions.Delete(sess.ID) // the default session is reset, not dropped
 			} else {

@@ -47,7 +47,10 @@ func writeError(r *api.Request, e api.Error) error {
 }
 
 // problem words the server's problems as admin errors.
-func problem(_ *api.Request, p api.Problem) api.Error {
+func problem(r *api.Request, p api.Problem) api.Error {
+	if e, ok := clockProblem(r, p); ok {
+		return e
+	}
 	switch p.Kind {
 	case api.NotFound:
 		return Error{Status: 404, Code: "not_found", Message: p.Detail}

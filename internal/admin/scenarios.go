@@ -127,7 +127,7 @@ func (s *service) activateSessionScenarios(r *api.Request) error {
 		return Error{Status: 422, Code: "invalid_session", Message: err.Error()}
 	}
 	st := session.Model(sess, "scenarios", scenarios.NewSessionState)
-	st.Activate(s.d.Clock(), in.Names...)
+	st.Activate(sess.Clock.Now(), in.Names...) // windows run on the session's clock
 	return r.WriteJSON(http.StatusOK, "", map[string]any{"active": st.Active()})
 }
 

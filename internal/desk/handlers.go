@@ -29,7 +29,6 @@ const (
 // Options configures the Desk API.
 type Options struct {
 	S3            s3.Credentials
-	Clock         func() time.Time
 	MaxObjectSize int64
 	Seed          int64
 	Auth          validate.AuthFunc
@@ -58,7 +57,7 @@ func New(spec *validate.Spec, opts Options) *api.API {
 }
 
 func (s *service) model(r *api.Request) *Model {
-	return session.Model(r.Session, "desk", func() *Model { return NewModel(r.Session.Blobs, s.opts.Clock) })
+	return session.Model(r.Session, "desk", func() *Model { return NewModel(r.Session.Blobs, r.Session.Clock.Now) })
 }
 
 // timestamp renders times as Desk does: RFC 3339 UTC with microseconds.
@@ -110,7 +109,7 @@ func (s *service) view(r *api.Request, f File) (fileView, error) {
 	}
 	if f.State == StateActive {
 		u, err := s3.Presign(s.opts.S3, s3.PresignOptions{Method: http.MethodGet, URL: s3.ObjectURL(r.BaseURL, Bucket, f.Key),
-			Expires: downloadExpiry, Now: s.opts.Clock()})
+			Expires: downloadExpiry, Now: r.Now()})
 		if err != nil {
 			return v, fmt.Errorf("presign download of file %d: %w", f.ID, err)
 		}
@@ -298,7 +297,7 @@ func (s *service) createFileRef(r *api.Request) error {
 		Bucket:     Bucket,
 		Key:        f.Key,
 		Expires:    formExpiry,
-		Now:        s.opts.Clock(),
+		Now:        r.Now(),
 		Fields:     map[string]string{"Content-Type": f.MimeType, "success_action_status": "201"},
 		Conditions: []s3.Condition{{Op: "content-length-range", Min: 1, Max: s.opts.MaxObjectSize}},
 		Session:    r.Session.ID,

@@ -21,6 +21,8 @@ import (
 
 // Options configures the files.ro API.
 type Options struct {
+	// Clock is a model's clock (default time.Now). New ignores it: each session's model runs on
+	// that session's clock, which the admin API moves.
 	Clock func() time.Time
 	// MaxObjectSize is the upload limit (413 above it); for chunked uploads, of all chunks together.
 	MaxObjectSize int64
@@ -100,7 +102,14 @@ func New(spec *validate.Spec, opts Options) *api.API {
 }
 
 func (s *service) model(r *api.Request) *Model {
-	return session.Model(r.Session, "filesro", func() *Model { return NewModel(r.Session.Blobs, s.opts) })
+	return session.Model(r.Session, "filesro", func() *Model { return NewModel(r.Session.Blobs, s.sessionOptions(r)) })
+}
+
+// sessionOptions are the options of the request's session's model: its clock is the session's.
+func (s *service) sessionOptions(r *api.Request) Options {
+	o := s.opts
+	o.Clock = r.Session.Clock.Now
+	return o
 }
 
 func shareCookie(r *api.Request) string {
@@ -496,7 +505,7 @@ func (s *service) getShareThumbnail(r *api.Request) error {
 		return errNoThumbnail()
 	}
 	th, ok, err := s.thumbs.get(r.ClientContext(), r.Session.Blobs, r.Session.ID+"/"+e.ID, fileBlob(e.ID), thumbBlob(e.ID),
-		e.Orientation, s.opts.Clock())
+		e.Orientation, r.Now())
 	if err != nil {
 		return err
 	}
@@ -526,7 +535,7 @@ func (s *service) uploadToShare(r *api.Request) error {
 		return fileBlob(fileID), s.opts.MaxObjectSize
 	}
 	hr := r.Request()
-	f, err := readUploadForm(hr.Context(), hr, blobs, to, s.opts.Clock())
+	f, err := readUploadForm(hr.Context(), hr, blobs, to, r.Now())
 	if errors.Is(err, errPartTooLarge) {
 		if chunkName != "" {
 			m.DropUpload(token, chunkName) // the file can never complete: free what it holds
@@ -566,7 +575,7 @@ func (s *service) uploadToShare(r *api.Request) error {
 			return r.NoContent(http.StatusOK)
 		}
 		blob = fileBlob(fileID)
-		if err := assemble(r, blobs, blob, chunks, s.opts.Clock()); errors.Is(err, blobstore.ErrStorageFull) {
+		if err := assemble(r, blobs, blob, chunks, r.Now()); errors.Is(err, blobstore.ErrStorageFull) {
 			return errStorageFull(blobs.Quota().Limit())
 		} else if err != nil {
 			return err

@@ -18,10 +18,9 @@ import (
 
 // Options configures the Haufe API.
 type Options struct {
-	S3    s3.Credentials
-	Clock func() time.Time
-	Seed  int64
-	Auth  validate.AuthFunc
+	S3   s3.Credentials
+	Seed int64
+	Auth validate.AuthFunc
 }
 
 type service struct{ opts Options }
@@ -71,7 +70,7 @@ func routingPath(r *http.Request) string {
 
 func (s *service) model(r *api.Request) *Model {
 	return session.Model(r.Session, "haufe", func() *Model {
-		return NewModel(r.Session.Blobs, s.opts.Clock, s.opts.Seed)
+		return NewModel(r.Session.Blobs, r.Session.Clock.Now, s.opts.Seed) // the session's clock: the admin API moves it
 	})
 }
 
@@ -108,7 +107,7 @@ func (s *service) getSignedURL(r *api.Request) error {
 		Method:  http.MethodPut,
 		URL:     s3.ObjectURL(r.BaseURL, Bucket, ObjectKey(f.ID, f.Name)),
 		Expires: URLExpiry,
-		Now:     s.opts.Clock(),
+		Now:     r.Now(),
 	})
 	if err != nil {
 		return fmt.Errorf("presign upload of %s: %w", f.ID, err)

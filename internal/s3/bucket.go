@@ -30,7 +30,7 @@ func (s *target) createBucket(r *api.Request) error {
 		return ErrIncompleteBody()
 	}
 	bucket := r.Param("bucket")
-	s.model(r).CreateBucket(bucket, s.opts.Clock())
+	s.model(r).CreateBucket(bucket, r.Now())
 	r.Response().Header().Set("Location", "/"+bucket)
 	r.Response().Header().Set("x-amz-request-id", r.RequestID)
 	return r.NoContent(http.StatusOK)

@@ -9,7 +9,6 @@ import (
 	"path"
 	"strconv"
 	"strings"
-	"time"
 
 	"github.com/fileemu/fileemu/internal/api"
 	"github.com/fileemu/fileemu/internal/blobstore"
@@ -27,7 +26,6 @@ type Options struct {
 	MaxObjectSize int64
 	// Lenient logs signature problems instead of refusing the request.
 	Lenient bool
-	Clock   func() time.Time
 	Logger  *slog.Logger
 }
 
@@ -104,7 +102,7 @@ func (s *target) authorize(r *api.Request) (*Signing, *Error) {
 	}
 	verify := func(sr SignedRequest) (*Signing, *Error) {
 		if IsPresigned(sr.Query) {
-			if err := Verify(sr, s.opts.Credentials, s.opts.Clock()); err != nil {
+			if err := Verify(sr, s.opts.Credentials, r.Now()); err != nil {
 				return nil, err
 			}
 			sh := sr.Header.Get("X-Amz-Content-Sha256")
@@ -118,7 +116,7 @@ func (s *target) authorize(r *api.Request) (*Signing, *Error) {
 				Key: SigningKey(s.opts.Credentials.SecretKey, cred[1], cred[2]), Seed: q.Get(paramSignature)}, nil
 		}
 		if IsHeaderSigned(sr.Header) {
-			return VerifyHeader(sr, s.opts.Credentials, s.opts.Clock())
+			return VerifyHeader(sr, s.opts.Credentials, r.Now())
 		}
 		return nil, ErrAccessDenied("Access Denied")
 	}
@@ -242,7 +240,7 @@ func (s *target) putObject(r *api.Request) error {
 		MaxSize:      max,
 		SizeHint:     body.size,
 		ContentMD5:   hr.Header.Get("Content-MD5"),
-		Now:          s.opts.Clock(),
+		Now:          r.Now(),
 		Infected:     r.Infects(path.Base(key), ct),
 		Checksum:     body.verifiedChecksum,
 		Precondition: precondition,
@@ -250,7 +248,7 @@ func (s *target) putObject(r *api.Request) error {
 	if err != nil {
 		return s.storeError(r, err, body.algorithm())
 	}
-	s.model(r).TouchBucket(bucket, s.opts.Clock())
+	s.model(r).TouchBucket(bucket, r.Now())
 	r.SetUploadSHA256(obj.SHA256)
 	h := r.Response().Header()
 	h.Set("ETag", obj.ETag())

@@ -24,7 +24,7 @@ func (s *target) createMultipartUpload(r *api.Request) error {
 	if _, ok := checksumAlgorithms()[strings.ToLower(checksum)]; checksum != "" && !ok {
 		return ErrInvalidRequest("Checksum algorithm provided is unsupported. Please try again with any of the valid types: [CRC32, CRC32C, SHA1, SHA256, CRC64NVME]")
 	}
-	u := s.model(r).CreateUpload(bucket, key, contentType(hr.Header), userMetadata(hr.Header), storedHeaders(hr.Header), checksum, s.opts.Clock())
+	u := s.model(r).CreateUpload(bucket, key, contentType(hr.Header), userMetadata(hr.Header), storedHeaders(hr.Header), checksum, r.Now())
 	if checksum != "" {
 		r.Response().Header().Set("x-amz-checksum-algorithm", checksum)
 	}
@@ -75,9 +75,9 @@ func (s *target) uploadPart(r *api.Request) error {
 		return ErrEntityTooLarge(body.size, max)
 	}
 	var sha string
-	part, err := m.PutPart(bucket, key, id, n, s.opts.Clock(), func(store *blobstore.Store, name string) (blobstore.Object, error) {
+	part, err := m.PutPart(bucket, key, id, n, r.Now(), func(store *blobstore.Store, name string) (blobstore.Object, error) {
 		obj, err := upload.Put(hr.Context(), store, name, body.r, blobstore.PutOptions{
-			MaxSize: max, SizeHint: body.size, ContentMD5: hr.Header.Get("Content-MD5"), Now: s.opts.Clock()})
+			MaxSize: max, SizeHint: body.size, ContentMD5: hr.Header.Get("Content-MD5"), Now: r.Now()})
 		sha = obj.SHA256
 		return obj, err
 	}, body.verifiedChecksum)
@@ -127,7 +127,7 @@ func (s *target) completeMultipartUpload(r *api.Request) error {
 		list[i] = CompletedPart{Number: p.PartNumber, ETag: p.ETag}
 	}
 	obj, err := m.Complete(hr.Context(), bucket, key, id, list, blobstore.PutOptions{
-		MaxSize: s.opts.MaxObjectSize, Now: s.opts.Clock(), Infected: r.Infects(path.Base(key), u.ContentType),
+		MaxSize: s.opts.MaxObjectSize, Now: r.Now(), Infected: r.Infects(path.Base(key), u.ContentType),
 		Precondition: precondition})
 	var ce *CompletionError
 	var tooLarge *blobstore.TooLargeError

@@ -62,14 +62,14 @@ func (s *target) copyObject(r *api.Request) error {
 			return e
 		}
 	}
-	obj, err := r.Session.Blobs.Copy(ObjectName(srcBucket, srcKey), ObjectName(bucket, key), replace, s.opts.Clock())
+	obj, err := r.Session.Blobs.Copy(ObjectName(srcBucket, srcKey), ObjectName(bucket, key), replace, r.Now())
 	if errors.Is(err, blobstore.ErrStorageFull) {
 		return ErrStorageFull(r.Session.Blobs.Quota().Limit())
 	}
 	if err != nil {
 		return ErrNoSuchKey(srcKey)
 	}
-	m.TouchBucket(bucket, s.opts.Clock())
+	m.TouchBucket(bucket, r.Now())
 	r.SetUploadSHA256(obj.SHA256)
 	return s.writeXML(r, http.StatusOK, copyObjectResult{Xmlns: xmlns, LastModified: s3Time(obj.Created), ETag: obj.ETag()})
 }

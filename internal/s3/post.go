@@ -158,7 +158,7 @@ func (s *target) postFile(r *api.Request, form *postForm, mr *upload.Form, file 
 				return e
 			}
 		}
-		if now := s.opts.Clock(); now.After(p.Expiration) {
+		if now := r.Now(); now.After(p.Expiration) {
 			if e := ErrAccessDenied("Invalid according to Policy: Policy expired."); deny(e) {
 				return e
 			}
@@ -198,7 +198,7 @@ func (s *target) postFile(r *api.Request, form *postForm, mr *upload.Form, file 
 		ContentType: ct,
 		Metadata:    formMetadata(form),
 		SizeHint:    -1,
-		Now:         s.opts.Clock(),
+		Now:         r.Now(),
 		Infected:    r.Infects(path.Base(objectKey), ct),
 	}
 	if hi > 0 && hi < math.MaxInt64 {

@@ -13,6 +13,7 @@ import (
 	"time"
 
 	"github.com/fileemu/fileemu/internal/blobstore"
+	"github.com/fileemu/fileemu/internal/clock"
 )
 
 // Default is the session used when a request names none.
@@ -43,13 +44,17 @@ type Session struct {
 	Created time.Time
 	// Blobs holds every stored content of the session: S3 objects and uploads of the APIs.
 	Blobs *blobstore.Store
+	// Clock is the session's time: the emulator clock plus the session's own offset. Every
+	// time-based rule of the session's APIs reads it; the idle TTL does not (emulator clock).
+	Clock *clock.Clock
 
 	mu     sync.Mutex
 	models map[string]any
 }
 
-func newSession(id string, now time.Time, quota *blobstore.Quota) *Session {
-	s := &Session{ID: id, Created: now, Blobs: blobstore.NewIn(quota), models: map[string]any{}}
+func newSession(id string, emulatorClock func() time.Time, quota *blobstore.Quota) *Session {
+	now := emulatorClock()
+	s := &Session{ID: id, Created: now, Blobs: blobstore.NewIn(quota), Clock: clock.New(emulatorClock), models: map[string]any{}}
 	s.lastUsed.Store(now.UnixNano())
 	return s
 }
@@ -80,7 +85,8 @@ func (s *Session) Snapshot() map[string]any {
 	return out
 }
 
-// Reset drops all state of the session: models and stored objects.
+// Reset drops all state of the session: models and stored objects. The clock stays where it
+// is (the admin API's reset moves it back itself): Replace resets the session it replaces.
 func (s *Session) Reset() {
 	s.mu.Lock()
 	s.models = map[string]any{}
@@ -97,14 +103,15 @@ type Registry struct {
 	sessions map[string]*Session
 }
 
-// NewRegistry returns a registry holding the default session. now is the emulator clock.
+// NewRegistry returns a registry holding the default session. now is the emulator clock: the
+// sessions' clocks run on it.
 func NewRegistry(now func() time.Time) *Registry { return NewRegistryIn(now, nil) }
 
 // NewRegistryIn returns a registry whose sessions' stored bytes all count against quota (nil:
 // no bound).
 func NewRegistryIn(now func() time.Time, quota *blobstore.Quota) *Registry {
 	r := &Registry{now: now, quota: quota, sessions: map[string]*Session{}}
-	r.sessions[Default] = newSession(Default, now(), quota)
+	r.sessions[Default] = newSession(Default, now, quota)
 	return r
 }
 
@@ -133,7 +140,7 @@ func (r *Registry) Ensure(id string) (s *Session, created bool, err error) {
 		s.lastUsed.Store(r.now().UnixNano())
 		return s, false, nil
 	}
-	s = newSession(id, r.now(), r.quota)
+	s = newSession(id, r.now, r.quota)
 	r.sessions[id] = s
 	return s, true, nil
 }
@@ -175,12 +182,16 @@ func (r *Registry) Delete(id string) bool {
 // is new) and puts it in place of the old one only if build succeeds: a fixture or snapshot
 // that fails half-way leaves the old state untouched and stores nothing. Requests already
 // holding the old session finish on it; later ones see the new state. The old session's stored
-// bytes are released.
+// bytes are released. The session's clock keeps its offset: build already sees it, and a move
+// made while build ran is carried over too.
 func (r *Registry) Replace(id string, build func(*Session) error) error {
 	if !ValidID(id) {
 		return fmt.Errorf("invalid session id %q: want %s, not only dots", id, validID)
 	}
-	fresh := newSession(id, r.now(), r.quota)
+	fresh := newSession(id, r.now, r.quota)
+	if old, ok := r.Get(id); ok {
+		fresh.Clock.Follow(old.Clock)
+	}
 	if err := build(fresh); err != nil {
 		fresh.Reset()
 		return err
@@ -189,6 +200,7 @@ func (r *Registry) Replace(id string, build func(*Session) error) error {
 	old, ok := r.sessions[id]
 	if ok {
 		fresh.Created = old.Created
+		fresh.Clock.Follow(old.Clock)
 	}
 	r.sessions[id] = fresh
 	r.mu.Unlock()

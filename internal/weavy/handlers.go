@@ -40,7 +40,6 @@ func Prefixes() []string {
 
 // Options configures the Weavy API.
 type Options struct {
-	Clock func() time.Time
 	// MaxObjectSize bounds a blob upload (0: unlimited).
 	MaxObjectSize int64
 	// Seed makes the emulated user's name.
@@ -57,9 +56,6 @@ type service struct {
 
 // New returns the Weavy files API as a mountable API.
 func New(spec *validate.Spec, opts Options) *api.API {
-	if opts.Clock == nil {
-		opts.Clock = time.Now
-	}
 	faker := gofakeit.New(uint64(opts.Seed) + userID)
 	s := &service{opts: opts, spec: spec, userName: faker.FirstName() + " " + faker.LastName()}
 	handlers := map[string]api.Handler{
@@ -119,7 +115,7 @@ func New(spec *validate.Spec, opts Options) *api.API {
 }
 
 func (s *service) model(r *api.Request) *Model {
-	return session.Model(r.Session, "weavy", func() *Model { return NewModelWithUser(r.Session.Blobs, s.opts.Clock, s.userName) })
+	return session.Model(r.Session, "weavy", func() *Model { return NewModelWithUser(r.Session.Blobs, r.Session.Clock.Now, s.userName) })
 }
 
 // ---- views ----
