@@ -81,6 +81,7 @@ func New(spec *validate.Spec, opts Options) *api.API {
 		},
 		Errors:      api.Envelope{Problem: problem, Write: writeXML},
 		RoutingPath: routingPath,
+		State:       state(),
 	}
 }
 
