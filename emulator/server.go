@@ -59,7 +59,7 @@ func New(cfg Config) (*Server, error) {
 	ms := mounts(cfg, s.specs, admin.Deps{
 		Sessions: s.sessions, Journal: s.journal, Specs: s.specs, Version: cfg.Version,
 		Started: cfg.Clock(), Clock: cfg.Clock, Token: cfg.AdminToken, APIs: s.APINames,
-		Scenarios: s.Scenarios,
+		Scenarios: s.Scenarios, States: s.apiStates,
 	})
 	for _, m := range ms {
 		s.apis = append(s.apis, m.api)

@@ -19,6 +19,7 @@ import (
 	"github.com/fileemu/fileemu/internal/api"
 	"github.com/fileemu/fileemu/internal/journal"
 	"github.com/fileemu/fileemu/internal/session"
+	"github.com/fileemu/fileemu/internal/snapshot"
 	"github.com/fileemu/fileemu/internal/validate"
 	"github.com/fileemu/fileemu/scenarios"
 )
@@ -40,6 +41,9 @@ type Deps struct {
 	APIs func() []string
 	// Scenarios is the scenario engine (a func: the server builds it after the APIs).
 	Scenarios func() *scenarios.Engine
+	// States lists the APIs whose session state snapshots save and restore (a func: the
+	// server builds the APIs after the admin API).
+	States func() []snapshot.API
 }
 
 type service struct{ d Deps }
@@ -75,6 +79,9 @@ func New(spec *validate.Spec, d Deps) *api.API {
 			"listSessionScenarios":       s.sessionScenarios,
 			"activateSessionScenarios":   s.activateSessionScenarios,
 			"deactivateSessionScenarios": s.deactivateSessionScenarios,
+
+			"getSessionSnapshot": s.getSessionSnapshot,
+			"putSessionSnapshot": s.putSessionSnapshot,
 		},
 		Errors: api.Envelope{Problem: problem, Write: writeError},
 	}
