@@ -148,8 +148,8 @@ func prepare(t *testing.T, c *api) prepared {
 	// Desk: one file uploaded and activated, one uploaded only.
 	deskUpload := func(name, content string) int64 {
 		var ref struct {
-			URL    string            `json:"url"`
-			Params map[string]string `json:"params"`
+			URL    string             `json:"url"`
+			Params map[string]string  `json:"params"`
 			File   struct{ ID int64 } `json:"file"`
 		}
 		c.must(201, "POST", "desk /files/ref.json", with(deskAuth, jsonCT), fmt.Sprintf(`{"filename":%q,"mimeType":"text/plain"}`, name), &ref)
