@@ -130,6 +130,12 @@ func LoadState(st State, blobs *blobstore.Store, opts Options) (*Model, error) {
 		if p := it.ParentID; p != "" && (m.items[p] == nil || m.items[p].Kind != KindFolder) {
 			return nil, fmt.Errorf("item %q: parent %q is not a folder", id, p)
 		}
+		// Folders form a tree: following parents reaches the root.
+		for n, p := 0, it.ParentID; p != ""; n, p = n+1, m.items[p].ParentID {
+			if n > len(m.items) {
+				return nil, fmt.Errorf("item %q: its parents form a cycle", id)
+			}
+		}
 	}
 	for _, ss := range st.Shares {
 		s := ss.Share

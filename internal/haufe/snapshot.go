@@ -121,6 +121,11 @@ func LoadState(st State, blobs *blobstore.Store, now func() time.Time) (*Model, 
 		if m.files[fs.ID] != nil {
 			return nil, fmt.Errorf("file %q: listed twice", fs.ID)
 		}
+		switch fs.Status {
+		case "", StatusProcessing, StatusProcessed, StatusFailed:
+		default:
+			return nil, fmt.Errorf("file %q: unknown processing_status %q", fs.ID, fs.Status)
+		}
 		m.files[fs.ID] = &File{ID: fs.ID, UserID: fs.UserID, Name: fs.Name, Persist: fs.Persist, Created: fs.Created,
 			ExpiresAt: fs.ExpiresAt, Object: fs.Object, UploadedAt: fs.UploadedAt, uploadSum: fs.UploadSHA256,
 			Size: fs.Size, ContentType: fs.ContentType, Polls: fs.Polls, Status: fs.Status, Steps: fs.Steps,
@@ -140,6 +145,9 @@ func LoadState(st State, blobs *blobstore.Store, now func() time.Time) (*Model, 
 			msg := &Message{ID: ms.ID, ThreadID: t.ID, Role: ms.Role, Content: ms.Content, ToolCallID: ms.ToolCallID,
 				Attachments: ms.Attachments, Created: ms.Created}
 			for _, c := range ms.ToolCalls {
+				if len(c.Raw) == 0 {
+					return nil, fmt.Errorf("thread %q message %q: tool call %q without raw", ts.ID, ms.ID, c.ID)
+				}
 				msg.ToolCalls = append(msg.ToolCalls, ToolCall(c))
 			}
 			t.Messages = append(t.Messages, msg)

@@ -23,7 +23,7 @@ import (
 
 // api is a session's client of the emulated APIs, as the vendors' clients call them.
 type api struct {
-	t    *testing.T
+	t    testing.TB
 	http *http.Client
 	s    *testkit.Session
 }
@@ -129,8 +129,9 @@ type prepared struct {
 	s3Object        []byte
 }
 
-// prepare builds state in every API through its flows.
-func prepare(t *testing.T, c *api) prepared {
+// prepare builds state in every API through its flows; the first part of the S3 multipart
+// upload holds partSize bytes (at least 5 MiB for it to complete).
+func prepare(t testing.TB, c *api, partSize int) prepared {
 	var p prepared
 	ctx := context.Background()
 
@@ -227,7 +228,7 @@ func prepare(t *testing.T, c *api) prepared {
 		t.Fatal(err)
 	}
 	p.s3UploadID = *mu.UploadId
-	p.s3Part1 = bytes.Repeat([]byte{7}, 5<<20)
+	p.s3Part1 = bytes.Repeat([]byte{7}, partSize)
 	if _, err := s3c.UploadPart(ctx, &awss3.UploadPartInput{Bucket: aws.String("photos"), Key: aws.String("big.bin"),
 		UploadId: mu.UploadId, PartNumber: aws.Int32(1), Body: bytes.NewReader(p.s3Part1)}); err != nil {
 		t.Fatal(err)
@@ -241,7 +242,7 @@ func prepare(t *testing.T, c *api) prepared {
 func TestSnapshotRestoresIntoAnotherEmulator(t *testing.T) {
 	emuA, emuB := testkit.Start(t), testkit.Start(t)
 	a := &api{t: t, http: emuA.Client(t), s: emuA.Session(t)}
-	p := prepare(t, a)
+	p := prepare(t, a, 5<<20)
 	snap := a.s.Snapshot(t)
 	if again := a.s.Snapshot(t); !bytes.Equal(again, snap) {
 		t.Fatalf("two snapshots of one state differ (%d and %d bytes)", len(snap), len(again))
