@@ -244,6 +244,11 @@ func TestSnapshotRestoresIntoAnotherEmulator(t *testing.T) {
 	a := &api{t: t, http: emuA.Client(t), s: emuA.Session(t)}
 	p := prepare(t, a, 5<<20)
 	snap := a.s.Snapshot(t)
+	// Through the validating client: the answer is the spec's.
+	if got := a.must(200, "GET", "admin /sessions/"+a.s.ID+"/snapshot", nil, nil, nil); !bytes.Equal(got, snap) {
+		t.Fatalf("two snapshots of one state differ (%d and %d bytes)", len(snap), len(got))
+	}
+	a.must(404, "GET", "admin /sessions/no-such-session/snapshot", nil, nil, nil)
 	if again := a.s.Snapshot(t); !bytes.Equal(again, snap) {
 		t.Fatalf("two snapshots of one state differ (%d and %d bytes)", len(snap), len(again))
 	}
