@@ -9,6 +9,7 @@ import (
 	"github.com/fileemu/fileemu/internal/blobstore"
 	"github.com/fileemu/fileemu/internal/session"
 	"github.com/fileemu/fileemu/internal/snapshot"
+	"github.com/fileemu/fileemu/scenarios"
 )
 
 // invalidSnapshot is an archive that cannot be restored: 422 naming the member at fault.
@@ -49,7 +50,16 @@ func (s *service) putSessionSnapshot(r *api.Request) error {
 	var limit int64
 	err := s.d.Sessions.Replace(id, func(fresh *session.Session) error {
 		limit = fresh.Blobs.Quota().Limit()
-		return snapshot.Restore(hr.Context(), hr.Body, fresh, s.d.States())
+		if err := snapshot.Restore(hr.Context(), hr.Body, fresh, s.d.States()); err != nil {
+			return err
+		}
+		// The scenarios turned on for the session are not part of its state: they stay.
+		if old, ok := s.d.Sessions.Get(id); ok {
+			if st, ok := session.Lookup[*scenarios.SessionState](old, "scenarios"); ok {
+				session.Model(fresh, "scenarios", func() *scenarios.SessionState { return st })
+			}
+		}
+		return nil
 	})
 	var se *snapshot.Error
 	switch {

@@ -189,10 +189,20 @@ func TestRefusedArchivesChangeNothing(t *testing.T) {
 		})
 	}
 
-	// The good archive, compressed, restores.
+	// The good archive, compressed, restores; the session's scenarios stay on.
+	b.s.LoadScenarioText(t, "scenarios:\n  - name: desk-down\n    rules:\n      - match: {api: desk}\n        respond: 503\n")
+	b.s.ActivateScenarios(t, "desk-down")
 	b.must(200, "PUT", "admin /sessions/"+b.s.ID+"/snapshot", nil, gz(good), nil)
 	if after, _ := json.Marshal(b.s.State(t)); bytes.Equal(after, before) {
 		t.Error("a good archive changed nothing")
+	}
+	var active struct{ Active []string }
+	b.must(200, "GET", "admin /sessions/"+b.s.ID+"/scenarios", nil, nil, &active)
+	if len(active.Active) != 1 || active.Active[0] != "desk-down" {
+		t.Errorf("scenarios on after the restore = %v, want desk-down", active.Active)
+	}
+	if st, _ := b.call("GET", "desk /files/1.json", deskAuth, nil); st != 503 {
+		t.Errorf("desk with desk-down on after the restore = %d, want 503", st)
 	}
 }
 
