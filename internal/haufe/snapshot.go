@@ -3,6 +3,7 @@ package haufe
 import (
 	"encoding/json"
 	"fmt"
+	"slices"
 	"sort"
 	"time"
 
@@ -87,7 +88,7 @@ func (m *Model) SaveState() State {
 		st.Files = append(st.Files, FileState{ID: f.ID, UserID: f.UserID, Name: f.Name, Persist: f.Persist,
 			Created: f.Created, ExpiresAt: f.ExpiresAt, Object: f.Object, UploadedAt: f.UploadedAt,
 			UploadSHA256: f.uploadSum, Size: f.Size, ContentType: f.ContentType, Polls: f.Polls,
-			Status: f.Status, Steps: f.Steps, Warnings: f.Warnings})
+			Status: f.Status, Steps: slices.Clone(f.Steps), Warnings: f.Warnings})
 	}
 	sort.Slice(st.Files, func(i, j int) bool {
 		a, b := st.Files[i], st.Files[j]
@@ -99,7 +100,7 @@ func (m *Model) SaveState() State {
 			Messages: make([]MessageState, 0, len(t.Messages))}
 		for _, msg := range t.Messages {
 			ms := MessageState{ID: msg.ID, Role: msg.Role, Content: msg.Content, ToolCallID: msg.ToolCallID,
-				Attachments: msg.Attachments, Created: msg.Created}
+				Attachments: slices.Clone(msg.Attachments), Created: msg.Created}
 			for _, c := range msg.ToolCalls {
 				ms.ToolCalls = append(ms.ToolCalls, ToolCallState(c))
 			}
