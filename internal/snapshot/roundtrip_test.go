@@ -168,9 +168,11 @@ func prepare(t testing.TB, c *api, partSize int) prepared {
 
 	// Haufe: a thread with a message; a processed file; a file still processing.
 	var th struct{ ID string }
-	c.must(201, "POST", "haufe /v1/threads", with(haufeUser, jsonCT), `{"assistant_id":"a1b2c3d4-5678-9abc-def0-1234567890ab","title":"Elternzeit"}`, &th)
+	c.must(201, "POST", "haufe /v1/threads", with(haufeUser, jsonCT), `{"assistant_id":"a1b2c3d4-5678-9abc-def0-1234567890ab","title":"Elternzeit","user_id":"497f6eca-6276-4993-bfeb-53cbbbba6f08"}`, &th)
 	p.haufeThread = th.ID
 	c.must(201, "POST", "haufe /v1/threads/"+th.ID+"/messages", with(haufeUser, jsonCT), `{"role":"user","content":"Hallo"}`, nil)
+	c.must(201, "POST", "haufe /v1/threads/"+th.ID+"/messages", with(haufeUser, jsonCT),
+		`{"role":"assistant","content":"","tool_calls":[{"id":"call_1","type":"function","function":{"name":"lookup","arguments":"{\"q\":1}"}}]}`, nil)
 	haufeUpload := func(name string, content []byte) string {
 		var su struct {
 			FileID  string `json:"file_id"`
@@ -334,13 +336,28 @@ func TestSnapshotRestoresIntoAnotherEmulator(t *testing.T) {
 		if st.Status != "PROCESSED" {
 			t.Errorf("file processing at the snapshot = %s on the next poll, want PROCESSED", st.Status)
 		}
-		b.must(201, "POST", "haufe /v1/threads/"+p.haufeThread+"/messages", with(haufeUser, jsonCT), `{"role":"user","content":"Und danach?"}`, nil)
+		b.must(201, "POST", "haufe /v1/threads/"+p.haufeThread+"/messages", with(haufeUser, jsonCT),
+			`{"role":"user","content":"Und danach?","attachments":[{"file_id":"`+p.haufeProcessed+`"}]}`, nil)
 		var list struct {
-			Items []struct{ Content string }
+			Items []struct {
+				Content   string
+				ToolCalls []map[string]any `json:"tool_calls"`
+			}
 		}
 		b.must(200, "GET", "haufe /v1/threads/"+p.haufeThread+"/messages", haufeUser, nil, &list)
-		if len(list.Items) != 2 {
-			t.Errorf("messages of the restored thread = %+v, want the restored one and the new one", list.Items)
+		if len(list.Items) != 3 {
+			t.Fatalf("messages of the restored thread = %+v, want the two restored ones and the new one", list.Items)
+		}
+		var calls int
+		for _, m := range list.Items {
+			for _, c := range m.ToolCalls {
+				if c["id"] == "call_1" && c["function"].(map[string]any)["arguments"] == `{"q":1}` {
+					calls++
+				}
+			}
+		}
+		if calls != 1 {
+			t.Errorf("restored tool call lost: %+v", list.Items)
 		}
 	})
 
