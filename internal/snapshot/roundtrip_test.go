@@ -115,6 +115,7 @@ func sum(b []byte) string { s := sha256.Sum256(b); return hex.EncodeToString(s[:
 type prepared struct {
 	weavyFile       int64
 	weavyContent    []byte
+	weavyToken      string // a user token issued before the snapshot
 	deskActive      int64
 	deskUploaded    int64 // uploaded, not activated yet
 	haufeThread     string
@@ -145,6 +146,12 @@ func prepare(t testing.TB, c *api, partSize int) prepared {
 	c.must(201, "POST", "weavy /api/apps/project-files/files", with(weavyAuth, jsonCT),
 		fmt.Sprintf(`{"blob_id":%d,"metadata":{"color":"blue"},"tags":["draft"]}`, blob.ID), &wf)
 	p.weavyFile = wf.ID
+	c.must(201, "PUT", "weavy /api/users/ada", with(weavyAuth, jsonCT), `{"name":"Ada Lovelace"}`, nil)
+	var tok struct {
+		AccessToken string `json:"access_token"`
+	}
+	c.must(200, "POST", "weavy /api/users/ada/tokens", with(weavyAuth, jsonCT), `{"name":"web","expires_in":3600}`, &tok)
+	p.weavyToken = tok.AccessToken
 
 	// Desk: one file uploaded and activated, one uploaded only.
 	deskUpload := func(name, content string) int64 {
@@ -297,6 +304,20 @@ func TestSnapshotRestoresIntoAnotherEmulator(t *testing.T) {
 		}
 		if got := b.must(200, "GET", fmt.Sprintf("weavy /api/files/%d/versions/1/download", p.weavyFile), weavyAuth, nil, nil); !bytes.Equal(got, p.weavyContent) {
 			t.Errorf("restored revision 1 = %q", got)
+		}
+		// A user token issued before the snapshot still acts as its user.
+		var u struct {
+			UID  string
+			Name string
+		}
+		b.must(200, "GET", "weavy /api/user", map[string]string{"Authorization": "Bearer " + p.weavyToken}, nil, &u)
+		if u.UID != "ada" || u.Name != "Ada Lovelace" {
+			t.Errorf("restored token's user = %+v", u)
+		}
+		var nu struct{ ID int64 }
+		b.must(201, "PUT", "weavy /api/users/grace", with(weavyAuth, jsonCT), `{"name":"Grace"}`, &nu)
+		if nu.ID != 3 {
+			t.Errorf("new user id = %d, want 3 (after user 1 and the restored ada)", nu.ID)
 		}
 	})
 
