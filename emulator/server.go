@@ -68,7 +68,7 @@ func New(cfg Config) (*Server, error) {
 	ms := mounts(cfg, s.specs, admin.Deps{
 		Sessions: s.sessions, Journal: s.journal, Specs: s.specs, Version: cfg.Version,
 		Started: cfg.Clock(), Clock: emuClock, Token: cfg.AdminToken, APIs: s.APINames,
-		Scenarios: s.Scenarios, Done: s.done, Heartbeat: cfg.heartbeat,
+		Scenarios: s.Scenarios, Done: s.done, Heartbeat: cfg.heartbeat, States: s.apiStates,
 	})
 	for _, m := range ms {
 		s.apis = append(s.apis, m.api)

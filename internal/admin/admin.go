@@ -20,6 +20,7 @@ import (
 	"github.com/fileemu/fileemu/internal/clock"
 	"github.com/fileemu/fileemu/internal/journal"
 	"github.com/fileemu/fileemu/internal/session"
+	"github.com/fileemu/fileemu/internal/snapshot"
 	"github.com/fileemu/fileemu/internal/validate"
 	"github.com/fileemu/fileemu/scenarios"
 )
@@ -48,6 +49,9 @@ type Deps struct {
 	Done <-chan struct{}
 	// Heartbeat is how often a live stream says it is alive (default DefaultHeartbeat).
 	Heartbeat time.Duration
+	// States lists the APIs whose session state snapshots save and restore (a func: the
+	// server builds the APIs after the admin API).
+	States func() []snapshot.API
 }
 
 type service struct{ d Deps }
@@ -91,6 +95,8 @@ func New(spec *validate.Spec, d Deps) *api.API {
 			"getSessionClock":   s.getSessionClock,
 			"moveSessionClock":  s.moveSessionClock,
 			"resetSessionClock": s.resetSessionClock,
+			"getSessionSnapshot": s.getSessionSnapshot,
+			"putSessionSnapshot": s.putSessionSnapshot,
 		},
 		Errors: api.Envelope{Problem: problem, Write: writeError},
 	}

@@ -42,6 +42,9 @@ func writeError(r *api.Request, e api.Error) error {
 	case *invalidScenarios:
 		return r.WriteJSON(http.StatusUnprocessableEntity, "", map[string]any{
 			"error": "invalid_scenarios", "message": e.err.Error(), "problems": e.problems})
+	case *invalidSnapshot:
+		return r.WriteJSON(http.StatusUnprocessableEntity, "", map[string]any{
+			"error": "invalid_snapshot", "message": e.err.Error(), "member": e.err.Member})
 	}
 	return r.WriteJSON(e.StatusCode(), "", Error{Code: e.ErrorCode(), Message: e.Error()})
 }

@@ -181,6 +181,8 @@ type API struct {
 	// maps the sub-resources S3 tells apart by query or header into the path; Haufe strips its
 	// /agents alias), or "" to route the request as it is.
 	RoutingPath func(r *http.Request) string
+	// State saves and restores the API's state of a session (snapshots); nil: it keeps none.
+	State *State
 }
 
 // RoutingRequest returns r as the spec's router must see it: r itself, or a copy with the

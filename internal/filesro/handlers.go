@@ -98,6 +98,7 @@ func New(spec *validate.Spec, opts Options) *api.API {
 			"vfmSharedFile":        s.getSharedFile,
 		},
 		Errors: api.Envelope{Problem: problem, Write: writeError},
+		State:  state(s.opts),
 	}
 }
 

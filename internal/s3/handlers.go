@@ -79,6 +79,7 @@ func New(spec *validate.Spec, opts Options) *api.API {
 		},
 		Errors:      api.Envelope{Problem: problem, Write: writeXML},
 		RoutingPath: routingPath,
+		State:       state(),
 	}
 }
 

@@ -111,6 +111,7 @@ func New(spec *validate.Spec, opts Options) *api.API {
 		Auth:     wrapAuth(opts.Auth),
 		Handlers: handlers,
 		Errors:   api.Envelope{Problem: problem, Write: writeProblem},
+		State:    state(s.opts),
 	}
 }
 

@@ -1,0 +1,64 @@
+package api
+
+import (
+	"bytes"
+	"encoding/json"
+	"fmt"
+	"io"
+
+	"github.com/fileemu/fileemu/internal/blobstore"
+	"github.com/fileemu/fileemu/internal/session"
+)
+
+// StateVersion is the version of every API's saved state (the "version" field of its JSON).
+// It changes when a state's JSON form changes in a way an older fileemu could not read; a
+// state of another version is refused, never guessed at.
+const StateVersion = 1
+
+// State saves and restores an API's state of one session: what session snapshots archive and
+// what a data directory would persist. Its JSON form is the API's documented state document
+// (the package's snapshot.go), never the admin state dump, which is for display.
+type State struct {
+	// Save returns the API's state on s as JSON, or nil when s has no model of the API (it was
+	// never used: restoring nothing gives the same fresh model). side, when not nil, holds
+	// stored objects the model keeps outside s.Blobs (S3's parts of uploads in progress); they
+	// belong to the state as much as its JSON.
+	Save func(s *session.Session) (state []byte, side *blobstore.Store, err error)
+	// Load builds the API's model on s, a session with no model of the API yet, from a state
+	// Save wrote. The objects the state refers to are already in s.Blobs, its side objects in
+	// side (a sibling store of s.Blobs, empty when Save returned none). A state that does not
+	// parse, names an unknown field, or refers to a missing object is an error, and nothing is
+	// installed on s.
+	Load func(s *session.Session, state []byte, side *blobstore.Store) error
+}
+
+// EncodeState writes a state document: indented JSON (diffable when snapshots are kept in a
+// repository) whose maps are written in key order, so that one state gives the same bytes.
+func EncodeState(v any) ([]byte, error) {
+	var b bytes.Buffer
+	enc := json.NewEncoder(&b)
+	enc.SetEscapeHTML(false)
+	enc.SetIndent("", "  ")
+	if err := enc.Encode(v); err != nil {
+		return nil, fmt.Errorf("encode state: %w", err)
+	}
+	return b.Bytes(), nil
+}
+
+// DecodeState reads a state document into v strictly: one JSON value, no unknown field, and a
+// "version" equal to StateVersion (version is the value's version field, read by the caller's
+// struct).
+func DecodeState(data []byte, v any, version *int) error {
+	dec := json.NewDecoder(bytes.NewReader(data))
+	dec.DisallowUnknownFields()
+	if err := dec.Decode(v); err != nil {
+		return fmt.Errorf("parse state: %w", err)
+	}
+	if _, err := dec.Token(); err != io.EOF {
+		return fmt.Errorf("parse state: data after the state document")
+	}
+	if *version != StateVersion {
+		return fmt.Errorf("state version %d: this fileemu reads version %d", *version, StateVersion)
+	}
+	return nil
+}
