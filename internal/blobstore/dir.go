@@ -516,3 +516,11 @@ func (t *text) UnmarshalJSON(b []byte) error {
 	*t = text(s)
 	return nil
 }
+
+// Dir returns the directory of a store opened by OpenDir, "" for one in memory.
+func (s *Store) Dir() string {
+	if d, ok := s.be.(*directory); ok {
+		return d.root
+	}
+	return ""
+}

@@ -92,6 +92,7 @@ func (s *Session) Reset() {
 type Registry struct {
 	now   func() time.Time
 	quota *blobstore.Quota // shared by every session's stores
+	dir   string           // the data directory (see OpenRegistry); "": in memory
 
 	mu       sync.RWMutex
 	sessions map[string]*Session
@@ -133,7 +134,10 @@ func (r *Registry) Ensure(id string) (s *Session, created bool, err error) {
 		s.lastUsed.Store(r.now().UnixNano())
 		return s, false, nil
 	}
-	s = newSession(id, r.now(), r.quota)
+	s, err = r.create(id)
+	if err != nil {
+		return nil, false, err
+	}
 	r.sessions[id] = s
 	return s, true, nil
 }
@@ -164,9 +168,14 @@ func (r *Registry) Delete(id string) bool {
 	r.mu.Lock()
 	s, ok := r.sessions[id]
 	delete(r.sessions, id)
+	var gone string
+	if ok {
+		gone = r.trashSession(id) // before the lock is released: Ensure may reuse the id
+	}
 	r.mu.Unlock()
 	if ok {
 		s.Reset() // release the stored bytes even if a request still holds the session
+		removeTrash(gone)
 	}
 	return ok
 }
@@ -180,12 +189,22 @@ func (r *Registry) Replace(id string, build func(*Session) error) error {
 	if !ValidID(id) {
 		return fmt.Errorf("invalid session id %q: want %s, not only dots", id, validID)
 	}
-	fresh := newSession(id, r.now(), r.quota)
+	fresh, commit, err := r.createAside(id)
+	if err != nil {
+		return err
+	}
 	if err := build(fresh); err != nil {
-		fresh.Reset()
+		r.abandon(fresh)
 		return err
 	}
 	r.mu.Lock()
+	// On disk the switch happens under the lock too, so that of two Replaces the one live in
+	// memory is the one live on disk.
+	if err := commit(); err != nil {
+		r.mu.Unlock()
+		r.abandon(fresh)
+		return err
+	}
 	old, ok := r.sessions[id]
 	if ok {
 		fresh.Created = old.Created
@@ -194,6 +213,7 @@ func (r *Registry) Replace(id string, build func(*Session) error) error {
 	r.mu.Unlock()
 	if ok {
 		old.Reset()
+		removeStore(old.Blobs)
 	}
 	return nil
 }
