@@ -51,6 +51,13 @@ func New(cfg Config) (*Server, error) {
 		journal:       journal.New(cfg.JournalSize, cfg.JournalBytes),
 		uploadBuckets: map[string]string{},
 	}
+	if cfg.DataDir != "" {
+		reg, err := session.OpenRegistry(cfg.Clock, blobstore.NewQuota(cfg.MaxStorage), cfg.DataDir)
+		if err != nil {
+			return nil, err // names the directory and the file at fault
+		}
+		s.sessions = reg
+	}
 	specs, err := loadSpecs()
 	if err != nil {
 		return nil, err
