@@ -35,26 +35,34 @@ var validStoreName = regexp.MustCompile(`^blobs(-[A-Z2-7]+)?$`)
 // quota). It fails, naming the file, if dataDir is not writable or holds something it cannot
 // read back (see blobstore.OpenDir).
 func OpenRegistry(now func() time.Time, quota *blobstore.Quota, dataDir string) (*Registry, error) {
+	r, err := openRegistry(now, quota, dataDir)
+	if err != nil {
+		return nil, fmt.Errorf("data dir %s: %w", dataDir, err)
+	}
+	return r, nil
+}
+
+func openRegistry(now func() time.Time, quota *blobstore.Quota, dataDir string) (*Registry, error) {
 	r := &Registry{now: now, quota: quota, sessions: map[string]*Session{}, dir: dataDir}
 	sessions := filepath.Join(dataDir, "sessions")
 	if err := os.MkdirAll(sessions, 0o755); err != nil {
-		return nil, fmt.Errorf("data dir: %w", err)
+		return nil, err
 	}
 	// A deleted session moved to trash/ is gone, whatever was left of it.
 	if err := os.RemoveAll(filepath.Join(dataDir, "trash")); err != nil {
-		return nil, fmt.Errorf("data dir: %w", err)
+		return nil, err
 	}
 	if err := probeWritable(dataDir); err != nil {
 		return nil, err
 	}
 	entries, err := os.ReadDir(sessions)
 	if err != nil {
-		return nil, fmt.Errorf("data dir: %w", err)
+		return nil, err
 	}
 	for _, e := range entries {
 		path := filepath.Join(sessions, e.Name())
 		if !e.IsDir() || !ValidID(e.Name()) {
-			return nil, fmt.Errorf("data dir: %s is not a session directory (want a directory named like %s)", path, validID)
+			return nil, fmt.Errorf("%s is not a session directory (want a directory named like %s)", path, validID)
 		}
 		blobs, err := r.reopen(e.Name())
 		if err != nil {
@@ -76,14 +84,14 @@ func OpenRegistry(now func() time.Time, quota *blobstore.Quota, dataDir string) 
 func probeWritable(dir string) error {
 	f, err := os.CreateTemp(dir, ".probe-*")
 	if err != nil {
-		return fmt.Errorf("data dir %s is not writable: %w", dir, err)
+		return fmt.Errorf("not writable: %w", err)
 	}
 	name := f.Name()
 	_, werr := f.Write([]byte("probe"))
 	cerr := f.Close()
 	rerr := os.Remove(name)
 	if err := errors.Join(werr, cerr, rerr); err != nil {
-		return fmt.Errorf("data dir %s is not writable: %w", dir, err)
+		return fmt.Errorf("not writable: %w", err)
 	}
 	return nil
 }
@@ -164,22 +172,22 @@ func (r *Registry) reopen(id string) (*blobstore.Store, error) {
 	case err == nil:
 		live = strings.TrimSuffix(string(b), "\n")
 		if !validStoreName.MatchString(live) {
-			return nil, fmt.Errorf("data dir: %s: %q does not name a store (want blobs-<id>)", cur, live)
+			return nil, fmt.Errorf("%s: %q does not name a store (want blobs-<id>)", cur, live)
 		}
 		if _, err := os.Stat(filepath.Join(dir, live)); err != nil {
-			return nil, fmt.Errorf("data dir: %s: %w", cur, err)
+			return nil, fmt.Errorf("%s: %w", cur, err)
 		}
 	case !errors.Is(err, os.ErrNotExist):
-		return nil, fmt.Errorf("data dir: %w", err)
+		return nil, err
 	}
 	entries, err := os.ReadDir(dir)
 	if err != nil {
-		return nil, fmt.Errorf("data dir: %w", err)
+		return nil, err
 	}
 	for _, e := range entries {
 		if n := e.Name(); n != live && (strings.HasPrefix(n, "blobs") || strings.HasPrefix(n, currentName+".tmp")) {
 			if err := os.RemoveAll(filepath.Join(dir, n)); err != nil {
-				return nil, fmt.Errorf("data dir: %w", err)
+				return nil, err
 			}
 		}
 	}
