@@ -164,12 +164,9 @@ func NewIn(q *Quota) *Store {
 // reopened directory finds the objects of the n-th sibling before.
 func (s *Store) Sibling() *Store {
 	s.mu.Lock()
-	n := len(s.siblings)
-	s.mu.Unlock()
-	c := s.be.sibling(n+1, s.quota)
-	s.mu.Lock()
+	defer s.mu.Unlock()
+	c := s.be.sibling(len(s.siblings)+1, s.quota)
 	s.siblings = append(s.siblings, c)
-	s.mu.Unlock()
 	return c
 }
 
