@@ -8,6 +8,7 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"math/rand/v2"
 	"os"
 	"path/filepath"
 	"reflect"
@@ -418,4 +419,98 @@ func BenchmarkDirPut512MiB(b *testing.B) {
 		runtime.ReadMemStats(&ms)
 	}
 	b.ReportMetric(float64(ms.HeapInuse), "heap-inuse-B")
+}
+
+// TestDirMatchesMemory runs the same random operations on a memory store and a directory
+// store and requires the same answers, before and after the directory is reopened.
+func TestDirMatchesMemory(t *testing.T) {
+	ctx := context.Background()
+	rng := rand.New(rand.NewPCG(7, uint64(time.Now().UnixNano())))
+	dir := t.TempDir()
+	mq, dq := NewQuota(40*chunkSize), NewQuota(40*chunkSize)
+	mem, disk := NewIn(mq), openDir(t, dir, dq)
+	mside, dside := mem.Sibling(), disk.Sibling()
+	names := []string{"a", "b/c", "../d", "é", "", "x y"}
+	pick := func() string { return names[rng.IntN(len(names))] }
+	now := time.Date(2026, 1, 1, 0, 0, 0, 0, time.UTC)
+	compare := func(step int, what string, mo, do Object, merr, derr error) {
+		t.Helper()
+		if (merr == nil) != (derr == nil) || merr != nil && errors.Is(derr, ErrNotFound) != errors.Is(merr, ErrNotFound) {
+			t.Fatalf("step %d %s: memory error %v, directory error %v", step, what, merr, derr)
+		}
+		if !reflect.DeepEqual(mo, do) {
+			t.Fatalf("step %d %s: memory %+v, directory %+v", step, what, mo, do)
+		}
+	}
+	same := func(step int) {
+		t.Helper()
+		ml, dl := mem.List(""), disk.List("")
+		for i := range dl {
+			dl[i].Created = dl[i].Created.UTC() // a reopened record is in UTC, as stored
+		}
+		if !reflect.DeepEqual(ml, dl) || mq.Used() != dq.Used() || mem.Bytes() != disk.Bytes() {
+			t.Fatalf("step %d: memory %v (quota %d), directory %v (quota %d)", step, ml, mq.Used(), dl, dq.Used())
+		}
+		for _, o := range ml {
+			if !bytes.Equal(stored(t, mem, o.Name), stored(t, disk, o.Name)) {
+				t.Fatalf("step %d: %q content differs", step, o.Name)
+			}
+		}
+	}
+	for step := range 120 {
+		now = now.Add(time.Second)
+		switch op := rng.IntN(7); op {
+		case 0, 1: // Put, sometimes over the size cap or the quota
+			name, size := pick(), int64(rng.IntN(3*chunkSize))
+			opts := PutOptions{Now: now, ContentType: "t/" + name, Metadata: map[string]string{"n": fmt.Sprint(step)}}
+			if rng.IntN(5) == 0 {
+				opts.MaxSize = size / 2
+			}
+			mo, merr := mem.Put(ctx, name, &patternReader{n: size}, opts)
+			do, derr := disk.Put(ctx, name, &patternReader{n: size}, opts)
+			compare(step, "Put", mo, do, merr, derr)
+		case 2:
+			src, dst := pick(), pick()
+			mo, merr := mem.Copy(src, dst, nil, now)
+			do, derr := disk.Copy(src, dst, nil, now)
+			compare(step, "Copy", mo, do, merr, derr)
+		case 3:
+			name := pick()
+			if mem.Delete(name) != disk.Delete(name) {
+				t.Fatalf("step %d: Delete(%q) differs", step, name)
+			}
+		case 4: // a part for Concat
+			name, size := pick(), int64(rng.IntN(2*chunkSize))
+			_, merr := mside.Put(ctx, name, &patternReader{n: size}, PutOptions{Now: now})
+			_, derr := dside.Put(ctx, name, &patternReader{n: size}, PutOptions{Now: now})
+			compare(step, "Put part", Object{}, Object{}, merr, derr)
+		case 5:
+			name, parts := pick(), []string{pick(), pick()}
+			if rng.IntN(2) == 0 {
+				mo, merr := mem.Concat(ctx, name, mside, parts, PutOptions{Now: now})
+				do, derr := disk.Concat(ctx, name, dside, parts, PutOptions{Now: now})
+				compare(step, "Concat", mo, do, merr, derr)
+			} else {
+				mo, merr := mem.Join(ctx, name, parts, PutOptions{Now: now})
+				do, derr := disk.Join(ctx, name, parts, PutOptions{Now: now})
+				compare(step, "Join", mo, do, merr, derr)
+			}
+		case 6:
+			needle := patternTable[rng.IntN(200) : 200+rng.IntN(51)]
+			name := pick()
+			mf, merr := mem.Contains(name, needle)
+			df, derr := disk.Contains(name, needle)
+			if mf != df || (merr == nil) != (derr == nil) {
+				t.Fatalf("step %d: Contains(%q) = %v, %v in memory, %v, %v in the directory", step, name, mf, merr, df, derr)
+			}
+		}
+		same(step)
+	}
+	// A restart: the same objects, counted again. The side store's bytes come back with it.
+	dq = NewQuota(0)
+	disk = openDir(t, dir, dq)
+	if disk.Sibling().Bytes() != mside.Bytes() {
+		t.Errorf("the reopened side store holds %d bytes, want %d", dq.Used()-disk.Bytes(), mside.Bytes())
+	}
+	same(-1)
 }
