@@ -60,6 +60,13 @@ func New(cfg Config) (*Server, error) {
 		uploadBuckets: map[string]string{},
 		done:          make(chan struct{}),
 	}
+	if cfg.DataDir != "" {
+		reg, err := session.OpenRegistry(cfg.Clock, blobstore.NewQuota(cfg.MaxStorage), cfg.DataDir)
+		if err != nil {
+			return nil, err // names the directory and the file at fault
+		}
+		s.sessions = reg
+	}
 	specs, err := loadSpecs()
 	if err != nil {
 		return nil, err

@@ -50,13 +50,18 @@ func serve(ctx context.Context, s settings, logOut io.Writer) error {
 	if err != nil {
 		return err
 	}
-	setMemoryLimit(logger, int64(s.maxStorage), int64(s.journalBytes))
+	storedInMemory := int64(s.maxStorage)
+	if s.dataDir != "" {
+		storedInMemory = 0 // stored bytes live in files: the memory limit must not make room for them
+	}
+	setMemoryLimit(logger, storedInMemory, int64(s.journalBytes))
 	emu, err := emulator.New(emulator.Config{
 		PublicURL: s.publicURL, MaxObjectSize: int64(s.maxObjectSize), Seed: s.seed, AdminToken: s.adminToken,
 		Tokens: splitList(s.tokens), JournalSize: s.journalSize, JournalBytes: int64(s.journalBytes), JournalBodyBytes: s.journalBodyBytes, MaxBodySize: int64(s.maxBodySize),
 		MinBodyRate: int64(s.minBodyRate), BodyGrace: s.bodyGrace, MaxStorage: int64(s.maxStorage),
 		SessionTTL: s.sessionTTL, S3Lenient: s.s3Lenient, Logger: logger, LogRequests: s.logRequests, Version: version,
 		S3: emulator.S3Credentials{AccessKey: s.s3AccessKey, SecretKey: s.s3SecretKey, Region: s.s3Region}, Scenarios: splitList(s.scenarios), ChunkExpiry: s.chunkExpiry,
+		DataDir: s.dataDir,
 	})
 	if err != nil {
 		return err

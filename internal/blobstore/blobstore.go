@@ -20,6 +20,7 @@ import (
 	"encoding/hex"
 	"errors"
 	"fmt"
+	"hash"
 	"io"
 	"maps"
 	"slices"
@@ -128,21 +129,25 @@ type PutOptions struct {
 	// Checksum, if set, is called once the content was read in full and returns the checksum
 	// to record in Object.ChecksumName and ChecksumValue (a trailing checksum is only known then).
 	Checksum func() (name, value string)
+	// CompositeETag restores an object assembled from parts (a snapshot): its S3 multipart ETag.
+	CompositeETag string
 }
 
-// entry is one stored object: its description plus immutable content chunks.
+// entry is one stored object: its description plus its immutable content, held by the store's
+// backend (chunks in memory, or a file of a directory store).
 type entry struct {
-	obj    Object
-	chunks [][]byte
+	obj Object
+	content
 }
 
-// Store is an in-memory object store. The zero value is not usable; call New.
-// All methods are safe for concurrent use.
+// Store is an object store, in memory (New) or in a directory (OpenDir). The zero value is not
+// usable. All methods are safe for concurrent use.
 type Store struct {
 	mu      sync.Mutex
 	objects map[string]*entry
 	bytes   int64 // sum of the sizes of all objects
 	quota   *Quota
+	be      backend // where content lives; the index, quota and hashing are the store's
 	// siblings share the quota and are reset with this store (an API's side store of the
 	// same session, such as S3's multipart parts).
 	siblings []*Store
@@ -153,15 +158,17 @@ func New() *Store { return NewIn(nil) }
 
 // NewIn returns an empty Store whose bytes count against q (nil: no bound).
 func NewIn(q *Quota) *Store {
-	return &Store{objects: make(map[string]*entry), quota: q}
+	return &Store{objects: make(map[string]*entry), quota: q, be: memory{}}
 }
 
 // Sibling returns a new store sharing s's quota, reset whenever s is: a session's side store.
+// A directory store's siblings live in numbered subdirectories, so the n-th sibling of a
+// reopened directory finds the objects of the n-th sibling before.
 func (s *Store) Sibling() *Store {
-	c := NewIn(s.quota)
 	s.mu.Lock()
+	defer s.mu.Unlock()
+	c := s.be.sibling(len(s.siblings)+1, s.quota)
 	s.siblings = append(s.siblings, c)
-	s.mu.Unlock()
 	return c
 }
 
@@ -185,34 +192,17 @@ func (s *Store) Put(ctx context.Context, name string, r io.Reader, opts PutOptio
 		wantMD5 = b
 	}
 
-	c, err := readChunks(ctx, r, opts.MaxSize, opts.SizeHint, s.quota)
+	c, err := s.be.ingest(ctx, r, opts.MaxSize, opts.SizeHint, s.quota)
 	if err != nil {
 		return Object{}, fmt.Errorf("put %q: %w", name, err)
 	}
 	if wantMD5 != nil && !bytes.Equal(wantMD5, c.md5) {
+		s.be.discard(c.content)
 		s.quota.release(c.size)
 		return Object{}, fmt.Errorf("put %q: %w", name, ErrBadDigest)
 	}
 
-	created := opts.Now
-	if created.IsZero() {
-		created = time.Now()
-	}
-	e := &entry{
-		obj: Object{
-			Name:        name,
-			Size:        c.size,
-			MD5:         hex.EncodeToString(c.md5),
-			SHA256:      hex.EncodeToString(c.sha256),
-			ContentType: opts.ContentType,
-			Metadata:    maps.Clone(opts.Metadata), // the caller may reuse its map
-			Headers:     maps.Clone(opts.Headers),
-			Created:     created,
-			Infected:    opts.Infected,
-		},
-		chunks: c.chunks,
-	}
-
+	e := newEntry(name, c, opts)
 	if opts.Checksum != nil {
 		e.obj.ChecksumName, e.obj.ChecksumValue = opts.Checksum()
 	}
@@ -224,8 +214,17 @@ func (s *Store) Put(ctx context.Context, name string, r io.Reader, opts PutOptio
 }
 
 // store puts e under its name, replacing any previous object atomically, if precondition (when
-// set) accepts the previous object.
-func (s *Store) store(e *entry, precondition func(Object, bool) error) error {
+// set) accepts the previous object. The backend makes e durable before it enters the index; on
+// error e's content is discarded.
+func (s *Store) store(e *entry, precondition func(Object, bool) error) (err error) {
+	defer func() {
+		if err != nil {
+			s.be.discard(e.content)
+		}
+	}()
+	if err := s.be.stage(e); err != nil {
+		return err
+	}
 	s.mu.Lock()
 	defer s.mu.Unlock()
 	old, ok := s.objects[e.obj.Name]
@@ -238,7 +237,11 @@ func (s *Store) store(e *entry, precondition func(Object, bool) error) error {
 			return err
 		}
 	}
+	if err := s.be.commit(e); err != nil {
+		return err
+	}
 	if ok {
+		s.be.replaced(old)
 		s.bytes -= old.obj.Size
 		s.quota.release(old.obj.Size)
 	}
@@ -248,24 +251,31 @@ func (s *Store) store(e *entry, precondition func(Object, bool) error) error {
 }
 
 // Copy stores the content of the object src under dst without copying bytes: stored chunks
-// are immutable, so both names share them. With replace nil, dst keeps src's content type,
+// are immutable, so both names share them (a directory store hard-links the file, or copies it
+// where the file system has no hard links). With replace nil, dst keeps src's content type,
 // metadata, headers and infected mark; otherwise those come from replace. now is dst's creation time.
 func (s *Store) Copy(src, dst string, replace *PutOptions, now time.Time) (Object, error) {
-	e, err := s.get(src)
+	e, rd, err := s.open(src)
 	if err != nil {
 		return Object{}, fmt.Errorf("copy: %w", err)
 	}
+	defer rd.Close()
 	obj := e.obj.clone()
 	obj.Name, obj.Created = dst, now
 	if replace != nil {
 		obj.ContentType, obj.Metadata, obj.Infected = replace.ContentType, maps.Clone(replace.Metadata), replace.Infected
 		obj.Headers = maps.Clone(replace.Headers)
 	}
-	c := &entry{obj: obj, chunks: e.chunks}
 	// The chunks are shared, but the copy counts: deleting the source keeps them alive.
 	if err := s.quota.reserve(obj.Size); err != nil {
 		return Object{}, fmt.Errorf("copy: %w", err)
 	}
+	shared, err := s.be.share(e.content, rd)
+	if err != nil {
+		s.quota.release(obj.Size)
+		return Object{}, fmt.Errorf("copy: %w", err)
+	}
+	c := &entry{obj: obj, content: shared}
 	if err := s.store(c, nil); err != nil {
 		s.quota.release(obj.Size)
 		return Object{}, fmt.Errorf("copy: %w", err)
@@ -280,14 +290,13 @@ func (s *Store) Copy(src, dst string, replace *PutOptions, now time.Time) (Objec
 // stores nothing on error (a missing part, opts.MaxSize exceeded, ctx cancelled) and replaces
 // any previous object atomically on success; the parts are left in from.
 func (s *Store) Concat(ctx context.Context, name string, from *Store, parts []string, opts PutOptions) (Object, error) {
-	entries := make([]*entry, len(parts))
+	entries, readers, err := from.openAll(parts)
+	if err != nil {
+		return Object{}, fmt.Errorf("concat %q: %w", name, err)
+	}
+	defer closeAll(readers)
 	var size int64
-	for i, p := range parts {
-		e, err := from.get(p)
-		if err != nil {
-			return Object{}, fmt.Errorf("concat %q: %w", name, err)
-		}
-		entries[i] = e
+	for _, e := range entries {
 		size += e.obj.Size
 	}
 	if opts.MaxSize > 0 && size > opts.MaxSize {
@@ -297,7 +306,7 @@ func (s *Store) Concat(ctx context.Context, name string, from *Store, parts []st
 	if err := s.quota.reserve(size); err != nil {
 		return Object{}, fmt.Errorf("concat %q: %w", name, err)
 	}
-	obj, err := s.concat(ctx, name, entries, size, opts, true)
+	obj, err := s.concat(ctx, name, entries, readers, size, opts, true)
 	if err != nil {
 		s.quota.release(size)
 	}
@@ -311,91 +320,58 @@ func (s *Store) Concat(ctx context.Context, name string, from *Store, parts []st
 // (a missing part, opts.MaxSize exceeded, ctx cancelled); the parts are gone either way, except
 // when one is missing, which changes nothing.
 func (s *Store) Join(ctx context.Context, name string, parts []string, opts PutOptions) (Object, error) {
-	entries := make([]*entry, len(parts))
 	var size int64
 	s.mu.Lock()
 	seen := make(map[string]bool, len(parts))
-	for i, p := range parts {
+	for _, p := range parts {
 		e, ok := s.objects[p]
 		if !ok || seen[p] {
 			s.mu.Unlock()
 			return Object{}, fmt.Errorf("join %q: part %q: %w", name, p, ErrNotFound)
 		}
-		seen[p], entries[i] = true, e
+		seen[p] = true
 		size += e.obj.Size
 	}
-	for _, p := range parts {
-		delete(s.objects, p)
+	entries, readers, err := s.openLocked(parts)
+	if err != nil {
+		s.mu.Unlock()
+		return Object{}, fmt.Errorf("join %q: %w", name, err)
 	}
+	defer closeAll(readers)
+	for _, e := range entries {
+		delete(s.objects, e.obj.Name)
+	}
+	s.be.drop(entries...)
 	s.bytes -= size // the quota keeps the parts' reservation for the joined object
 	s.mu.Unlock()
 	if opts.MaxSize > 0 && size > opts.MaxSize {
 		s.quota.release(size)
 		return Object{}, fmt.Errorf("join %q: %w", name, &TooLargeError{Max: opts.MaxSize, Read: size})
 	}
-	obj, err := s.concat(ctx, name, entries, size, opts, false)
+	obj, err := s.concat(ctx, name, entries, readers, size, opts, false)
 	if err != nil {
 		s.quota.release(size)
 	}
 	return obj, err
 }
 
-// concat stores the entries' contents under name; composite sets S3's multipart ETag.
-func (s *Store) concat(ctx context.Context, name string, entries []*entry, size int64, opts PutOptions, composite bool) (Object, error) {
-	md5h, shah, partSums := md5.New(), sha256.New(), md5.New()
-	var (
-		chunks [][]byte
-		cur    []byte // a chunk being filled by copying, when parts do not line up
-	)
+// concat stores the contents of entries, read through readers, under name; composite sets S3's
+// multipart ETag.
+func (s *Store) concat(ctx context.Context, name string, entries []*entry, readers []*Reader, size int64, opts PutOptions, composite bool) (Object, error) {
+	partSums := md5.New()
 	for _, e := range entries {
-		if err := ctx.Err(); err != nil {
-			return Object{}, fmt.Errorf("concat %q: %w", name, err)
-		}
 		sum, err := hex.DecodeString(e.obj.MD5)
 		if err != nil {
 			return Object{}, fmt.Errorf("concat %q: part %q: %w", name, e.obj.Name, err)
 		}
 		partSums.Write(sum)
-		for _, c := range e.chunks {
-			md5h.Write(c)
-			shah.Write(c)
-			if cur == nil && len(c) == chunkSize {
-				chunks = append(chunks, c) // immutable: shared, not copied
-				continue
-			}
-			for len(c) > 0 {
-				if cur == nil {
-					cur = make([]byte, 0, min(chunkSize, size-int64(len(chunks))*chunkSize))
-				}
-				n := copy(cur[len(cur):cap(cur)], c)
-				cur, c = cur[:len(cur)+n], c[n:]
-				if len(cur) == chunkSize {
-					chunks, cur = append(chunks, cur), nil
-				}
-			}
-		}
 	}
-	if len(cur) > 0 {
-		chunks = append(chunks, cur)
+	c, err := s.be.concat(ctx, readers, size)
+	if err != nil {
+		return Object{}, fmt.Errorf("concat %q: %w", name, err)
 	}
-	created := opts.Now
-	if created.IsZero() {
-		created = time.Now()
-	}
-	e := &entry{
-		obj: Object{
-			Name:        name,
-			Size:        size,
-			MD5:         hex.EncodeToString(md5h.Sum(nil)),
-			SHA256:      hex.EncodeToString(shah.Sum(nil)),
-			ContentType: opts.ContentType,
-			Metadata:    maps.Clone(opts.Metadata),
-			Headers:     maps.Clone(opts.Headers),
-			Created:     created,
-			Infected:    opts.Infected,
-		},
-		chunks: chunks,
-	}
+	c.size = size
+	e := newEntry(name, c, opts)
 	if composite {
 		e.obj.CompositeETag = fmt.Sprintf("%x-%d", partSums.Sum(nil), len(entries))
 	}
@@ -405,67 +381,123 @@ func (s *Store) concat(ctx context.Context, name string, entries []*entry, size 
 	return e.obj.clone(), nil
 }
 
-// content is the result of reading one upload.
+// newEntry is the object name holding c, as opts describe it.
+func newEntry(name string, c ingested, opts PutOptions) *entry {
+	created := opts.Now
+	if created.IsZero() {
+		created = time.Now()
+	}
+	return &entry{
+		obj: Object{
+			Name:          name,
+			Size:          c.size,
+			MD5:           hex.EncodeToString(c.md5),
+			SHA256:        hex.EncodeToString(c.sha256),
+			ContentType:   opts.ContentType,
+			Metadata:      maps.Clone(opts.Metadata), // the caller may reuse its map
+			Headers:       maps.Clone(opts.Headers),
+			Created:       created,
+			Infected:      opts.Infected,
+			CompositeETag: opts.CompositeETag,
+		},
+		content: c.content,
+	}
+}
+
+// content is where the bytes of one object are, depending on the store's backend. Either way
+// they never change once stored.
 type content struct {
-	chunks [][]byte
+	chunks [][]byte // in memory: every chunk but the last holds chunkSize bytes
+	file   string   // in a directory: the path of the content file
+}
+
+// ingested is the result of reading one upload or assembling one object.
+type ingested struct {
+	content
 	size   int64
 	md5    []byte
 	sha256 []byte
 }
 
+// intake reads one upload body once, hashing it, counting it against the quota and checking
+// the size cap and ctx as it goes: the part of reading an upload both backends share.
+type intake struct {
+	ctx       context.Context
+	r         io.Reader
+	maxSize   int64 // 0: unlimited
+	q         *Quota
+	md5, sha  hash.Hash
+	read      int64 // bytes read, all reserved in q
+	exhausted bool  // r returned io.EOF
+}
+
+func newIntake(ctx context.Context, r io.Reader, maxSize int64, q *Quota) *intake {
+	return &intake{ctx: ctx, r: r, maxSize: maxSize, q: q, md5: md5.New(), sha: sha256.New()}
+}
+
+// fill reads once from the body into p and returns the count read. After an error nothing
+// more may be read; call fail to give the reservation back.
+func (in *intake) fill(p []byte) (int, error) {
+	if err := in.ctx.Err(); err != nil {
+		return 0, err
+	}
+	n, err := in.r.Read(p)
+	if n > 0 {
+		in.md5.Write(p[:n]) // hash.Hash writes never fail
+		in.sha.Write(p[:n])
+		if qerr := in.q.reserve(int64(n)); qerr != nil {
+			return 0, qerr
+		}
+		in.read += int64(n)
+	}
+	if in.maxSize > 0 && in.read > in.maxSize {
+		return n, &TooLargeError{Max: in.maxSize, Read: in.read}
+	}
+	if err == io.EOF {
+		in.exhausted = true
+		return n, nil
+	}
+	if err != nil {
+		return n, fmt.Errorf("read body: %w", err)
+	}
+	return n, nil
+}
+
+// fail gives back the quota reserved for the bytes read: nothing is stored.
+func (in *intake) fail() { in.q.release(in.read) }
+
+// result returns what was read, with its hashes.
+func (in *intake) result(c content) ingested {
+	return ingested{content: c, size: in.read, md5: in.md5.Sum(nil), sha256: in.sha.Sum(nil)}
+}
+
 // readChunks reads r to EOF into chunks, hashing as it goes. maxSize 0 means
 // unlimited; otherwise at most maxSize+1 bytes are read.
-func readChunks(ctx context.Context, r io.Reader, maxSize, hint int64, q *Quota) (c content, err error) {
-	var reserved int64
-	defer func() {
-		if err != nil {
-			q.release(reserved) // nothing is stored: give back what was counted
-		}
-	}()
-	md5h, shah := md5.New(), sha256.New()
+func readChunks(ctx context.Context, r io.Reader, maxSize, hint int64, q *Quota) (ingested, error) {
+	in := newIntake(ctx, r, maxSize, q)
 	var (
 		chunks [][]byte
 		cur    []byte // chunk being filled; appended to chunks once full
-		read   int64
 	)
-	for {
-		if err := ctx.Err(); err != nil {
-			return content{}, err
-		}
+	for !in.exhausted {
 		if len(cur) == cap(cur) {
 			if len(cur) == chunkSize {
 				chunks = append(chunks, cur)
 				cur = nil
 			}
-			cur = growChunk(cur, nextCap(len(cur), read, hint, maxSize))
+			cur = growChunk(cur, nextCap(len(cur), in.read, hint, maxSize))
 		}
-
-		n, err := r.Read(cur[len(cur):cap(cur)])
-		if n > 0 {
-			p := cur[len(cur) : len(cur)+n]
-			md5h.Write(p) // hash.Hash writes never fail
-			shah.Write(p)
-			cur = cur[:len(cur)+n]
-			read += int64(n)
-			if qerr := q.reserve(int64(n)); qerr != nil {
-				return content{}, qerr
-			}
-			reserved += int64(n)
-		}
-		if maxSize > 0 && read > maxSize {
-			return content{}, &TooLargeError{Max: maxSize, Read: read}
-		}
-		if err == io.EOF {
-			break
-		}
+		n, err := in.fill(cur[len(cur):cap(cur)])
 		if err != nil {
-			return content{}, fmt.Errorf("read body: %w", err)
+			in.fail()
+			return ingested{}, err
 		}
+		cur = cur[:len(cur)+n]
 	}
 	if len(cur) > 0 {
 		chunks = append(chunks, trim(cur))
 	}
-	return content{chunks: chunks, size: read, md5: md5h.Sum(nil), sha256: shah.Sum(nil)}, nil
+	return in.result(content{chunks: chunks}), nil
 }
 
 // nextCap returns the capacity for the chunk being filled, which already
@@ -519,12 +551,60 @@ func (s *Store) Stat(name string) (Object, bool) {
 // Open returns the object stored under name and a Reader over a snapshot of
 // its content; a later Put or Delete of name does not affect the Reader.
 // It returns an error wrapping ErrNotFound if there is no such object.
+//
+// A Reader of a directory store holds an open file, closed by Reader.Close or else when the
+// Reader is garbage collected (callers that hand it to http.ServeContent need not close it).
 func (s *Store) Open(name string) (Object, *Reader, error) {
-	e, err := s.get(name)
+	e, rd, err := s.open(name)
 	if err != nil {
 		return Object{}, nil, fmt.Errorf("open: %w", err)
 	}
-	return e.obj.clone(), &Reader{chunks: e.chunks, size: e.obj.Size}, nil
+	return e.obj.clone(), rd, nil
+}
+
+// open returns the entry for name with a Reader over its content, taken under the lock so that
+// a concurrent Delete cannot remove a directory store's file first.
+func (s *Store) open(name string) (*entry, *Reader, error) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	entries, readers, err := s.openLocked([]string{name})
+	if err != nil {
+		return nil, nil, err
+	}
+	return entries[0], readers[0], nil
+}
+
+// openAll is open for several names at once, all from the same moment.
+func (s *Store) openAll(names []string) ([]*entry, []*Reader, error) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return s.openLocked(names)
+}
+
+// openLocked is openAll with s.mu held.
+func (s *Store) openLocked(names []string) ([]*entry, []*Reader, error) {
+	entries := make([]*entry, len(names))
+	readers := make([]*Reader, len(names))
+	for i, name := range names {
+		e, ok := s.objects[name]
+		if !ok {
+			closeAll(readers[:i])
+			return nil, nil, fmt.Errorf("%q: %w", name, ErrNotFound)
+		}
+		rd, err := s.be.open(e)
+		if err != nil {
+			closeAll(readers[:i])
+			return nil, nil, fmt.Errorf("%q: %w", name, err)
+		}
+		entries[i], readers[i] = e, rd
+	}
+	return entries, readers, nil
+}
+
+func closeAll(readers []*Reader) {
+	for _, r := range readers {
+		r.Close()
+	}
 }
 
 // get returns the entry for name. The entry is immutable, so it may be used
@@ -547,6 +627,7 @@ func (s *Store) Delete(name string) bool {
 	e, ok := s.objects[name]
 	if ok {
 		delete(s.objects, name)
+		s.be.drop(e)
 		s.bytes -= e.obj.Size
 		s.quota.release(e.obj.Size)
 	}
@@ -584,6 +665,7 @@ func (s *Store) Bytes() int64 {
 // Reset drops all objects. Open Readers keep working on their snapshots.
 func (s *Store) Reset() {
 	s.mu.Lock()
+	s.be.drop(slices.Collect(maps.Values(s.objects))...)
 	s.objects = make(map[string]*entry)
 	s.quota.release(s.bytes)
 	s.bytes = 0
@@ -598,11 +680,19 @@ func (s *Store) Reset() {
 // including occurrences that span chunk boundaries. An empty needle is
 // always contained. It is used for virus (EICAR) detection.
 func (s *Store) Contains(name string, needle []byte) (bool, error) {
-	e, err := s.get(name)
+	e, rd, err := s.open(name)
 	if err != nil {
 		return false, fmt.Errorf("contains: %w", err)
 	}
-	return containsChunks(e.chunks, needle), nil
+	defer rd.Close()
+	if e.file == "" {
+		return containsChunks(e.chunks, needle), nil
+	}
+	found, err := containsReader(rd, needle)
+	if err != nil {
+		return false, fmt.Errorf("contains %q: %w", name, err)
+	}
+	return found, nil
 }
 
 // containsChunks searches chunks without joining them. An occurrence that
@@ -610,26 +700,64 @@ func (s *Store) Contains(name string, needle []byte) (bool, error) {
 // bytes before c and ends within the first k bytes of c, so searching the
 // last k bytes seen before c followed by the first k bytes of c finds it.
 func containsChunks(chunks [][]byte, needle []byte) bool {
-	if len(needle) == 0 {
+	f := newFinder(needle)
+	for _, c := range chunks {
+		if f.scan(c) {
+			return true
+		}
+	}
+	return f.k < 0
+}
+
+// containsReader is containsChunks over content read from r one buffer at a time.
+func containsReader(r io.Reader, needle []byte) (bool, error) {
+	f := newFinder(needle)
+	if f.k < 0 {
+		return true, nil
+	}
+	buf := make([]byte, chunkSize)
+	for {
+		n, err := io.ReadFull(r, buf)
+		if n > 0 && f.scan(buf[:n]) {
+			return true, nil
+		}
+		if err == io.EOF || err == io.ErrUnexpectedEOF {
+			return false, nil
+		}
+		if err != nil {
+			return false, err
+		}
+	}
+}
+
+// finder looks for needle in content handed to it in consecutive pieces.
+type finder struct {
+	needle []byte
+	k      int    // len(needle)-1; -1 for an empty needle, which every content contains
+	carry  []byte // last k bytes before the current piece
+}
+
+func newFinder(needle []byte) *finder {
+	k := len(needle) - 1
+	return &finder{needle: needle, k: k, carry: make([]byte, 0, 2*max(k, 0))}
+}
+
+// scan reports whether needle occurs in the content so far and ends in c.
+func (f *finder) scan(c []byte) bool {
+	needle, k := f.needle, f.k
+	if k < 0 || bytes.Contains(c, needle) {
 		return true
 	}
-	k := len(needle) - 1
-	carry := make([]byte, 0, 2*k) // last k bytes before the current chunk
-	for _, c := range chunks {
-		if bytes.Contains(c, needle) {
-			return true
-		}
-		window := append(carry, c[:min(len(c), k)]...)
-		if bytes.Contains(window, needle) {
-			return true
-		}
-		if len(c) >= k {
-			carry = append(carry[:0], c[len(c)-k:]...)
-		} else {
-			// A chunk shorter than k: keep the tail of carry+c, which is
-			// exactly window here. append handles the overlapping copy.
-			carry = append(carry[:0], window[len(window)-min(k, len(window)):]...)
-		}
+	window := append(f.carry, c[:min(len(c), k)]...)
+	if bytes.Contains(window, needle) {
+		return true
+	}
+	if len(c) >= k {
+		f.carry = append(f.carry[:0], c[len(c)-k:]...)
+	} else {
+		// A piece shorter than k: keep the tail of carry+c, which is
+		// exactly window here. append handles the overlapping copy.
+		f.carry = append(f.carry[:0], window[len(window)-min(k, len(window)):]...)
 	}
 	return false
 }
@@ -637,13 +765,13 @@ func containsChunks(chunks [][]byte, needle []byte) bool {
 // Head returns a copy of up to n first bytes of the content stored under name,
 // for content sniffing and image dimension decoding.
 func (s *Store) Head(name string, n int) ([]byte, error) {
-	e, err := s.get(name)
+	e, r, err := s.open(name)
 	if err != nil {
 		return nil, fmt.Errorf("head: %w", err)
 	}
+	defer r.Close()
 	n = int(min(int64(max(n, 0)), e.obj.Size))
 	buf := make([]byte, n)
-	r := Reader{chunks: e.chunks, size: e.obj.Size}
 	if _, err := r.ReadAt(buf, 0); err != nil && err != io.EOF {
 		return nil, fmt.Errorf("head %q: %w", name, err)
 	}

@@ -4,6 +4,7 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"os"
 )
 
 // Reader reads the content of one stored object. It implements io.Reader,
@@ -12,8 +13,11 @@ import (
 // ReadAt may be called concurrently with anything.
 type Reader struct {
 	chunks [][]byte // immutable; every chunk but the last holds chunkSize bytes
-	size   int64
-	off    int64 // offset of the next Read
+	// f is the content file of a directory store's object (chunks are nil then). Held open, it
+	// keeps the content readable after a Delete or a Put under the same name unlinks it.
+	f    *os.File
+	size int64
+	off  int64 // offset of the next Read
 }
 
 // Compile-time checks for the interfaces http.ServeContent relies on.
@@ -43,6 +47,9 @@ func (r *Reader) Read(p []byte) (int, error) {
 func (r *Reader) ReadAt(p []byte, off int64) (int, error) {
 	if off < 0 {
 		return 0, errors.New("blobstore: ReadAt: negative offset")
+	}
+	if r.f != nil {
+		return r.readFileAt(p, off)
 	}
 	n := 0
 	for n < len(p) && off < r.size {
@@ -78,4 +85,34 @@ func (r *Reader) Seek(offset int64, whence int) (int64, error) {
 	}
 	r.off = abs
 	return abs, nil
+}
+
+// readFileAt is ReadAt for a file: the file is never longer than size, but reading stops
+// there all the same.
+func (r *Reader) readFileAt(p []byte, off int64) (int, error) {
+	if off >= r.size {
+		return 0, io.EOF
+	}
+	want := min(int64(len(p)), r.size-off)
+	n, err := r.f.ReadAt(p[:want], off)
+	if err == io.EOF && int64(n) < want {
+		return n, fmt.Errorf("blobstore: content file %s ends at %d of %d bytes: %w", r.f.Name(), off+int64(n), r.size, io.ErrUnexpectedEOF)
+	}
+	if err != nil && err != io.EOF {
+		return n, fmt.Errorf("blobstore: read %s: %w", r.f.Name(), err)
+	}
+	if n < len(p) {
+		return n, io.EOF
+	}
+	return n, nil
+}
+
+// Close releases the file a directory store's Reader holds; it is a no-op in memory. Reads
+// after Close fail. Closing is optional: an unreachable Reader's file is closed by the
+// garbage collector.
+func (r *Reader) Close() error {
+	if r == nil || r.f == nil {
+		return nil
+	}
+	return r.f.Close()
 }

@@ -24,7 +24,8 @@ func (s *Store) Restore(ctx context.Context, obj Object, r io.Reader) (Object, e
 	got, err := s.Put(ctx, obj.Name, r, PutOptions{
 		ContentType: obj.ContentType, Metadata: obj.Metadata, Headers: obj.Headers,
 		MaxSize: max, SizeHint: obj.Size, Now: obj.Created, Infected: obj.Infected,
-		Checksum: func() (string, string) { return obj.ChecksumName, obj.ChecksumValue },
+		Checksum:      func() (string, string) { return obj.ChecksumName, obj.ChecksumValue },
+		CompositeETag: obj.CompositeETag,
 	})
 	var tooLarge *TooLargeError
 	if errors.As(err, &tooLarge) {
@@ -45,17 +46,6 @@ func (s *Store) Restore(ctx context.Context, obj Object, r io.Reader) (Object, e
 	if bad != "" {
 		s.Delete(obj.Name)
 		return Object{}, fmt.Errorf("restore %q: %w: %s", obj.Name, ErrMismatch, bad)
-	}
-	if obj.CompositeETag != "" {
-		// Entries are immutable once stored (open Readers share them): swap in a copy.
-		s.mu.Lock()
-		if e, ok := s.objects[obj.Name]; ok {
-			c := &entry{obj: e.obj.clone(), chunks: e.chunks}
-			c.obj.CompositeETag = obj.CompositeETag
-			s.objects[obj.Name] = c
-			got.CompositeETag = obj.CompositeETag
-		}
-		s.mu.Unlock()
 	}
 	return got, nil
 }

@@ -473,6 +473,7 @@ func (s *service) getShareFile(r *api.Request) error {
 	if err != nil {
 		return fmt.Errorf("file %s has no content: %w", e.ID, err)
 	}
+	defer rd.Close()
 	h := r.Response().Header()
 	h.Set("Content-Type", e.MimeType)
 	// Uploads are the visitors' content, served from the emulator's origin: never sniffed into

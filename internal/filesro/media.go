@@ -76,6 +76,7 @@ func analyze(blobs *blobstore.Store, name, ext string) (Media, error) {
 	if err != nil {
 		return Media{}, err
 	}
+	defer rd.Close()
 	cfg, format, err := image.DecodeConfig(rd)
 	if err != nil {
 		return md, nil // not an image fileemu can read: no thumbnail

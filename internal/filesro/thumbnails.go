@@ -92,6 +92,7 @@ func stored(blobs *blobstore.Store, name string) (thumb, bool) {
 	if err != nil {
 		return thumb{}, false
 	}
+	defer rd.Close()
 	b, err := io.ReadAll(rd)
 	if err != nil {
 		return thumb{}, false
@@ -105,6 +106,7 @@ func (t *thumbnailer) make(ctx context.Context, blobs *blobstore.Store, src stri
 	if err != nil {
 		return nil, fmt.Errorf("file content %s: %w", src, err)
 	}
+	defer rd.Close()
 	cfg, format, err := image.DecodeConfig(rd)
 	if err != nil {
 		return nil, nil
@@ -123,6 +125,7 @@ func (t *thumbnailer) make(ctx context.Context, blobs *blobstore.Store, src stri
 	if err != nil {
 		return nil, fmt.Errorf("file content %s: %w", src, err)
 	}
+	defer rd.Close()
 	b, ct, err := thumbnail(rd, orientation)
 	if err != nil {
 		return nil, nil // the header read but the pixels do not: no thumbnail, not a 500

@@ -17,6 +17,7 @@ func Dimensions(store *blobstore.Store, name string) (width, height int) {
 	if err != nil {
 		return 0, 0
 	}
+	defer rd.Close()
 	cfg, _, err := image.DecodeConfig(rd)
 	if err != nil {
 		return 0, 0

@@ -273,6 +273,7 @@ func (s *target) getObject(r *api.Request) error {
 		}
 		return ErrNoSuchKey(key)
 	}
+	defer rd.Close()
 	h := r.Response().Header()
 	h.Set("ETag", obj.ETag())
 	h.Set("Content-Type", obj.ContentType)

@@ -98,6 +98,7 @@ func (s *Session) Reset() {
 type Registry struct {
 	now   func() time.Time
 	quota *blobstore.Quota // shared by every session's stores
+	dir   string           // the data directory (see OpenRegistry); "": in memory
 
 	mu       sync.RWMutex
 	sessions map[string]*Session
@@ -140,7 +141,10 @@ func (r *Registry) Ensure(id string) (s *Session, created bool, err error) {
 		s.lastUsed.Store(r.now().UnixNano())
 		return s, false, nil
 	}
-	s = newSession(id, r.now, r.quota)
+	s, err = r.create(id)
+	if err != nil {
+		return nil, false, err
+	}
 	r.sessions[id] = s
 	return s, true, nil
 }
@@ -171,9 +175,14 @@ func (r *Registry) Delete(id string) bool {
 	r.mu.Lock()
 	s, ok := r.sessions[id]
 	delete(r.sessions, id)
+	var gone string
+	if ok {
+		gone = r.trashSession(id) // before the lock is released: Ensure may reuse the id
+	}
 	r.mu.Unlock()
 	if ok {
 		s.Reset() // release the stored bytes even if a request still holds the session
+		removeTrash(gone)
 	}
 	return ok
 }
@@ -188,15 +197,25 @@ func (r *Registry) Replace(id string, build func(*Session) error) error {
 	if !ValidID(id) {
 		return fmt.Errorf("invalid session id %q: want %s, not only dots", id, validID)
 	}
-	fresh := newSession(id, r.now, r.quota)
+	fresh, commit, err := r.createAside(id)
+	if err != nil {
+		return err
+	}
 	if old, ok := r.Get(id); ok {
 		fresh.Clock.Follow(old.Clock)
 	}
 	if err := build(fresh); err != nil {
-		fresh.Reset()
+		r.abandon(fresh)
 		return err
 	}
 	r.mu.Lock()
+	// On disk the switch happens under the lock too, so that of two Replaces the one live in
+	// memory is the one live on disk.
+	if err := commit(); err != nil {
+		r.mu.Unlock()
+		r.abandon(fresh)
+		return err
+	}
 	old, ok := r.sessions[id]
 	if ok {
 		fresh.Created = old.Created
@@ -206,6 +225,7 @@ func (r *Registry) Replace(id string, build func(*Session) error) error {
 	r.mu.Unlock()
 	if ok {
 		old.Reset()
+		removeStore(old.Blobs)
 	}
 	return nil
 }

@@ -511,6 +511,7 @@ func serveContent(r *api.Request, name string, c Content) error {
 	if err != nil {
 		return fmt.Errorf("open %s: %w", c.Object, err)
 	}
+	defer rd.Close()
 	h := r.Response().Header()
 	h.Set("Content-Type", c.MediaType)
 	h.Set("Content-Disposition", mime.FormatMediaType("attachment", map[string]string{"filename": name}))

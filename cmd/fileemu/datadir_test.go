@@ -1,0 +1,148 @@
+package main
+
+import (
+	"bytes"
+	"crypto/sha256"
+	"encoding/hex"
+	"encoding/json"
+	"fmt"
+	"io"
+	"net/http"
+	"os"
+	"path/filepath"
+	"strings"
+	"sync"
+	"syscall"
+	"testing"
+	"time"
+
+	"github.com/fileemu/fileemu/internal/blobstore"
+)
+
+// --data-dir (and FILEEMU_DATA_DIR) that cannot be written fails the start, naming it.
+func TestDataDirNotWritableFailsStart(t *testing.T) {
+	file := filepath.Join(t.TempDir(), "file")
+	if err := os.WriteFile(file, nil, 0o644); err != nil {
+		t.Fatal(err)
+	}
+	bad := filepath.Join(file, "data")
+	for _, c := range []struct {
+		env  []string
+		args []string
+	}{
+		{nil, []string{"serve", "--addr", "127.0.0.1:0", "--data-dir", bad}},
+		{[]string{"FILEEMU_DATA_DIR=" + bad}, []string{"serve", "--addr", "127.0.0.1:0"}},
+	} {
+		if code, out := runBinary(t, c.env, c.args...); code != 1 || !strings.Contains(out, "data dir") || !strings.Contains(out, bad) {
+			t.Errorf("%v %v = %d %q, want 1 naming %s", c.env, c.args, code, out, bad)
+		}
+	}
+}
+
+// fileemu --data-dir is killed (SIGKILL) during a burst of uploads: after it, every upload
+// that was answered 2xx is stored intact, nothing half-stored is visible, and fileemu starts
+// again on the directory.
+func TestDataDirSurvivesSIGKILL(t *testing.T) {
+	dir := t.TempDir()
+	p := start(t, []string{"FILEEMU_DATA_DIR=" + dir})
+	var (
+		mu       sync.Mutex
+		answered []string // SHA-256 of every upload answered 2xx
+		wg       sync.WaitGroup
+	)
+	stop := make(chan struct{})
+	for w := range 3 {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			for i := 0; ; i++ {
+				select {
+				case <-stop:
+					return
+				default:
+				}
+				sum, ok := uploadOnce(p.url(), bytes.Repeat([]byte(fmt.Sprintf("worker %d upload %d\n", w, i)), 1000+i*997%200_000))
+				if !ok {
+					return // the process is gone
+				}
+				mu.Lock()
+				answered = append(answered, sum)
+				mu.Unlock()
+			}
+		}()
+	}
+	time.Sleep(400 * time.Millisecond)
+	if err := p.cmd.Process.Signal(syscall.SIGKILL); err != nil {
+		t.Fatal(err)
+	}
+	<-p.done
+	close(stop)
+	wg.Wait()
+	if len(answered) == 0 {
+		t.Fatal("no upload was answered before the kill")
+	}
+
+	store, err := blobstore.OpenDir(filepath.Join(dir, "sessions", "default", "blobs"), nil)
+	if err != nil {
+		t.Fatalf("the data dir after SIGKILL: %v", err)
+	}
+	stored := map[string]bool{}
+	for _, o := range store.List("") {
+		_, r, err := store.Open(o.Name)
+		if err != nil {
+			t.Fatal(err)
+		}
+		h := sha256.New()
+		_, err = io.Copy(h, r)
+		r.Close()
+		if got := hex.EncodeToString(h.Sum(nil)); err != nil || got != o.SHA256 {
+			t.Errorf("%s: content SHA-256 %s, its record says %s (%v)", o.Name, got, o.SHA256, err)
+		}
+		stored[o.SHA256] = true
+	}
+	for _, sum := range answered {
+		if !stored[sum] {
+			t.Errorf("an upload answered 2xx (SHA-256 %s) is not stored", sum)
+		}
+	}
+	t.Logf("%d uploads answered before SIGKILL, %d objects stored", len(answered), len(stored))
+	start(t, []string{"FILEEMU_DATA_DIR=" + dir}) // starts again on what the kill left
+}
+
+// uploadOnce stores body through a Haufe signed URL and returns its SHA-256 once answered 2xx;
+// ok is false when the emulator did not answer.
+func uploadOnce(base string, body []byte) (sum string, ok bool) {
+	req, _ := http.NewRequest("GET", base+"/v1/files/signed-url?filename=a.bin", nil)
+	req.Header.Set("api-key", "k")
+	req.Header.Set("user-id", "u")
+	resp, err := http.DefaultClient.Do(req)
+	if err != nil {
+		return "", false
+	}
+	var v struct {
+		FileURL string `json:"file_url"`
+	}
+	err = json.NewDecoder(resp.Body).Decode(&v)
+	resp.Body.Close()
+	if err != nil || v.FileURL == "" {
+		return "", false
+	}
+	resp, err = http.DefaultClient.Do(must(http.NewRequest("PUT", v.FileURL, bytes.NewReader(body))))
+	if err != nil {
+		return "", false
+	}
+	io.Copy(io.Discard, resp.Body)
+	resp.Body.Close()
+	if resp.StatusCode/100 != 2 {
+		return "", false
+	}
+	s := sha256.Sum256(body)
+	return hex.EncodeToString(s[:]), true
+}
+
+func must(req *http.Request, err error) *http.Request {
+	if err != nil {
+		panic(err)
+	}
+	return req
+}
