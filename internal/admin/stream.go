@@ -44,7 +44,7 @@ func (s *service) streamRequests(r *api.Request) error {
 	resume := f.AfterSeq > 0 || r.Request().URL.Query().Has("after")
 	f.Limit = 0
 	j := s.d.Journal
-	pos := j.Position() // before the backlog is read: nothing falls between the two
+	pos, last := j.Position() // before the backlog is read: nothing falls between the two
 
 	w := r.Response()
 	h := w.Header()
@@ -61,7 +61,7 @@ func (s *service) streamRequests(r *api.Request) error {
 			st.event("request", e)
 		}
 	} else {
-		st.last = j.LastSeq()
+		st.last = last
 	}
 	if err := st.flush(); err != nil {
 		return nil // the client left: nothing more to say

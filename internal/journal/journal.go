@@ -269,18 +269,13 @@ func (j *Journal) Changes(since uint64, f Filter) (entries []Entry, next uint64,
 	return entries, j.changed, lost
 }
 
-// LastSeq is the seq of the newest entry ever added (0: none).
-func (j *Journal) LastSeq() uint64 {
+// Position is the current change position (Changes(pos, f) returns what changes after now)
+// and the seq of the newest entry added so far, read together: a stream tells the entries new
+// to it from those it saw begin.
+func (j *Journal) Position() (pos, lastSeq uint64) {
 	j.mu.Lock()
 	defer j.mu.Unlock()
-	return j.lastSeq
-}
-
-// Position is the current change position: Changes(Position()) returns what changes after now.
-func (j *Journal) Position() uint64 {
-	j.mu.Lock()
-	defer j.mu.Unlock()
-	return j.changed
+	return j.changed, j.lastSeq
 }
 
 // index finds the position of the entry seq: seqs increase from oldest to newest, so binary
