@@ -55,13 +55,15 @@ func New(cfg Config) (*Server, error) {
 	s := &Server{
 		cfg:           cfg,
 		clock:         emuClock,
-		sessions:      session.NewRegistryIn(emuClock.Now, blobstore.NewQuota(cfg.MaxStorage)),
 		journal:       journal.New(cfg.JournalSize, cfg.JournalBytes),
 		uploadBuckets: map[string]string{},
 		done:          make(chan struct{}),
 	}
+	// Sessions live on the emulator clock (their own clocks follow it), in memory or in DataDir.
+	quota := blobstore.NewQuota(cfg.MaxStorage)
+	s.sessions = session.NewRegistryIn(emuClock.Now, quota)
 	if cfg.DataDir != "" {
-		reg, err := session.OpenRegistry(cfg.Clock, blobstore.NewQuota(cfg.MaxStorage), cfg.DataDir)
+		reg, err := session.OpenRegistry(emuClock.Now, quota, cfg.DataDir)
 		if err != nil {
 			return nil, err // names the directory and the file at fault
 		}
