@@ -14,6 +14,7 @@ import (
 
 	"github.com/getkin/kin-openapi/openapi3"
 
+	"github.com/fileemu/fileemu/internal/fixtures"
 	"github.com/fileemu/fileemu/internal/session"
 	"github.com/fileemu/fileemu/internal/validate"
 	"github.com/fileemu/fileemu/scenarios"
@@ -169,6 +170,10 @@ type API struct {
 	// maps the sub-resources S3 tells apart by query or header into the path; Haufe strips its
 	// /agents alias), or "" to route the request as it is.
 	RoutingPath func(r *http.Request) string
+	// Fixtures loads the API's section of a fixture document into a fresh session through its
+	// model (nil: the API has no fixtures). An error leaves the session as it was: the loader
+	// builds the new state aside (session.Registry.Replace).
+	Fixtures func(s *session.Session, doc *fixtures.Document) error
 }
 
 // RoutingRequest returns r as the spec's router must see it: r itself, or a copy with the

@@ -53,7 +53,8 @@ func New(spec *validate.Spec, opts Options) *api.API {
 			"deleteFile":    s.deleteFile,
 			"listFiles":     s.listFiles,
 		},
-		Errors: api.Envelope{Problem: problem, Write: writeErrors},
+		Errors:   api.Envelope{Problem: problem, Write: writeErrors},
+		Fixtures: s.loadFixtures,
 	}
 }
 

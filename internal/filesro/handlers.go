@@ -95,7 +95,8 @@ func New(spec *validate.Spec, opts Options) *api.API {
 			"vfmUploadChunks":      s.uploadToShare,
 			"vfmSharedFile":        s.getSharedFile,
 		},
-		Errors: api.Envelope{Problem: problem, Write: writeError},
+		Errors:   api.Envelope{Problem: problem, Write: writeError},
+		Fixtures: s.loadFixtures,
 	}
 }
 

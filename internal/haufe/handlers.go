@@ -54,7 +54,8 @@ func New(spec *validate.Spec, opts Options) *api.API {
 			"createRun":      s.createRun,
 			"streamRun":      s.streamRun,
 		},
-		Errors: api.Envelope{Problem: problem, Write: writeError},
+		Errors:   api.Envelope{Problem: problem, Write: writeError},
+		Fixtures: s.loadFixtures,
 	}
 }
 

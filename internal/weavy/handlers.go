@@ -115,6 +115,7 @@ func New(spec *validate.Spec, opts Options) *api.API {
 		Auth:     wrapAuth(opts.Auth),
 		Handlers: handlers,
 		Errors:   api.Envelope{Problem: problem, Write: writeProblem},
+		Fixtures: s.loadFixtures,
 	}
 }
 
