@@ -57,6 +57,9 @@ type Config struct {
 	Version string
 	// Scenarios are scenario files or directories of them, loaded at start (see WatchScenarios).
 	Scenarios []string
+	// Fixtures are fixture files or directories of them: loaded at start into the default session
+	// and into every session created later (see WatchFixtures).
+	Fixtures []string
 	// ChunkExpiry is how long a files.ro chunked upload that receives no chunk is kept before
 	// its bytes are freed (default DefaultChunkExpiry).
 	ChunkExpiry time.Duration

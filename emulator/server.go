@@ -18,6 +18,7 @@ import (
 	"github.com/fileemu/fileemu/internal/admin"
 	"github.com/fileemu/fileemu/internal/api"
 	"github.com/fileemu/fileemu/internal/blobstore"
+	"github.com/fileemu/fileemu/internal/fixtures"
 	"github.com/fileemu/fileemu/internal/journal"
 	"github.com/fileemu/fileemu/internal/session"
 	"github.com/fileemu/fileemu/internal/validate"
@@ -35,6 +36,8 @@ type Server struct {
 	requests  atomic.Uint64 // count of requests served, for request ids
 	lastSweep atomic.Int64  // when idle sessions were last looked for (unix ns, emulator clock)
 	scenarios *scenarios.Engine
+	// fixtures is what new sessions start from (--fixtures), nil for an empty state.
+	fixtures atomic.Pointer[fixtures.Document]
 	// From the mount table: which API handed out the URLs of each fake S3 bucket, and the
 	// paths where browsers send a cookie.
 	uploadBuckets map[string]string
@@ -59,7 +62,7 @@ func New(cfg Config) (*Server, error) {
 	ms := mounts(cfg, s.specs, admin.Deps{
 		Sessions: s.sessions, Journal: s.journal, Specs: s.specs, Version: cfg.Version,
 		Started: cfg.Clock(), Clock: cfg.Clock, Token: cfg.AdminToken, APIs: s.APINames,
-		Scenarios: s.Scenarios,
+		Scenarios: s.Scenarios, LoadFixtures: s.LoadFixtures, Seed: s.Seed,
 	})
 	for _, m := range ms {
 		s.apis = append(s.apis, m.api)
@@ -78,6 +81,9 @@ func New(cfg Config) (*Server, error) {
 		if _, err := s.ReloadScenarios(); err != nil {
 			return nil, fmt.Errorf("load scenarios:\n%w", err)
 		}
+	}
+	if err := s.ReloadFixtures(); err != nil {
+		return nil, fmt.Errorf("load fixtures:\n%w", err)
 	}
 	s.handler = s.chain(http.HandlerFunc(s.handle))
 	return s, nil

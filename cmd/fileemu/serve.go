@@ -57,6 +57,7 @@ func serve(ctx context.Context, s settings, logOut io.Writer) error {
 		MinBodyRate: int64(s.minBodyRate), BodyGrace: s.bodyGrace, MaxStorage: int64(s.maxStorage),
 		SessionTTL: s.sessionTTL, S3Lenient: s.s3Lenient, Logger: logger, Version: version,
 		S3: emulator.S3Credentials{AccessKey: s.s3AccessKey, SecretKey: s.s3SecretKey, Region: s.s3Region}, Scenarios: splitList(s.scenarios), ChunkExpiry: s.chunkExpiry,
+		Fixtures: splitList(s.fixtures),
 	})
 	if err != nil {
 		return err
@@ -76,6 +77,9 @@ func serve(ctx context.Context, s settings, logOut io.Writer) error {
 	ctx, stop := signal.NotifyContext(ctx, os.Interrupt, syscall.SIGTERM)
 	defer stop()
 	if err := emu.WatchScenarios(ctx); err != nil {
+		return err
+	}
+	if err := emu.WatchFixtures(ctx); err != nil {
 		return err
 	}
 	errc := make(chan error, 1)

@@ -17,6 +17,7 @@ import (
 	"github.com/getkin/kin-openapi/openapi3"
 
 	"github.com/fileemu/fileemu/internal/api"
+	"github.com/fileemu/fileemu/internal/fixtures"
 	"github.com/fileemu/fileemu/internal/journal"
 	"github.com/fileemu/fileemu/internal/session"
 	"github.com/fileemu/fileemu/internal/validate"
@@ -40,6 +41,10 @@ type Deps struct {
 	APIs func() []string
 	// Scenarios is the scenario engine (a func: the server builds it after the APIs).
 	Scenarios func() *scenarios.Engine
+	// LoadFixtures replaces a session's state with a fixture document, whole or not at all.
+	LoadFixtures func(session string, doc *fixtures.Document) error
+	// Seed replaces a session's state with generated data and returns what was generated.
+	Seed func(session string, c fixtures.Counts) (*fixtures.Document, error)
 }
 
 type service struct{ d Deps }
@@ -75,6 +80,10 @@ func New(spec *validate.Spec, d Deps) *api.API {
 			"listSessionScenarios":       s.sessionScenarios,
 			"activateSessionScenarios":   s.activateSessionScenarios,
 			"deactivateSessionScenarios": s.deactivateSessionScenarios,
+
+			"putFixtures":      s.putFixtures,
+			"getFixtureSchema": s.fixtureSchema,
+			"seed":             s.seed,
 		},
 		Errors: api.Envelope{Problem: problem, Write: writeError},
 	}

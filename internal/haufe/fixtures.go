@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"context"
 	"fmt"
+	"time"
 
 	"github.com/fileemu/fileemu/internal/blobstore"
 	"github.com/fileemu/fileemu/internal/fixtures"
@@ -96,8 +97,11 @@ func (m *Model) loadThread(ft fixtures.HaufeThread) error {
 		if msg.ID == "" {
 			msg.ID = NewUUID()
 		}
-		if msg.Created.IsZero() {
+		if msg.Created.IsZero() { // a second after the one before: the order reads as declared
 			msg.Created = t.Updated
+			if len(t.Messages) > 0 {
+				msg.Created = msg.Created.Add(time.Second)
+			}
 		}
 		if fm.Attach != "" {
 			f, e := m.lookup(t.UserID, fm.Attach)
