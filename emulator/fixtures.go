@@ -77,18 +77,17 @@ func (s *Server) WatchFixtures(ctx context.Context) error {
 // ensureSession returns the session id, creating it on first use; with --fixtures a new session
 // starts from them, built before any request can see it. A session whose fixtures no longer
 // fit (the storage bound) is created empty, with the reason logged.
-func (s *Server) ensureSession(id string) (*session.Session, error) {
+func (s *Server) ensureSession(id string) (*session.Session, bool, error) {
 	doc := s.fixtures.Load()
 	if doc == nil {
-		sess, _, err := s.sessions.Ensure(id)
-		return sess, err
+		return s.sessions.Ensure(id)
 	}
 	sess, created, err := s.sessions.EnsureWith(id, func(fresh *session.Session) error { return s.buildFixtures(fresh, doc) })
 	if err != nil && session.ValidID(id) {
 		s.cfg.Logger.Error("new session without its fixtures", "session", id, "error", err)
-		sess, _, err = s.sessions.Ensure(id)
+		return s.sessions.Ensure(id)
 	} else if created {
 		s.cfg.Logger.Debug("new session from the fixtures", "session", id)
 	}
-	return sess, err
+	return sess, created, err
 }

@@ -62,7 +62,7 @@ func New(cfg Config) (*Server, error) {
 	ms := mounts(cfg, s.specs, admin.Deps{
 		Sessions: s.sessions, Journal: s.journal, Specs: s.specs, Version: cfg.Version,
 		Started: cfg.Clock(), Clock: cfg.Clock, Token: cfg.AdminToken, APIs: s.APINames,
-		Scenarios: s.Scenarios, LoadFixtures: s.LoadFixtures, Seed: s.Seed,
+		Scenarios: s.Scenarios, LoadFixtures: s.LoadFixtures, Seed: s.Seed, EnsureSession: s.ensureSession,
 	})
 	for _, m := range ms {
 		s.apis = append(s.apis, m.api)

@@ -41,6 +41,8 @@ type Deps struct {
 	APIs func() []string
 	// Scenarios is the scenario engine (a func: the server builds it after the APIs).
 	Scenarios func() *scenarios.Engine
+	// EnsureSession creates sessions as requests do (from the --fixtures); nil: Sessions.Ensure.
+	EnsureSession func(id string) (*session.Session, bool, error)
 	// LoadFixtures replaces a session's state with a fixture document, whole or not at all.
 	LoadFixtures func(session string, doc *fixtures.Document) error
 	// Seed replaces a session's state with generated data and returns what was generated.
@@ -175,7 +177,11 @@ func (s *service) createSession(r *api.Request) error {
 	if in.ID == "" {
 		in.ID = "s-" + strings.ToLower(strings.TrimRight(randomID(), "="))
 	}
-	sess, created, err := s.d.Sessions.Ensure(in.ID)
+	ensure := s.d.Sessions.Ensure
+	if s.d.EnsureSession != nil {
+		ensure = s.d.EnsureSession
+	}
+	sess, created, err := ensure(in.ID)
 	if err != nil {
 		return Error{Status: 422, Code: "invalid_request", Message: err.Error()}
 	}
