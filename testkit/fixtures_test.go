@@ -2,6 +2,7 @@ package testkit_test
 
 import (
 	"bytes"
+	"context"
 	"encoding/json"
 	"image"
 	_ "image/jpeg"
@@ -9,6 +10,7 @@ import (
 	"net/http"
 	"os"
 	"path/filepath"
+	"regexp"
 	"slices"
 	"strconv"
 	"strings"
@@ -264,5 +266,253 @@ func TestFixturePaths(t *testing.T) {
 			t.Fatalf("PUT /__admin/fixtures = %d %s", resp.StatusCode, b)
 		}
 		checkExampleFixtures(t, emu.Client(t), s)
+	})
+}
+
+// seedCounts asks for some of everything.
+const seedCounts = `{"seed":7,"weavy":{"apps":2,"files":6},"desk":{"files":4},"haufe":{"files":3,"threads":2},` +
+	`"filesro":{"shares":2,"folders":2,"files":5},"s3":{"buckets":1,"objects":3}}`
+
+// seededAnswers reads the list responses of a seeded session, with what names the session
+// itself (its URL) and what depends on the request time (presigned URL signatures) blanked.
+func seededAnswers(t *testing.T, client *http.Client, s *testkit.Session, now time.Time) []string {
+	t.Helper()
+	r := &fixtureReader{t: t, http: client, s: s}
+	bucket, err := s3.Presign(s3.Credentials{AccessKey: "fileemu", SecretKey: "fileemu-secret", Region: "us-east-1"},
+		s3.PresignOptions{Method: "GET", URL: s.URL("s3") + "/seed-7-bucket-1?list-type=2", Expires: time.Minute, Now: now})
+	if err != nil {
+		t.Fatal(err)
+	}
+	var out []string
+	for _, g := range []struct {
+		api, path string
+		hdr       map[string]string
+	}{
+		{"weavy", "/api/apps", weavyAuth},
+		{"weavy", "/api/apps/seed-7-app-1/files", weavyAuth},
+		{"weavy", "/api/apps/seed-7-app-2/files", weavyAuth},
+		{"desk", "/files.json", deskAuth},
+		{"haufe", "/v1/files", haufeAuth},
+		{"haufe", "/v1/threads", map[string]string{"api-key": "my-key"}},
+		{"filesro", "/api/v1/shares/seed-7-share-1/folders/all", nil},
+		{"filesro", "/api/v1/shares/seed-7-share-2/navigation", nil},
+		{"", bucket, nil},
+	} {
+		b := string(r.get(g.api, g.path, g.hdr, nil))
+		b = strings.ReplaceAll(b, s.URL(""), "BASE")
+		b = amzParam.ReplaceAllString(b, "")
+		out = append(out, b)
+	}
+	return out
+}
+
+var amzParam = regexp.MustCompile(`X-Amz-[A-Za-z]+=[^&"<]*`)
+
+// Seeding twice with the same seed gives the same API answers byte for byte, even an hour
+// apart on the clock; the data is realistic: images that decode, text that reads as sentences.
+func TestSeedIsDeterministic(t *testing.T) {
+	t.Parallel()
+	clock := testkit.NewClock(time.Date(2026, 6, 1, 12, 0, 0, 0, time.UTC))
+	emu := testkit.Start(t, testkit.WithClock(clock.Now))
+	client := emu.Client(t)
+	a, b := emu.Session(t), emu.Session(t)
+	a.Seed(t, seedCounts)
+	first := seededAnswers(t, client, a, clock.Now())
+	clock.Advance(time.Hour)
+	b.Seed(t, seedCounts)
+	second := seededAnswers(t, client, b, clock.Now())
+	for i := range first {
+		if first[i] != second[i] {
+			t.Errorf("answer %d differs between two seeds with the same counts:\n%s\n%s", i, first[i], second[i])
+		}
+	}
+
+	r := &fixtureReader{t: t, http: client, s: a}
+	var files struct {
+		Data []struct {
+			ID     int64  `json:"id"`
+			Name   string `json:"name"`
+			Width  int    `json:"width"`
+			Height int    `json:"height"`
+		} `json:"data"`
+	}
+	r.get("weavy", "/api/files", weavyAuth, &files)
+	images := 0
+	for _, f := range files.Data {
+		if f.Width == 0 {
+			continue
+		}
+		images++
+		b := r.get("weavy", "/api/files/"+strconv.FormatInt(f.ID, 10)+"/download", weavyAuth, nil)
+		if cfg, _, err := image.DecodeConfig(bytes.NewReader(b)); err != nil || cfg.Width != f.Width || cfg.Height != f.Height {
+			t.Errorf("%s: %v %v, want a %dx%d image", f.Name, cfg, err, f.Width, f.Height)
+		}
+	}
+	if len(files.Data) != 6 || images == 0 {
+		t.Errorf("seeded weavy files = %+v, want 6 with images among them", files.Data)
+	}
+	var hf struct {
+		Files []struct {
+			ID string `json:"file_id"`
+		} `json:"files"`
+	}
+	r.get("haufe", "/v1/files", haufeAuth, &hf)
+	if len(hf.Files) != 3 {
+		t.Fatalf("seeded haufe files = %+v", hf.Files)
+	}
+	text := string(r.get("haufe", "/v1/files/"+hf.Files[0].ID, haufeAuth, nil))
+	if words := strings.Fields(text); len(words) < 15 || !strings.Contains(text, ". ") {
+		t.Errorf("extracted text does not read as sentences: %q", text)
+	}
+
+	other := emu.Session(t)
+	other.Seed(t, strings.Replace(seedCounts, `"seed":7`, `"seed":8`, 1))
+	var apps struct {
+		Data []struct {
+			Name string `json:"name"`
+		} `json:"data"`
+	}
+	var appsA struct {
+		Data []struct {
+			Name string `json:"name"`
+		} `json:"data"`
+	}
+	(&fixtureReader{t: t, http: client, s: other}).get("weavy", "/api/apps", weavyAuth, &apps)
+	r.get("weavy", "/api/apps", weavyAuth, &appsA)
+	if len(apps.Data) != 2 || apps.Data[0].Name == appsA.Data[0].Name && apps.Data[1].Name == appsA.Data[1].Name {
+		t.Errorf("seeds 7 and 8 gave the same app names %+v", apps.Data)
+	}
+}
+
+// keepFixture is what a session holds before each refused document.
+const keepFixture = `fixtures:
+  weavy:
+    apps:
+      - uid: keep
+        files:
+          - name: a.txt
+            content: kept
+  desk:
+    files:
+      - name: d.txt
+        content: kept too
+  filesro:
+    shares:
+      - token: keep
+        folder: Kept
+        items:
+          - file: f.txt
+            content: kept as well
+`
+
+// sessionAnswers reads what keepFixture declares, through the APIs.
+func sessionAnswers(t *testing.T, client *http.Client, s *testkit.Session) []string {
+	t.Helper()
+	r := &fixtureReader{t: t, http: client, s: s}
+	var out []string
+	for _, g := range []struct {
+		api, path string
+		hdr       map[string]string
+	}{
+		{"weavy", "/api/apps", weavyAuth},
+		{"weavy", "/api/files", weavyAuth},
+		{"desk", "/files.json", deskAuth},
+		{"haufe", "/v1/files", haufeAuth},
+		{"filesro", "/api/v1/shares/keep/folders/all", nil},
+	} {
+		out = append(out, amzParam.ReplaceAllString(string(r.get(g.api, g.path, g.hdr, nil)), ""))
+	}
+	return out
+}
+
+// A document that does not parse, names an unknown field, refers to missing content or passes a
+// bound is refused whole, with the position; the session keeps exactly what it had.
+func TestFixtureRefusals(t *testing.T) {
+	t.Parallel()
+	emu := testkit.Start(t)
+	client := emu.Client(t)
+	tests := []struct {
+		name, doc string
+		status    int
+		want      string // in the error message
+	}{
+		{"does not parse", "fixtures:\n  weavy: [\n", 422, "fixtures:2:1: not YAML or JSON: did not find expected node content"},
+		{"unknown field", "fixtures:\n  weavy:\n    apps:\n      - uid: x\n        colour: red\n", 422,
+			`fixtures:5:9: unknown field "colour" in a weavy app`},
+		{"unknown api", "fixtures:\n  dropbox: {}\n", 422, `fixtures:2:3: unknown field "dropbox" in fixtures`},
+		{"path over HTTP", "fixtures:\n  desk:\n    files:\n      - name: a.png\n        content: {path: a.png}\n", 422,
+			"fixtures:5:25: path: reads a file next to a fixture file"},
+		{"attach names no file", "fixtures:\n  haufe:\n    threads:\n      - api_key: k\n        assistant: a1b2c3d4-5678-9abc-def0-1234567890ab\n" +
+			"        user: u\n        messages:\n          - role: user\n            content: hi\n            attach: 3f2a9c1e-8b7d-4e6f-9a1b-2c3d4e5f6a7b\n",
+			422, "fixtures:10:21: attach names no haufe file of this document"},
+		{"image too large", "fixtures:\n  s3:\n    buckets:\n      - name: big\n        objects:\n          - key: a.png\n" +
+			"            content: {generate: {image: {width: 4096, height: 10}}}\n", 422, "fixtures:7:41: a generated image is at most 2048x2048"},
+		// The other APIs' parts load into the new state first; the infected Weavy file fails it all.
+		{"infected content", "fixtures:\n  desk:\n    files:\n      - name: new.txt\n        content: new\n  weavy:\n    apps:\n" +
+			"      - uid: v\n        files:\n          - name: eicar.com\n" +
+			`            content: 'X5O!P%@AP[4\PZX54(P^)7CC)7}$EICAR-STANDARD-ANTIVIRUS-TEST-FILE!$H+H*'` + "\n",
+			422, "infected"},
+	}
+	for _, tc := range tests {
+		t.Run(tc.name, func(t *testing.T) {
+			t.Parallel()
+			s := emu.Session(t)
+			if err := emu.Admin.PutFixtures(context.Background(), s.ID, []byte(keepFixture)); err != nil {
+				t.Fatal(err)
+			}
+			before := sessionAnswers(t, client, s)
+			req, _ := http.NewRequest("PUT", emu.URL+"/__admin/fixtures?session="+s.ID, strings.NewReader(tc.doc))
+			req.Header.Set("Content-Type", "application/yaml")
+			resp, b := testkit.Do(t, client, req)
+			var e struct {
+				Error    string `json:"error"`
+				Message  string `json:"message"`
+				Problems []struct {
+					Line, Column int
+					Message      string
+				} `json:"problems"`
+			}
+			if err := json.Unmarshal(b, &e); err != nil || resp.StatusCode != tc.status || e.Error != "invalid_fixtures" ||
+				!strings.Contains(e.Message, tc.want) || len(e.Problems) == 0 {
+				t.Errorf("PUT = %d %s, want %d invalid_fixtures with %q", resp.StatusCode, b, tc.status, tc.want)
+			}
+			if after := sessionAnswers(t, client, s); !slices.Equal(before, after) {
+				t.Errorf("the session changed:\nbefore %q\nafter  %q", before, after)
+			}
+		})
+	}
+
+	t.Run("storage bound", func(t *testing.T) {
+		t.Parallel()
+		emu := testkit.Start(t, testkit.WithMaxStorage(1<<10))
+		s := emu.Session(t)
+		if err := emu.Admin.PutFixtures(context.Background(), s.ID, []byte(keepFixture)); err != nil {
+			t.Fatal(err)
+		}
+		before := sessionAnswers(t, emu.Client(t), s)
+		big := "fixtures:\n  s3:\n    buckets:\n      - name: big\n        objects:\n          - key: a.txt\n            content: {generate: {document: {paragraphs: 40}}}\n"
+		req, _ := http.NewRequest("PUT", emu.URL+"/__admin/fixtures?session="+s.ID, strings.NewReader(big))
+		if resp, b := testkit.Do(t, emu.Client(t), req); resp.StatusCode != 507 || !strings.Contains(string(b), "storage_full") {
+			t.Errorf("PUT past --max-storage = %d %s, want 507 storage_full", resp.StatusCode, b)
+		}
+		if after := sessionAnswers(t, emu.Client(t), s); !slices.Equal(before, after) {
+			t.Errorf("the session changed:\nbefore %q\nafter  %q", before, after)
+		}
+	})
+
+	t.Run("missing path", func(t *testing.T) {
+		t.Parallel()
+		dir := t.TempDir()
+		file := filepath.Join(dir, "f.yaml")
+		if err := os.WriteFile(file, []byte("fixtures:\n  s3:\n    buckets:\n      - name: b12\n        objects:\n          - key: k\n            content: {path: nope.png}\n"), 0o644); err != nil {
+			t.Fatal(err)
+		}
+		_, err := testkit.ResolveFixtures(file)
+		if err == nil || !strings.Contains(err.Error(), file+":7:29: path \"nope.png\": no such file or directory") {
+			t.Errorf("ResolveFixtures = %v, want the position of the missing path", err)
+		}
+		if _, err := testkit.New(testkit.WithFixtureFiles(file)); err == nil || !strings.Contains(err.Error(), "nope.png") {
+			t.Errorf("start with --fixtures naming a missing path = %v, want a refusal", err)
+		}
 	})
 }

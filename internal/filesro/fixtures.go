@@ -63,6 +63,10 @@ func (m *Model) LoadFixtures(ctx context.Context, f *fixtures.FilesRO) error {
 		m.mu.Lock()
 		folder := m.addFixture(ShareFixture{Token: s.Token, Folder: s.Folder, Permission: s.Permission, Password: s.Password, ExpireIn: s.ExpireIn},
 			folderID, shareID)
+		if !s.Created.IsZero() {
+			folder.Created, folder.Updated = s.Created, s.Created
+			m.shares[s.Token].Created = s.Created
+		}
 		m.mu.Unlock()
 		if err := m.loadItems(ctx, s.Token, s.Token, folder.ID, s.Items); err != nil {
 			return fmt.Errorf("filesro share %q: %w", s.Token, err)

@@ -9,6 +9,7 @@ package filesro
 
 import (
 	"context"
+	"math/rand/v2"
 	"slices"
 	"strings"
 	"sync"
@@ -88,7 +89,9 @@ func newModel(blobs *blobstore.Store, opts Options) *Model {
 		shares: map[string]*Share{}, sharedBy: map[string]string{}, cookies: map[string]string{},
 		uploads: map[uploadKey]*upload{},
 	}
-	m.owner = User{ID: seededUUID(opts.Seed, "owner"), Name: gofakeit.New(uint64(opts.Seed)).Name()}
+	// gofakeit.New(0) seeds itself at random: the PCG that New makes of any other seed, for 0 too.
+	seed := uint64(opts.Seed)
+	m.owner = User{ID: seededUUID(opts.Seed, "owner"), Name: gofakeit.NewFaker(rand.NewPCG(seed, seed), true).Name()}
 	return m
 }
 

@@ -28,8 +28,12 @@ func (s *target) loadFixtures(sess *session.Session, doc *fixtures.Document) err
 			if ct == "" {
 				ct = "binary/octet-stream" // what S3 stores for a PUT without Content-Type
 			}
+			at := o.Created
+			if at.IsZero() {
+				at = now
+			}
 			if _, err := sess.Blobs.Put(context.Background(), ObjectName(b.Name, o.Key), bytes.NewReader(o.Content.Data),
-				blobstore.PutOptions{ContentType: ct, SizeHint: int64(len(o.Content.Data)), Now: now}); err != nil {
+				blobstore.PutOptions{ContentType: ct, SizeHint: int64(len(o.Content.Data)), Now: at}); err != nil {
 				return fmt.Errorf("s3 object %s/%s: %w", b.Name, o.Key, err)
 			}
 		}
