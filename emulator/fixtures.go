@@ -74,6 +74,18 @@ func (s *Server) WatchFixtures(ctx context.Context) error {
 	})
 }
 
+// refill loads the --fixtures into a session that was just reset: a reset goes back to the
+// state a session starts from.
+func (s *Server) refill(id string) {
+	doc := s.fixtures.Load()
+	if doc == nil {
+		return
+	}
+	if err := s.LoadFixtures(id, doc); err != nil {
+		s.cfg.Logger.Error("reset session without its fixtures", "session", id, "error", err)
+	}
+}
+
 // ensureSession returns the session id, creating it on first use; with --fixtures a new session
 // starts from them, built before any request can see it. A session whose fixtures no longer
 // fit (the storage bound) is created empty, with the reason logged.

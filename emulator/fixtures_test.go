@@ -24,7 +24,7 @@ func (h *harness) appsOf(t *testing.T, sessionPrefix string) string {
 }
 
 // --fixtures: loaded into the default session at start and into every new session (the admin
-// API's createSession included); a change reloads the default session and new sessions, never
+// API's createSession included) and back into a reset one; a change reloads the default session and new sessions, never
 // another existing one (a test running in it); a bad change keeps the running state.
 func TestFixturesReloadOnChange(t *testing.T) {
 	dir := t.TempDir()
@@ -66,6 +66,24 @@ func TestFixturesReloadOnChange(t *testing.T) {
 	}
 	if got := h.appsOf(t, "/_s/fresh"); !strings.Contains(got, `"uid":"two"`) {
 		t.Errorf("a session created after the reload: %s", got)
+	}
+
+	// A reset goes back to the fixtures, of one session or of all.
+	if r := h.do(t, "POST", "/_s/old/api/apps", strings.NewReader(`{"uid":"extra","type":"files"}`),
+		"Authorization", "Bearer k", "Content-Type", "application/json"); r.status != 201 {
+		t.Fatalf("create app = %d %s", r.status, r.body)
+	}
+	if r := h.do(t, "POST", "/__admin/reset?session=old", nil); r.status != 200 {
+		t.Fatalf("reset = %d %s", r.status, r.body)
+	}
+	if got := h.appsOf(t, "/_s/old"); !strings.Contains(got, `"uid":"two"`) || strings.Contains(got, `"uid":"extra"`) {
+		t.Errorf("a reset session: %s, want the fixtures", got)
+	}
+	if r := h.do(t, "POST", "/__admin/reset?drop=true", nil); r.status != 200 {
+		t.Fatalf("reset all = %d %s", r.status, r.body)
+	}
+	if got := h.appsOf(t, ""); !strings.Contains(got, `"uid":"two"`) {
+		t.Errorf("the default session after a reset of all: %s, want the fixtures", got)
 	}
 
 	if err := os.WriteFile(file, []byte("fixtures:\n  weavy:\n    apps:\n      - uid: three\n        colour: red\n"), 0o644); err != nil {

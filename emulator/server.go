@@ -63,6 +63,7 @@ func New(cfg Config) (*Server, error) {
 		Sessions: s.sessions, Journal: s.journal, Specs: s.specs, Version: cfg.Version,
 		Started: cfg.Clock(), Clock: cfg.Clock, Token: cfg.AdminToken, APIs: s.APINames,
 		Scenarios: s.Scenarios, LoadFixtures: s.LoadFixtures, Seed: s.Seed, EnsureSession: s.ensureSession,
+		AfterReset: s.refill,
 	})
 	for _, m := range ms {
 		s.apis = append(s.apis, m.api)

@@ -43,6 +43,8 @@ type Deps struct {
 	Scenarios func() *scenarios.Engine
 	// EnsureSession creates sessions as requests do (from the --fixtures); nil: Sessions.Ensure.
 	EnsureSession func(id string) (*session.Session, bool, error)
+	// AfterReset runs after a session's state was reset (it loads the --fixtures again); may be nil.
+	AfterReset func(session string)
 	// LoadFixtures replaces a session's state with a fixture document, whole or not at all.
 	LoadFixtures func(session string, doc *fixtures.Document) error
 	// Seed replaces a session's state with generated data and returns what was generated.
@@ -102,6 +104,12 @@ func (s *service) auth(_ context.Context, _ string, _ *openapi3.SecurityScheme, 
 	return nil
 }
 
+func (s *service) afterReset(id string) {
+	if s.d.AfterReset != nil {
+		s.d.AfterReset(id)
+	}
+}
+
 func (s *service) health(r *api.Request) error {
 	return r.WriteJSON(http.StatusOK, "", map[string]any{
 		"status":         "ok",
@@ -131,6 +139,7 @@ func (s *service) reset(r *api.Request) error {
 		sess.Reset()
 		s.d.Journal.Remove(journal.Filter{Session: id})
 		s.d.Scenarios().DropSession(id)
+		s.afterReset(id)
 		reset = append(reset, id)
 	} else {
 		drop := r.QueryParam("drop") == "true"
@@ -141,6 +150,9 @@ func (s *service) reset(r *api.Request) error {
 				sess.Reset()
 			}
 			s.d.Scenarios().DropSession(sess.ID)
+			if !drop || sess.ID == session.Default {
+				s.afterReset(sess.ID)
+			}
 			reset = append(reset, sess.ID)
 		}
 		s.d.Journal.Clear()
