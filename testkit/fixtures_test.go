@@ -482,6 +482,35 @@ func TestFixtureRefusals(t *testing.T) {
 		})
 	}
 
+	t.Run("seed counts", func(t *testing.T) {
+		t.Parallel()
+		s := emu.Session(t)
+		if err := emu.Admin.PutFixtures(context.Background(), s.ID, []byte(keepFixture)); err != nil {
+			t.Fatal(err)
+		}
+		before := sessionAnswers(t, client, s)
+		for body, want := range map[string]string{
+			`{"weavy":{"files":3}}`:                  "weavy.files needs weavy.apps",
+			`{"desk":{"files":501}}`:                 "invalid_request",
+			`{"desk":{"files":1},"dropbox":{"x":1}}`: "invalid_request",
+			`{"s3":{"objects":2}}`:                   "s3.objects needs s3.buckets",
+		} {
+			req, _ := http.NewRequest("POST", emu.URL+"/__admin/seed?session="+s.ID, strings.NewReader(body))
+			req.Header.Set("Content-Type", "application/json")
+			if resp, b := testkit.Do(t, client, req); resp.StatusCode != 422 || !strings.Contains(string(b), want) {
+				t.Errorf("seed %s = %d %s, want 422 with %q", body, resp.StatusCode, b, want)
+			}
+		}
+		if after := sessionAnswers(t, client, s); !slices.Equal(before, after) {
+			t.Errorf("the session changed:\nbefore %q\nafter  %q", before, after)
+		}
+		req, _ := http.NewRequest("GET", emu.URL+"/__admin/fixtures/schema", nil)
+		if resp, b := testkit.Do(t, client, req); resp.StatusCode != 200 || resp.Header.Get("Content-Type") != "application/schema+json" ||
+			!strings.Contains(string(b), `"title": "fileemu fixture file"`) {
+			t.Errorf("GET /__admin/fixtures/schema = %d %s", resp.StatusCode, resp.Header.Get("Content-Type"))
+		}
+	})
+
 	t.Run("storage bound", func(t *testing.T) {
 		t.Parallel()
 		emu := testkit.Start(t, testkit.WithMaxStorage(1<<10))
