@@ -8,8 +8,6 @@ import (
 	"io"
 	"net/http"
 	"net/url"
-	"os"
-	"path/filepath"
 	"testing"
 
 	"github.com/fileemu/fileemu/internal/fixtures"
@@ -25,13 +23,6 @@ func ResolveFixtures(files ...string) ([]byte, error) {
 		return nil, err
 	}
 	return fixtures.Marshal(doc)
-}
-
-// IsFixtureFile reports whether the file at path is a fixture file (a top-level "fixtures" key)
-// rather than a scenario file.
-func IsFixtureFile(path string) bool {
-	data, err := os.ReadFile(filepath.Clean(path))
-	return err == nil && fixtures.IsFixture(data)
 }
 
 // PutFixtures replaces the state of session (the default session when "") with a fixture

@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"context"
 	"fmt"
+	"time"
 
 	"github.com/fileemu/fileemu/internal/blobstore"
 	"github.com/fileemu/fileemu/internal/fixtures"
@@ -61,7 +62,7 @@ func (m *Model) loadFile(ctx context.Context, ff fixtures.DeskFile) error {
 	if !ff.Created.IsZero() {
 		m.mu.Lock()
 		rec := m.files[f.ID]
-		at := ff.Created.UTC().Truncate(1000)
+		at := ff.Created.UTC().Truncate(time.Microsecond) // what Desk shows
 		rec.CreatedAt, rec.UpdatedAt = at, at
 		if rec.State == StateDeleted {
 			rec.DeletedAt = at
