@@ -75,6 +75,9 @@ type Config struct {
 	// Model state (the APIs' files, threads, shares...) is not kept yet. New fails if the
 	// directory is not writable or holds a file it cannot read back (naming the file).
 	DataDir string
+	// Fixtures are fixture files or directories of them: loaded at start into the default session
+	// and into every session created later (see WatchFixtures).
+	Fixtures []string
 	// ChunkExpiry is how long a files.ro chunked upload that receives no chunk is kept before
 	// its bytes are freed (default DefaultChunkExpiry).
 	ChunkExpiry time.Duration

@@ -155,7 +155,7 @@ func (s *Server) withSession(next http.Handler) http.Handler {
 		if a.Sessionless {
 			id = session.Default // the admin API is not scoped by session
 		}
-		sess, _, err := s.sessions.Ensure(id)
+		sess, _, err := s.ensureSession(id)
 		if err != nil {
 			// Bad input on an API path: the API's own validation envelope names the session.
 			v := validate.Violation{In: where, Name: "session", Keyword: "pattern", Message: err.Error()}

@@ -57,7 +57,7 @@ func (s *Server) logRequest(ctx context.Context, x *exchange) {
 		attrs = append(attrs, slog.String("session", req.Session.ID))
 	}
 	attrs = append(attrs,
-		slog.Duration("duration", s.cfg.Clock().Sub(req.Start)),
+		slog.Duration("duration", s.clock.Now().Sub(req.Start)),
 		slog.Int64("in", x.in.n.Load()),
 		slog.Int64("out", resp.Written),
 	)

@@ -93,15 +93,32 @@ func (s *Server) WatchScenarios(ctx context.Context) error {
 	if len(s.cfg.Scenarios) == 0 {
 		return nil
 	}
+	return s.watch(ctx, "scenarios", s.cfg.Scenarios, func() {
+		changed, err := s.ReloadScenarios()
+		switch {
+		case err != nil:
+			s.cfg.Logger.Error("scenario files changed but are invalid; keeping the running set", "error", err)
+		case changed:
+			s.cfg.Logger.Info("scenarios reloaded", "count", len(s.scenarios.List("")))
+		default:
+			s.cfg.Logger.Debug("scenario files unchanged")
+		}
+	})
+}
+
+// watch calls reload after the files at paths (files, or directories of *.yaml, *.yml and
+// *.json) change, once per burst of events, until ctx ends: what --scenarios and --fixtures
+// share.
+func (s *Server) watch(ctx context.Context, what string, paths []string, reload func()) error {
 	w, err := fsnotify.NewWatcher()
 	if err != nil {
-		return fmt.Errorf("watch scenarios: %w", err)
+		return fmt.Errorf("watch %s: %w", what, err)
 	}
-	sw, dirs := newScenarioWatch(s.cfg.Scenarios)
+	sw, dirs := newScenarioWatch(paths)
 	for _, dir := range dirs {
 		if err := w.Add(dir); err != nil {
 			w.Close()
-			return fmt.Errorf("watch scenarios %s: %w", dir, err)
+			return fmt.Errorf("watch %s %s: %w", what, dir, err)
 		}
 	}
 	go func() {
@@ -122,17 +139,9 @@ func (s *Server) WatchScenarios(ctx context.Context) error {
 				if !ok {
 					return
 				}
-				s.cfg.Logger.Warn("scenario watch", "error", err)
+				s.cfg.Logger.Warn(what+" watch", "error", err)
 			case <-settle:
-				changed, err := s.ReloadScenarios()
-				switch {
-				case err != nil:
-					s.cfg.Logger.Error("scenario files changed but are invalid; keeping the running set", "error", err)
-				case changed:
-					s.cfg.Logger.Info("scenarios reloaded", "count", len(s.scenarios.List("")))
-				default:
-					s.cfg.Logger.Debug("scenario files unchanged")
-				}
+				reload()
 			}
 		}
 	}()

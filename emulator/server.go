@@ -20,6 +20,7 @@ import (
 	"github.com/fileemu/fileemu/internal/api"
 	"github.com/fileemu/fileemu/internal/blobstore"
 	"github.com/fileemu/fileemu/internal/clock"
+	"github.com/fileemu/fileemu/internal/fixtures"
 	"github.com/fileemu/fileemu/internal/journal"
 	"github.com/fileemu/fileemu/internal/session"
 	"github.com/fileemu/fileemu/internal/validate"
@@ -38,6 +39,8 @@ type Server struct {
 	requests  atomic.Uint64 // count of requests served, for request ids
 	lastSweep atomic.Int64  // when idle sessions were last looked for (unix ns, emulator clock)
 	scenarios *scenarios.Engine
+	// fixtures is what new sessions start from (--fixtures), nil for an empty state.
+	fixtures atomic.Pointer[fixtures.Document]
 	// From the mount table: which API handed out the URLs of each fake S3 bucket, and the
 	// paths where browsers send a cookie.
 	uploadBuckets map[string]string
@@ -78,6 +81,7 @@ func New(cfg Config) (*Server, error) {
 		Sessions: s.sessions, Journal: s.journal, Specs: s.specs, Version: cfg.Version,
 		Started: cfg.Clock(), Clock: emuClock, Token: cfg.AdminToken, APIs: s.APINames,
 		Scenarios: s.Scenarios, Done: s.done, Heartbeat: cfg.heartbeat, States: s.apiStates,
+		LoadFixtures: s.LoadFixtures, Seed: s.Seed, EnsureSession: s.ensureSession, AfterReset: s.refill,
 	})
 	for _, m := range ms {
 		s.apis = append(s.apis, m.api)
@@ -96,6 +100,9 @@ func New(cfg Config) (*Server, error) {
 		if _, err := s.ReloadScenarios(); err != nil {
 			return nil, fmt.Errorf("load scenarios:\n%w", err)
 		}
+	}
+	if err := s.ReloadFixtures(); err != nil {
+		return nil, fmt.Errorf("load fixtures:\n%w", err)
 	}
 	s.handler = s.chain(http.HandlerFunc(s.handle))
 	return s, nil

@@ -97,6 +97,12 @@ func WithScenarioFiles(paths ...string) Option {
 	return func(o *options) { o.cfg.Scenarios = append(o.cfg.Scenarios, paths...) }
 }
 
+// WithFixtureFiles loads fixture files or directories at start into the default session and
+// every session created later, Session's included (the --fixtures flag).
+func WithFixtureFiles(paths ...string) Option {
+	return func(o *options) { o.cfg.Fixtures = append(o.cfg.Fixtures, paths...) }
+}
+
 // WithChunkExpiry sets how long an abandoned files.ro chunked upload is kept.
 func WithChunkExpiry(d time.Duration) Option { return func(o *options) { o.cfg.ChunkExpiry = d } }
 

@@ -36,6 +36,7 @@ var docExpectations = map[[2]string]docExpect{
 		want: []string{"502 Bad Gateway", "503 Service Unavailable", `"active":["outage"]`}},
 	{"scenarios/ready/outage.md", "X-Fileemu-Scenario: outage"}: {allow: []int{502, 503},
 		want: []string{"502 Bad Gateway", "503 Service Unavailable", `"active":["outage"]`}},
+	{"README.md", `colour: red`}: {allow: []int{422}, want: []string{`"line":5,"column":9`}},
 	{"scenarios/ready/desk-validation.md", "X-Fileemu-Scenario: desk-validation"}:   {allow: []int{400}, want: []string{`"code":"invalid"`}},
 	{"scenarios/ready/flaky-s3.md", "X-Fileemu-Scenario: flaky-s3"}:                 {allow: []int{0, 503}, want: []string{"200 ", "503 "}},
 	{"scenarios/ready/haufe-rate-limit.md", "X-Fileemu-Scenario: haufe-rate-limit"}: {want: []string{"X-Ratelimit-Limit: 60", "X-Ratelimit-Remaining: 59"}},
@@ -135,6 +136,7 @@ func newDocRunner(t *testing.T, root string) *docRunner {
 	}
 	must(os.MkdirAll(shims, 0o755))
 	must(os.Symlink(filepath.Join(root, "scenarios"), filepath.Join(d.dir, "scenarios")))
+	must(os.Symlink(filepath.Join(root, "examples"), filepath.Join(d.dir, "examples")))
 	// fileemu: serving restarts the emulator in the background (a reader runs it in another
 	// terminal); other commands are the binary itself.
 	must(os.WriteFile(filepath.Join(shims, "fileemu"), []byte(`#!/usr/bin/env bash

@@ -5,15 +5,19 @@ import (
 	"fmt"
 	"io"
 	"os"
+	"path/filepath"
+	"sort"
 	"time"
 
 	"github.com/fileemu/fileemu/emulator"
+	"github.com/fileemu/fileemu/internal/fixtures"
 	"github.com/fileemu/fileemu/scenarios"
 )
 
 // lint checks scenario files and directories as --scenarios takes them, together as they would
 // load (a name defined twice across files is an error too), and prints every problem as
-// file:line:column: message. It exits 1 on any problem, 2 without arguments.
+// file:line:column: message. Fixture files (a top-level "fixtures" key) are checked as
+// --fixtures loads them, contents resolved. It exits 1 on any problem, 2 without arguments.
 func lint(paths []string, stdout, stderr io.Writer) int {
 	if len(paths) == 0 {
 		fmt.Fprintln(stderr, "usage: fileemu lint FILE|DIR...")
@@ -46,6 +50,8 @@ func lint(paths []string, stdout, stderr io.Writer) int {
 			bad++
 		}
 	}
+	fixtureOK, fixtureBad := lintFixtures(docs, stdout, stderr)
+	bad += fixtureBad
 	err = scenarios.NewEngine(cat, time.Now).LoadFiles(docs)
 	var es scenarios.Errors
 	errors.As(err, &es)
@@ -56,7 +62,11 @@ func lint(paths []string, stdout, stderr io.Writer) int {
 	}
 	bad += len(es)
 	for _, f := range order {
-		if !failed[f] {
+		if fixtureOK[f] != "" {
+			fmt.Fprintf(stdout, "%s: ok (fixtures: %s)\n", f, fixtureOK[f])
+			continue
+		}
+		if _, fixture := fixtureOK[f]; !fixture && !failed[f] {
 			scs, _ := scenarios.Parse(f, docs[f], cat)
 			fmt.Fprintf(stdout, "%s: ok (%s)\n", f, plural(len(scs), "scenario"))
 		}
@@ -66,6 +76,44 @@ func lint(paths []string, stdout, stderr io.Writer) int {
 		return 1
 	}
 	return 0
+}
+
+// lintFixtures checks the fixture files among docs (and takes them out of docs): each parsed
+// with its contents resolved, then all merged as --fixtures merges them. It returns, by file,
+// what a good file declares ("" for a bad one), and the number of problems.
+func lintFixtures(docs map[string][]byte, stdout, stderr io.Writer) (map[string]string, int) {
+	out := map[string]string{}
+	var names []string
+	for n, data := range docs {
+		if fixtures.IsFixture(data) {
+			names = append(names, n)
+		}
+	}
+	sort.Strings(names)
+	bad := 0
+	var parsed []*fixtures.Document
+	for _, n := range names {
+		doc, err := fixtures.Parse(n, docs[n], fixtures.Options{Dir: filepath.Dir(n)})
+		delete(docs, n)
+		out[n] = ""
+		var es scenarios.Errors
+		if errors.As(err, &es) {
+			for _, e := range es {
+				fmt.Fprintln(stderr, e)
+			}
+			bad += len(es)
+			continue
+		}
+		c := fixtures.Summary(doc)
+		out[n] = plural(c.Weavy.Apps+c.Weavy.Files+c.Desk.Files+c.Haufe.Files+c.Haufe.Threads+c.FilesRO.Shares+
+			c.FilesRO.Folders+c.FilesRO.Files+c.S3.Buckets+c.S3.Objects, "object")
+		parsed = append(parsed, doc)
+	}
+	if _, err := fixtures.Merge(parsed); err != nil {
+		fmt.Fprintln(stderr, err)
+		bad++
+	}
+	return out, bad
 }
 
 // plural says "1 problem", "3 problems".

@@ -1,7 +1,7 @@
 // Command fileemu serves the file-upload API emulator.
 //
 //	fileemu [serve] [flags]       serve the emulator (default)
-//	fileemu lint FILE|DIR...      check scenario files; errors as file:line:column
+//	fileemu lint FILE|DIR...      check scenario and fixture files; errors as file:line:column
 //	fileemu healthcheck [flags]   exit 0 when the emulator at --addr answers GET /__admin/health
 //	fileemu version               print the version
 //	fileemu help [COMMAND]        the usage text
@@ -33,6 +33,7 @@ func main() {
 // settings are the parsed flags.
 type settings struct {
 	addr, publicURL, logFormat, logLevel, adminToken, tokens, scenarios string
+	fixtures                                                            string
 	s3AccessKey, s3SecretKey, s3Region                                  string
 	seed                                                                int64
 	maxObjectSize, maxBodySize, journalBytes, maxStorage                byteSize
@@ -65,7 +66,7 @@ func commands() []command {
 				}
 				return 0
 			}},
-		{name: "lint", args: "FILE|DIR...", summary: "check scenario files as --scenarios would load them", flags: func(*flag.FlagSet, *settings) {},
+		{name: "lint", args: "FILE|DIR...", summary: "check scenario and fixture files as --scenarios and --fixtures would load them", flags: func(*flag.FlagSet, *settings) {},
 			run: func(_ context.Context, _ *settings, args []string, stdout, stderr io.Writer) int {
 				return lint(args, stdout, stderr)
 			}},
@@ -116,6 +117,7 @@ func serveFlags(fs *flag.FlagSet, s *settings) {
 	fs.BoolVar(&s.s3Lenient, "s3-lenient", false, "log S3 signature problems instead of refusing")
 	fs.StringVar(&s.dataDir, "data-dir", "", "keep stored uploads in files under this directory, across restarts (empty: in memory); model state is not kept yet")
 	fs.StringVar(&s.scenarios, "scenarios", "", "comma-separated scenario files or directories, reloaded when they change")
+	fs.StringVar(&s.fixtures, "fixtures", "", "comma-separated fixture files or directories: the state of the default session and of new sessions, reloaded when they change")
 	fs.StringVar(&s.logFormat, "log-format", "text", "log format: text or json")
 	fs.StringVar(&s.logLevel, "log-level", "info", "log level: "+strings.Join(logLevels, ", "))
 	fs.BoolVar(&s.logRequests, "log-requests", true, "log one line per request at info (--log-requests=false: only problems and events)")

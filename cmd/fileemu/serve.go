@@ -61,7 +61,8 @@ func serve(ctx context.Context, s settings, logOut io.Writer) error {
 		MinBodyRate: int64(s.minBodyRate), BodyGrace: s.bodyGrace, MaxStorage: int64(s.maxStorage),
 		SessionTTL: s.sessionTTL, S3Lenient: s.s3Lenient, Logger: logger, LogRequests: s.logRequests, Version: version,
 		S3: emulator.S3Credentials{AccessKey: s.s3AccessKey, SecretKey: s.s3SecretKey, Region: s.s3Region}, Scenarios: splitList(s.scenarios), ChunkExpiry: s.chunkExpiry,
-		DataDir: s.dataDir,
+		DataDir:  s.dataDir,
+		Fixtures: splitList(s.fixtures),
 	})
 	if err != nil {
 		return err
@@ -82,6 +83,9 @@ func serve(ctx context.Context, s settings, logOut io.Writer) error {
 	ctx, stop := signal.NotifyContext(ctx, os.Interrupt, syscall.SIGTERM)
 	defer stop()
 	if err := emu.WatchScenarios(ctx); err != nil {
+		return err
+	}
+	if err := emu.WatchFixtures(ctx); err != nil {
 		return err
 	}
 	errc := make(chan error, 1)

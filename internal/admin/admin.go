@@ -18,6 +18,7 @@ import (
 
 	"github.com/fileemu/fileemu/internal/api"
 	"github.com/fileemu/fileemu/internal/clock"
+	"github.com/fileemu/fileemu/internal/fixtures"
 	"github.com/fileemu/fileemu/internal/journal"
 	"github.com/fileemu/fileemu/internal/session"
 	"github.com/fileemu/fileemu/internal/snapshot"
@@ -52,6 +53,14 @@ type Deps struct {
 	// States lists the APIs whose session state snapshots save and restore (a func: the
 	// server builds the APIs after the admin API).
 	States func() []snapshot.API
+	// EnsureSession creates sessions as requests do (from the --fixtures); nil: Sessions.Ensure.
+	EnsureSession func(id string) (*session.Session, bool, error)
+	// AfterReset runs after a session's state was reset (it loads the --fixtures again); may be nil.
+	AfterReset func(session string)
+	// LoadFixtures replaces a session's state with a fixture document, whole or not at all.
+	LoadFixtures func(session string, doc *fixtures.Document) error
+	// Seed replaces a session's state with generated data and returns what was generated.
+	Seed func(session string, c fixtures.Counts) (*fixtures.Document, error)
 }
 
 type service struct{ d Deps }
@@ -89,14 +98,17 @@ func New(spec *validate.Spec, d Deps) *api.API {
 			"activateSessionScenarios":   s.activateSessionScenarios,
 			"deactivateSessionScenarios": s.deactivateSessionScenarios,
 
-			"getClock":          s.getClock,
-			"moveClock":         s.moveClock,
-			"resetClock":        s.resetClock,
-			"getSessionClock":   s.getSessionClock,
-			"moveSessionClock":  s.moveSessionClock,
-			"resetSessionClock": s.resetSessionClock,
+			"getClock":           s.getClock,
+			"moveClock":          s.moveClock,
+			"resetClock":         s.resetClock,
+			"getSessionClock":    s.getSessionClock,
+			"moveSessionClock":   s.moveSessionClock,
+			"resetSessionClock":  s.resetSessionClock,
 			"getSessionSnapshot": s.getSessionSnapshot,
 			"putSessionSnapshot": s.putSessionSnapshot,
+			"putFixtures":        s.putFixtures,
+			"getFixtureSchema":   s.fixtureSchema,
+			"seed":               s.seed,
 		},
 		Errors: api.Envelope{Problem: problem, Write: writeError},
 	}
@@ -111,6 +123,12 @@ func (s *service) auth(_ context.Context, _ string, _ *openapi3.SecurityScheme, 
 		return errors.New("admin token required: Authorization: Bearer <token>")
 	}
 	return nil
+}
+
+func (s *service) afterReset(id string) {
+	if s.d.AfterReset != nil {
+		s.d.AfterReset(id)
+	}
 }
 
 func (s *service) health(r *api.Request) error {
@@ -143,6 +161,7 @@ func (s *service) reset(r *api.Request) error {
 		sess.Clock.Reset()
 		s.d.Journal.Remove(journal.Filter{Session: id})
 		s.d.Scenarios().DropSession(id)
+		s.afterReset(id)
 		reset = append(reset, id)
 	} else {
 		drop := r.QueryParam("drop") == "true"
@@ -155,6 +174,9 @@ func (s *service) reset(r *api.Request) error {
 				sess.Reset()
 			}
 			s.d.Scenarios().DropSession(sess.ID)
+			if !drop || sess.ID == session.Default {
+				s.afterReset(sess.ID)
+			}
 			reset = append(reset, sess.ID)
 		}
 		s.d.Journal.Clear()
@@ -191,7 +213,11 @@ func (s *service) createSession(r *api.Request) error {
 	if in.ID == "" {
 		in.ID = "s-" + strings.ToLower(strings.TrimRight(randomID(), "="))
 	}
-	sess, created, err := s.d.Sessions.Ensure(in.ID)
+	ensure := s.d.Sessions.Ensure
+	if s.d.EnsureSession != nil {
+		ensure = s.d.EnsureSession
+	}
+	sess, created, err := ensure(in.ID)
 	if err != nil {
 		return Error{Status: 422, Code: "invalid_request", Message: err.Error()}
 	}

@@ -39,6 +39,9 @@ func writeError(r *api.Request, e api.Error) error {
 	switch e := e.(type) {
 	case Error:
 		return r.WriteJSON(e.Status, "", e)
+	case *invalidFixtures:
+		return r.WriteJSON(http.StatusUnprocessableEntity, "", map[string]any{
+			"error": "invalid_fixtures", "message": e.err.Error(), "problems": e.problems})
 	case *invalidScenarios:
 		return r.WriteJSON(http.StatusUnprocessableEntity, "", map[string]any{
 			"error": "invalid_scenarios", "message": e.err.Error(), "problems": e.problems})

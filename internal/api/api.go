@@ -14,6 +14,7 @@ import (
 
 	"github.com/getkin/kin-openapi/openapi3"
 
+	"github.com/fileemu/fileemu/internal/fixtures"
 	"github.com/fileemu/fileemu/internal/session"
 	"github.com/fileemu/fileemu/internal/validate"
 	"github.com/fileemu/fileemu/scenarios"
@@ -183,6 +184,10 @@ type API struct {
 	RoutingPath func(r *http.Request) string
 	// State saves and restores the API's state of a session (snapshots); nil: it keeps none.
 	State *State
+	// Fixtures loads the API's section of a fixture document into a fresh session through its
+	// model (nil: the API has no fixtures). An error leaves the session as it was: the loader
+	// builds the new state aside (session.Registry.Replace).
+	Fixtures func(s *session.Session, doc *fixtures.Document) error
 }
 
 // RoutingRequest returns r as the spec's router must see it: r itself, or a copy with the

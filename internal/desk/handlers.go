@@ -52,8 +52,9 @@ func New(spec *validate.Spec, opts Options) *api.API {
 			"deleteFile":    s.deleteFile,
 			"listFiles":     s.listFiles,
 		},
-		Errors: api.Envelope{Problem: problem, Write: writeErrors},
-		State:  state(s.opts),
+		Errors:   api.Envelope{Problem: problem, Write: writeErrors},
+		State:    state(s.opts),
+		Fixtures: s.loadFixtures,
 	}
 }
 

@@ -97,8 +97,9 @@ func New(spec *validate.Spec, opts Options) *api.API {
 			"vfmUploadChunks":      s.uploadToShare,
 			"vfmSharedFile":        s.getSharedFile,
 		},
-		Errors: api.Envelope{Problem: problem, Write: writeError},
-		State:  state(s.opts),
+		Errors:   api.Envelope{Problem: problem, Write: writeError},
+		State:    state(s.opts),
+		Fixtures: s.loadFixtures,
 	}
 }
 

@@ -8,6 +8,8 @@
 package filesro
 
 import (
+	"context"
+	"math/rand/v2"
 	"slices"
 	"strings"
 	"sync"
@@ -69,8 +71,17 @@ type Model struct {
 	uploads  map[uploadKey]*upload
 }
 
-// NewModel returns the model of a new session, holding the seed shares.
+// NewModel returns the model of a new session, holding the shares of the default fixture.
 func NewModel(blobs *blobstore.Store, opts Options) *Model {
+	m := newModel(blobs, opts)
+	if err := m.LoadFixtures(context.Background(), defaultFixture()); err != nil {
+		panic("the default fixture does not load: " + err.Error()) // it stores no content: nothing can fail
+	}
+	return m
+}
+
+// newModel returns a model without shares.
+func newModel(blobs *blobstore.Store, opts Options) *Model {
 	opts = opts.withDefaults()
 	m := &Model{
 		blobs: blobs, opts: opts,
@@ -78,13 +89,9 @@ func NewModel(blobs *blobstore.Store, opts Options) *Model {
 		shares: map[string]*Share{}, sharedBy: map[string]string{}, cookies: map[string]string{},
 		uploads: map[uploadKey]*upload{},
 	}
-	m.owner = User{ID: seededUUID(opts.Seed, "owner"), Name: gofakeit.New(uint64(opts.Seed)).Name()}
-	for _, f := range SeedShares() {
-		folder := m.addFixture(f, seededUUID(opts.Seed, "folder "+f.Token), seededUUID(opts.Seed, "share "+f.Token))
-		if f.Token == SeedReadonlyToken {
-			m.newItem(seededUUID(opts.Seed, "photos"), KindFolder, "Photos", folder.ID)
-		}
-	}
+	// gofakeit.New(0) seeds itself at random: the PCG that New makes of any other seed, for 0 too.
+	seed := uint64(opts.Seed)
+	m.owner = User{ID: seededUUID(opts.Seed, "owner"), Name: gofakeit.NewFaker(rand.NewPCG(seed, seed), true).Name()}
 	return m
 }
 

@@ -21,15 +21,6 @@ type Share struct {
 	password string
 }
 
-// SeedShares are the shares every session starts with.
-func SeedShares() []ShareFixture {
-	return []ShareFixture{
-		{Token: SeedToken, Folder: "Demo", Permission: PermissionEditor},
-		{Token: SeedReadonlyToken, Folder: "Demo read-only", Permission: PermissionVisitor},
-		{Token: SeedProtectedToken, Folder: "Demo protected", Permission: PermissionEditor, Password: SeedPassword},
-	}
-}
-
 // ShareFixture is a share every session starts with: a new folder at the owner's root, shared.
 type ShareFixture struct {
 	Token      string

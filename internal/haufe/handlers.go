@@ -53,8 +53,9 @@ func New(spec *validate.Spec, opts Options) *api.API {
 			"createRun":      s.createRun,
 			"streamRun":      s.streamRun,
 		},
-		Errors: api.Envelope{Problem: problem, Write: writeError},
-		State:  state(s.opts),
+		Errors:   api.Envelope{Problem: problem, Write: writeError},
+		State:    state(s.opts),
+		Fixtures: s.loadFixtures,
 	}
 }
 

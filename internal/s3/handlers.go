@@ -78,6 +78,7 @@ func New(spec *validate.Spec, opts Options) *api.API {
 			"getBucketLocation":       s.getBucketLocation,
 		},
 		Errors:      api.Envelope{Problem: problem, Write: writeXML},
+		Fixtures:    s.loadFixtures,
 		RoutingPath: routingPath,
 		State:       state(),
 	}

@@ -112,6 +112,7 @@ func New(spec *validate.Spec, opts Options) *api.API {
 		Handlers: handlers,
 		Errors:   api.Envelope{Problem: problem, Write: writeProblem},
 		State:    state(s.opts),
+		Fixtures: s.loadFixtures,
 	}
 }
 

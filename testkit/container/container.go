@@ -232,6 +232,7 @@ const (
 	envSeed       = "FILEEMU_SEED"
 	envAdminToken = "FILEEMU_ADMIN_TOKEN"
 	envLogLevel   = "FILEEMU_LOG_LEVEL"
+	envFixtures   = "FILEEMU_FIXTURES"
 )
 
 // WithSeed sets the seed of generated data (--seed).
@@ -262,6 +263,36 @@ func WithScenarioFiles(paths ...string) testcontainers.CustomizeRequestOption {
 			return err
 		}
 		return testcontainers.WithFiles(files...)(req)
+	}
+}
+
+// FixtureDir is where WithFixtureFiles puts fixture files in the container (FILEEMU_FIXTURES).
+const FixtureDir = "/fixtures"
+
+// WithFixtureFiles loads fixture files into the container's default session and every session
+// created in it (--fixtures). Each file is checked and resolved on the host first, its path:
+// contents read next to it here: a problem fails Run at once with every file:line:column
+// message, and no container is created. What is copied into FixtureDir is the resolved
+// document (JSON, contents inline), one per file.
+func WithFixtureFiles(paths ...string) testcontainers.CustomizeRequestOption {
+	return func(req *testcontainers.GenericContainerRequest) error {
+		if _, err := testkit.ResolveFixtures(paths...); err != nil { // across files too: no app or share twice
+			return fmt.Errorf("fixture lint:\n%w", err)
+		}
+		var files []testcontainers.ContainerFile
+		for i, p := range paths {
+			doc, err := testkit.ResolveFixtures(p)
+			if err != nil {
+				return fmt.Errorf("fixture lint:\n%w", err)
+			}
+			name := fmt.Sprintf("%02d-%s.json", i, strings.TrimSuffix(filepath.Base(p), filepath.Ext(p)))
+			files = append(files, testcontainers.ContainerFile{
+				Reader: bytes.NewReader(doc), ContainerFilePath: path.Join(FixtureDir, name), FileMode: 0o644})
+		}
+		if err := testcontainers.WithFiles(files...)(req); err != nil {
+			return err
+		}
+		return testcontainers.WithEnv(map[string]string{envFixtures: FixtureDir})(req)
 	}
 }
 
