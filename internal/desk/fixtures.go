@@ -32,6 +32,14 @@ func (m *Model) LoadFixtures(ctx context.Context, d *fixtures.Desk) error {
 	return nil
 }
 
+// fixtureTime is a fixture object's date, or now when it gives none.
+func fixtureTime(at time.Time, now func() time.Time) time.Time {
+	if at.IsZero() {
+		return now()
+	}
+	return at
+}
+
 func (m *Model) loadFile(ctx context.Context, ff fixtures.DeskFile) error {
 	mime := ff.MimeType
 	if mime == "" {
@@ -45,7 +53,7 @@ func (m *Model) loadFile(ctx context.Context, ff fixtures.DeskFile) error {
 	}
 	if ff.Content != nil {
 		if _, err := m.blobs.Put(ctx, f.S3Path(), bytes.NewReader(ff.Content.Data), blobstore.PutOptions{
-			ContentType: mime, SizeHint: int64(len(ff.Content.Data)), Now: m.now()}); err != nil {
+			ContentType: mime, SizeHint: int64(len(ff.Content.Data)), Now: fixtureTime(ff.Created, m.now)}); err != nil {
 			return err
 		}
 		if ff.State != StateTemp {

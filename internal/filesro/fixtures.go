@@ -8,6 +8,7 @@ import (
 	"path"
 	"strings"
 	"sync"
+	"time"
 
 	"github.com/fileemu/fileemu/internal/blobstore"
 	"github.com/fileemu/fileemu/internal/fixtures"
@@ -100,6 +101,14 @@ func (m *Model) loadItems(ctx context.Context, token, where, parentID string, it
 	return nil
 }
 
+// fixtureTime is a fixture object's date, or now when it gives none.
+func fixtureTime(at time.Time, now func() time.Time) time.Time {
+	if at.IsZero() {
+		return now()
+	}
+	return at
+}
+
 func stamp(it *Item, in fixtures.Item) {
 	if !in.Created.IsZero() {
 		it.Created, it.Updated = in.Created, in.Created
@@ -115,7 +124,7 @@ func (m *Model) loadFile(ctx context.Context, id, parentID string, in fixtures.I
 		ct = in.Content.Type
 	}
 	obj, err := m.blobs.Put(ctx, blob, bytes.NewReader(in.Content.Data), blobstore.PutOptions{
-		ContentType: ct, SizeHint: int64(len(in.Content.Data)), Now: m.now()})
+		ContentType: ct, SizeHint: int64(len(in.Content.Data)), Now: fixtureTime(in.Created, m.now)})
 	if err != nil {
 		return err
 	}

@@ -19,7 +19,14 @@ func (s *target) loadFixtures(sess *session.Session, doc *fixtures.Document) err
 	m := session.Model(sess, "s3", func() *Model { return NewModel(sess.Blobs) })
 	now := sess.Clock.Now()
 	for _, b := range doc.S3.Buckets {
-		m.CreateBucket(b.Name, now)
+		// A bucket is as old as its oldest object (a fixture gives buckets no date of their own).
+		created := now
+		for _, o := range b.Objects {
+			if !o.Created.IsZero() && (created == now || o.Created.Before(created)) {
+				created = o.Created
+			}
+		}
+		m.CreateBucket(b.Name, created)
 		for _, o := range b.Objects {
 			ct := o.ContentType
 			if ct == "" {

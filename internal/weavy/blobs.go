@@ -42,18 +42,24 @@ type Staged struct {
 	PartType string
 	Size     int64
 	SHA256   string
+	created  time.Time // the blob's date when given (a fixture's); zero: when it is committed
 }
 
 // Stage streams an upload into the blob store. Nothing is stored if reading fails or the content
 // is larger than maxSize (0: unlimited), which is a 413 problem. infected marks the upload as a
 // virus whatever its content (a scenario's infect rule).
 func (m *Model) Stage(ctx context.Context, name, partType string, r io.Reader, maxSize int64, infected bool) (Staged, error) {
+	return m.stageAt(ctx, name, partType, r, maxSize, infected, m.now())
+}
+
+// stageAt is Stage with the stored object's time given (a fixture's date).
+func (m *Model) stageAt(ctx context.Context, name, partType string, r io.Reader, maxSize int64, infected bool, at time.Time) (Staged, error) {
 	m.mu.Lock()
 	m.uploads++
 	object := fmt.Sprintf("_weavy/blobs/upload-%d", m.uploads) // no S3 bucket name starts with _
 	m.mu.Unlock()
 	obj, err := upload.Put(ctx, m.blobs, object, r, blobstore.PutOptions{ContentType: partType, MaxSize: maxSize, SizeHint: -1,
-		Now: m.now(), Infected: infected})
+		Now: at, Infected: infected})
 	if err != nil {
 		var tooLarge *blobstore.TooLargeError
 		if errors.As(err, &tooLarge) {
@@ -90,8 +96,12 @@ func (m *Model) Commit(st Staged) (Blob, error) {
 	w, h := media.Dimensions(m.blobs, st.Object)
 	m.mu.Lock()
 	defer m.mu.Unlock()
+	created := st.created
+	if created.IsZero() {
+		created = m.stamp()
+	}
 	b := &Blob{
-		ID: m.newID("blob"), Name: st.Name, SHA256: st.SHA256, CreatedAt: m.stamp(),
+		ID: m.newID("blob"), Name: st.Name, SHA256: st.SHA256, CreatedAt: created,
 		Content: Content{MediaType: MediaType(st.PartType, st.Name, head), Size: st.Size, Width: w, Height: h, Object: st.Object},
 	}
 	b.BlobID = b.ID

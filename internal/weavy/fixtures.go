@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"context"
 	"fmt"
+	"time"
 
 	"github.com/fileemu/fileemu/internal/fixtures"
 	"github.com/fileemu/fileemu/internal/session"
@@ -21,6 +22,22 @@ func (s *service) loadFixtures(sess *session.Session, doc *fixtures.Document) er
 // LoadFixtures adds the apps and files of a fixture section, in order: ids are given as the
 // API gives them (1, 2, ...), dates are the declared ones or now.
 func (m *Model) LoadFixtures(ctx context.Context, w *fixtures.Weavy) error {
+	// The default user is as old as the oldest declared object: a fixture with dates gives the
+	// same state whenever it is loaded.
+	var oldest time.Time
+	for _, fa := range w.Apps {
+		for _, at := range append([]time.Time{fa.Created}, filesCreated(fa.Files)...) {
+			if !at.IsZero() && (oldest.IsZero() || at.Before(oldest)) {
+				oldest = at
+			}
+		}
+	}
+	if !oldest.IsZero() {
+		m.mu.Lock()
+		u := m.users[userID]
+		u.CreatedAt, u.UpdatedAt = oldest.UTC(), oldest.UTC()
+		m.mu.Unlock()
+	}
 	for _, fa := range w.Apps {
 		m.mu.Lock()
 		name, desc, md, ts := fa.Name, fa.Description, fa.Metadata, fa.Tags
@@ -45,7 +62,16 @@ func (m *Model) loadFile(ctx context.Context, appID int64, ff fixtures.WeavyFile
 		if typ == "" {
 			typ = rev.Content.Type
 		}
-		b, err := m.CreateBlob(ctx, rev.Name, typ, bytes.NewReader(rev.Content.Data))
+		at := ff.Created
+		if at.IsZero() {
+			at = m.now()
+		}
+		st, err := m.stageAt(ctx, rev.Name, typ, bytes.NewReader(rev.Content.Data), 0, false, at)
+		if err != nil {
+			return fmt.Errorf("file %q: %w", rev.Name, err)
+		}
+		st.created = at
+		b, err := m.Commit(st)
 		if err != nil {
 			return fmt.Errorf("file %q: %w", rev.Name, err)
 		}
@@ -64,4 +90,12 @@ func (m *Model) loadFile(ctx context.Context, appID int64, ff fixtures.WeavyFile
 	md, ts := ff.Metadata, ff.Tags
 	m.applyFile(rec, &md, &ts)
 	return nil
+}
+
+func filesCreated(fs []fixtures.WeavyFile) []time.Time {
+	out := make([]time.Time, len(fs))
+	for i, f := range fs {
+		out[i] = f.Created
+	}
+	return out
 }
