@@ -60,6 +60,9 @@ type exchange struct {
 	in   *countingReader // the request body as read, for the journal and the request log
 	body []byte          // a body read whole for validation (not an upload), for the journal
 	done []func()
+	// started is when the request arrived in real time: durations never follow the emulator
+	// clock, which the admin API moves.
+	started time.Time
 }
 
 type exchangeKey struct{}
@@ -79,7 +82,7 @@ func (x *exchange) pass(next http.Handler) { next.ServeHTTP(x.req.Response(), x.
 // answer carries it) and its time of arrival. The request ends when this stage returns.
 func (s *Server) withRequestID(next http.Handler) http.Handler {
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-		x := &exchange{in: &countingReader{r: r.Body}}
+		x := &exchange{in: &countingReader{r: r.Body}, started: time.Now()}
 		if r.Body != nil && r.Body != http.NoBody {
 			r.Body = x.in // http.NoBody stays: validation tells "no body" from "empty body" by it
 		}
@@ -297,22 +300,26 @@ func (s *Server) record(x *exchange) (finish func()) {
 			status = 0 // the connection was broken: no response
 		}
 		add(status)
-		end := s.clock.Now()
+		duration := time.Since(x.started)
+		// The bodies are prepared before the journal's lock is taken: every request waits on it.
+		var reqBody, respBody string
+		var respHeaders map[string]string
+		if max := s.cfg.JournalBodyBytes; max > 0 {
+			reqBody = journal.Truncate(journal.RedactBody(r.Header.Get("Content-Type"), x.body), max)
+			respHeaders = journal.Redact(resp.Header())
+			if b, cut := resp.Captured(); b != nil {
+				respBody = journal.RedactText(strings.ToValidUTF8(string(b), "\ufffd"))
+				if cut {
+					respBody += "…[" + strconv.FormatInt(resp.Written-int64(len(b)), 10) + " bytes truncated]"
+				}
+			}
+		}
 		s.journal.Update(seq, func(e *journal.Entry) {
-			e.DurationMS = float64(end.Sub(req.Start).Microseconds()) / 1000
+			e.DurationMS = float64(duration.Microseconds()) / 1000
 			e.BodySize = body.n.Load()
 			e.BodySHA256 = req.UploadSHA256()
 			e.Scenario, e.Rule = scenarioHits(req.Scenario) // upload handlers may add infect hits
-			if max := s.cfg.JournalBodyBytes; max > 0 {
-				e.RequestBody = journal.Truncate(journal.RedactBody(r.Header.Get("Content-Type"), x.body), max)
-				e.ResponseHeaders = journal.Redact(resp.Header())
-				if b, cut := resp.Captured(); b != nil {
-					e.ResponseBody = strings.ToValidUTF8(string(b), "\ufffd")
-					if cut {
-						e.ResponseBody += "…[" + strconv.FormatInt(resp.Written-int64(len(b)), 10) + " bytes truncated]"
-					}
-				}
-			}
+			e.RequestBody, e.ResponseHeaders, e.ResponseBody = reqBody, respHeaders, respBody
 		})
 	}
 }

@@ -5,6 +5,7 @@ import (
 	"log/slog"
 	"net/http"
 	"strings"
+	"time"
 
 	"github.com/fileemu/fileemu/internal/journal"
 )
@@ -57,7 +58,7 @@ func (s *Server) logRequest(ctx context.Context, x *exchange) {
 		attrs = append(attrs, slog.String("session", req.Session.ID))
 	}
 	attrs = append(attrs,
-		slog.Duration("duration", s.clock.Now().Sub(req.Start)),
+		slog.Duration("duration", time.Since(x.started)),
 		slog.Int64("in", x.in.n.Load()),
 		slog.Int64("out", resp.Written),
 	)

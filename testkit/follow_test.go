@@ -117,3 +117,32 @@ func TestCloseEndsStreams(t *testing.T) {
 	for range events {
 	}
 }
+
+// A client that resumes still gets the completion of a request it saw begin.
+func TestResumedStreamGetsUpdatesOfEntriesItSaw(t *testing.T) {
+	emu := testkit.Start(t)
+	s := emu.Session(t)
+	askSignedURL(t, emu, s)
+	rs := s.Requests(t)
+	seq := rs[len(rs)-1].Seq
+	req, _ := http.NewRequest("GET", emu.URL+"/__admin/requests/stream?session="+s.ID, nil)
+	req.Header.Set("Last-Event-ID", strconv.FormatUint(seq, 10))
+	resp, err := http.DefaultClient.Do(req)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer resp.Body.Close()
+	// A new request arrives as a request event with the next id, not as an update.
+	askSignedURL(t, emu, s)
+	sc := bufio.NewScanner(resp.Body)
+	for sc.Scan() {
+		line := sc.Text()
+		if strings.HasPrefix(line, "id: ") {
+			if line != "id: "+strconv.FormatUint(seq+1, 10) {
+				t.Fatalf("first id after resuming at %d: %s", seq, line)
+			}
+			return
+		}
+	}
+	t.Fatal("the stream ended")
+}

@@ -30,6 +30,10 @@ type clockView struct {
 	Moved         bool    `json:"moved"`
 }
 
+// maxClockOffset bounds how far a clock may be moved from real time: far beyond any expiry a
+// test needs, and far from the limits of time.Duration (292 years), which would wrap.
+const maxClockOffset = 100 * 365 * 24 * time.Hour
+
 func viewClock(session string, c *clock.Clock) clockView {
 	off, moved := c.Offset()
 	return clockView{Session: session, Now: c.Now(), Offset: off.String(), OffsetSeconds: off.Seconds(), Moved: moved}
@@ -119,6 +123,9 @@ func (s *service) move(r *api.Request, c *clock.Clock) error {
 		if err != nil {
 			return invalid("advance %q is not a Go duration", *in.Advance)
 		}
+		if off, _ := c.Offset(); d > maxClockOffset || d < -maxClockOffset || off+d > maxClockOffset {
+			return invalid("advance %s would move the clock more than %d years from real time", d, maxClockOffset/(365*24*time.Hour))
+		}
 		if to := c.Now().Add(d); to.Before(start) {
 			return invalid("advance %s would put the clock at %s, before the emulator started (%s)",
 				d, to.UTC().Format(time.RFC3339Nano), start.UTC().Format(time.RFC3339Nano))
@@ -128,6 +135,9 @@ func (s *service) move(r *api.Request, c *clock.Clock) error {
 		t, err := time.Parse(time.RFC3339Nano, *in.Set)
 		if err != nil {
 			return invalid("set %q is not an RFC 3339 time", *in.Set)
+		}
+		if t.Sub(time.Now()) > maxClockOffset-time.Hour {
+			return invalid("set %s is more than %d years ahead of real time", t.UTC().Format(time.RFC3339Nano), maxClockOffset/(365*24*time.Hour))
 		}
 		if t.Before(start) {
 			return invalid("set %s is before the emulator started (%s)", t.UTC().Format(time.RFC3339Nano), start.UTC().Format(time.RFC3339Nano))

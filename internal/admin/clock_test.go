@@ -90,6 +90,8 @@ func TestClockRefusesBadMoves(t *testing.T) {
 			{`{"set":"2030-01-01"}`, `set "2030-01-01" is not an RFC 3339 time`},
 			{`{"set":"2026-11-23T11:59:59Z"}`, "before the emulator started (2026-11-23T12:00:00Z)"},
 			{`{"advance":"-1s"}`, "would put the clock at 2026-11-23T11:59:59Z, before the emulator started"},
+			{`{"advance":"2000000h"}`, "more than 100 years from real time"},
+			{`{"set":"2500-01-01T00:00:00Z"}`, "more than 100 years ahead of real time"},
 			{`{"advance":3600}`, "must be a string"},
 			{`{"advance":"1h"`, "body"},
 		} {

@@ -57,12 +57,21 @@ func (s *service) streamRequests(r *api.Request) error {
 		return nil
 	}
 	if resume {
+		// The backlog, flushed as it grows: a slow reader gets it in parts, each write with a
+		// deadline of its own.
 		for _, e := range j.Find(f) {
 			st.event("request", e)
+			if st.buf.Len() >= 256<<10 && st.flush() != nil {
+				return nil
+			}
 		}
+		st.last = max(st.last, f.AfterSeq)
 	} else {
 		st.last = last
 	}
+	// What changes from now on: entries the client saw begin (seq <= AfterSeq) may still complete.
+	live := f
+	live.AfterSeq = 0
 	if err := st.flush(); err != nil {
 		return nil // the client left: nothing more to say
 	}
@@ -84,7 +93,7 @@ func (s *service) streamRequests(r *api.Request) error {
 				return nil
 			}
 		case <-j.Wait(pos):
-			entries, next, lost := j.Changes(pos, f)
+			entries, next, lost := j.Changes(pos, live)
 			pos = next
 			if lost {
 				st.buf.WriteString("event: lost\ndata: {}\n\n")

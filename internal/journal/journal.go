@@ -79,6 +79,10 @@ func sanitizeHeaders(in map[string]string) map[string]string {
 			break
 		}
 		v := in[k]
+		switch http.CanonicalHeaderKey(k) {
+		case "Location", "Content-Location":
+			v = RedactText(v) // a redirect to a presigned URL
+		}
 		if sensitiveHeaders[http.CanonicalHeaderKey(k)] {
 			v = Redacted
 		}
@@ -239,7 +243,6 @@ func (j *Journal) Wait(since uint64) <-chan struct{} {
 	}
 	return j.wake
 }
-
 
 // Changes returns the entries matching f that were added or updated after the change
 // position since (one returned before; Position gives the current one), as they are now, in

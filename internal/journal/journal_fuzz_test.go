@@ -16,10 +16,10 @@ func params(q string) []string {
 
 // sensitiveKey reports whether the raw key of a parameter names a credential, unescaped or not.
 func sensitiveKey(rawKey string) bool {
-	if key, err := url.QueryUnescape(rawKey); err == nil && sensitiveParams[strings.ToLower(key)] {
+	if key, err := url.QueryUnescape(rawKey); err == nil && sensitive(key) {
 		return true
 	}
-	return sensitiveParams[strings.ToLower(rawKey)]
+	return sensitive(rawKey)
 }
 
 // FuzzRedactQuery: no credential parameter keeps its value, every other parameter is kept byte
@@ -55,7 +55,7 @@ func FuzzRedactQuery(f *testing.F) {
 		}
 		vals, _ := url.ParseQuery(strings.ReplaceAll(out, ";", "&"))
 		for k, vs := range vals {
-			if sensitiveParams[strings.ToLower(k)] {
+			if sensitive(k) {
 				for _, v := range vs {
 					if v != Redacted && v != "" { // a bare "token" carries no secret
 						t.Fatalf("RedactQuery(%q) = %q: url.ParseQuery sees %s=%q", q, out, k, v)

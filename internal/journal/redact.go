@@ -3,9 +3,11 @@ package journal
 import (
 	"bytes"
 	"encoding/json"
+	"errors"
 	"mime"
 	"net/http"
 	"net/url"
+	"regexp"
 	"strings"
 )
 
@@ -25,30 +27,28 @@ var sensitiveHeaders = map[string]bool{
 	"X-Fileemu-Admin-Token": true,
 }
 
-// sensitiveParams are the lower-cased names of query parameters, form fields
-// and JSON members carrying credentials (S3 presigned URLs, common API-key
-// conventions, passwords). They are compared case-insensitively so that a
-// client's odd casing cannot leak a secret.
-var sensitiveParams = map[string]bool{
-	"x-amz-signature":      true,
-	"x-amz-credential":     true,
-	"x-amz-security-token": true,
-	"api-key":              true,
-	"api_key":              true,
-	"apikey":               true,
-	"token":                true,
-	"access_token":         true,
-	"refresh_token":        true,
-	"password":             true,
-	"secret":               true,
-	"client_secret":        true,
+// sensitiveNames are the names of query parameters, form fields and JSON
+// members carrying credentials (S3 presigned URLs, common API-key and OAuth
+// conventions, passwords), lower-cased without "_" and "-": see sensitive.
+var sensitiveNames = map[string]bool{
+	"xamzsignature": true, "xamzcredential": true, "xamzsecuritytoken": true,
+	"apikey": true, "token": true, "accesstoken": true, "refreshtoken": true, "idtoken": true,
+	"password": true, "passwd": true, "secret": true, "clientsecret": true,
+	"secretaccesskey": true, "privatekey": true, "authorization": true, "sessiontoken": true,
+}
+
+// sensitive reports whether a parameter or member name carries a credential,
+// whatever its case and separators (access_token, accessToken, Access-Token),
+// so that a client's spelling cannot leak a secret.
+func sensitive(name string) bool {
+	return sensitiveNames[strings.NewReplacer("_", "", "-", "").Replace(strings.ToLower(name))]
 }
 
 // RedactBody returns a request body as the journal keeps it: a JSON body with
 // the values of credential members (sensitiveParams, at any depth) replaced
 // by Redacted, a form body as RedactQuery keeps a query, "" for any other
-// type (uploads are never kept). A JSON body that does not parse is kept as
-// sent, so that the client's mistake can be seen.
+// type (uploads are never kept). A JSON body that does not parse is not kept:
+// a marker says why it does not parse.
 func RedactBody(contentType string, body []byte) string {
 	mt, _, _ := mime.ParseMediaType(contentType)
 	switch {
@@ -60,8 +60,13 @@ func RedactBody(contentType string, body []byte) string {
 		d := json.NewDecoder(bytes.NewReader(body))
 		d.UseNumber()
 		var v any
-		if d.Decode(&v) != nil || d.More() {
-			return strings.ToValidUTF8(string(body), "\ufffd")
+		if err := d.Decode(&v); err != nil || d.More() {
+			// Not kept: where it does not parse, secrets cannot be found. Go's syntax errors
+			// quote no values.
+			if err == nil {
+				err = errors.New("more than one JSON value")
+			}
+			return "[JSON that does not parse, not kept: " + err.Error() + "]"
 		}
 		var b bytes.Buffer
 		enc := json.NewEncoder(&b)
@@ -79,7 +84,7 @@ func redactJSON(v any) any {
 	switch t := v.(type) {
 	case map[string]any:
 		for k, m := range t {
-			if sensitiveParams[strings.ToLower(k)] {
+			if sensitive(k) {
 				t[k] = Redacted
 			} else {
 				t[k] = redactJSON(m)
@@ -142,7 +147,7 @@ func RedactQuery(rawQuery string) string {
 			if err != nil {
 				key = rawKey
 			}
-			if sensitiveParams[strings.ToLower(key)] {
+			if sensitive(key) {
 				p = rawKey + "=" + Redacted
 			}
 		}
@@ -153,4 +158,19 @@ func RedactQuery(rawQuery string) string {
 		start = i + 1
 	}
 	return b.String()
+}
+
+// Credentials in answers: query parameters of URLs the APIs hand out (presigned S3 URLs) and
+// JSON members (tokens). The body may be cut short, so this works on the text.
+var (
+	secretParam  = regexp.MustCompile(`(?i)([?&;](?:x-amz-signature|x-amz-credential|x-amz-security-token|token|access_token|api[-_]?key)=)[^&;"'<>\s\\]*`)
+	secretMember = regexp.MustCompile(`(?i)("(?:access_?token|refresh_?token|id_?token|token|password|secret|client_?secret|api_?key|secret_?access_?key)"\s*:\s*)"(?:[^"\\]|\\.)*"`)
+)
+
+// RedactText returns an answer's body (or a URL) as the journal keeps it: the credentials in
+// the URLs it holds and in its JSON members replaced by Redacted. It works on text, so a body
+// cut at the journal's bound is redacted too.
+func RedactText(s string) string {
+	s = secretParam.ReplaceAllString(s, "${1}"+Redacted)
+	return secretMember.ReplaceAllString(s, `${1}"`+Redacted+`"`)
 }

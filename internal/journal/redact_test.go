@@ -11,17 +11,33 @@ func TestRedactBody(t *testing.T) {
 			`{"Password":"REDACTED","deep":[{"access_token":"REDACTED","x":1.50}],"name":"a"}`},
 		{"application/json; charset=utf-8", `{"html":"<b>&</b>"}`, `{"html":"<b>&</b>"}`},
 		{"application/merge-patch+json", `{"secret":{"a":1}}`, `{"secret":"REDACTED"}`},
-		{"application/json", `{"password":"p"`, `{"password":"p"`}, // does not parse: kept as sent
-		{"application/json", "{} {}", "{} {}"},
+		{"application/json", `{"password":"p",}`, "[JSON that does not parse, not kept: invalid character '}' looking for beginning of object key string]"},
+		{"application/json", "{} {}", "[JSON that does not parse, not kept: more than one JSON value]"},
+		{"application/json", `{"accessToken":"a","client-secret":"b","ID_TOKEN":"c","secretAccessKey":"d","name":"n"}`,
+			`{"ID_TOKEN":"REDACTED","accessToken":"REDACTED","client-secret":"REDACTED","name":"n","secretAccessKey":"REDACTED"}`},
 		{"application/x-www-form-urlencoded", "user=a&password=p&token=t", "user=a&password=REDACTED&token=REDACTED"},
 		{"multipart/form-data; boundary=x", "--x\r\n...", ""},
 		{"application/octet-stream", "\x00\x01", ""},
 		{"", "{}", ""},
 		{"application/json", "", ""},
 		{"application/json", "\"\xff\"", "\"\ufffd\""},
+		{"application/x-www-form-urlencoded", "user=a&accessToken=x&X_Amz_Signature=y", "user=a&accessToken=REDACTED&X_Amz_Signature=REDACTED"},
 	} {
 		if got := RedactBody(tc.ct, []byte(tc.body)); got != tc.want {
 			t.Errorf("RedactBody(%q, %q) = %q, want %q", tc.ct, tc.body, got, tc.want)
+		}
+	}
+}
+
+func TestRedactText(t *testing.T) {
+	for in, want := range map[string]string{
+		`{"file_url":"http://h/s3/b/k?X-Amz-Algorithm=A&X-Amz-Credential=fileemu%2F2026&X-Amz-Signature=abc123","expires_in":600}`: `{"file_url":"http://h/s3/b/k?X-Amz-Algorithm=A&X-Amz-Credential=REDACTED&X-Amz-Signature=REDACTED","expires_in":600}`,
+		`{"access_token":"wyu_x\"y","expires_in":3600,"accessToken" : "z"}`:                                                        `{"access_token":"REDACTED","expires_in":3600,"accessToken" : "REDACTED"}`,
+		`<Location>https://h/k?x-amz-signature=cut`:                                                                                `<Location>https://h/k?x-amz-signature=REDACTED`,
+		`{"name":"token.txt","tokens":3}`:                                                                                          `{"name":"token.txt","tokens":3}`,
+	} {
+		if got := RedactText(in); got != want {
+			t.Errorf("RedactText(%s)\n= %s\nwant %s", in, got, want)
 		}
 	}
 }

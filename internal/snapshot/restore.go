@@ -200,7 +200,11 @@ func (st *restoring) member(ctx context.Context, tr *tar.Reader, hdr *tar.Header
 		if errors.Is(err, blobstore.ErrStorageFull) {
 			return &Error{Member: name, Err: err}
 		}
-		return fault(name, "object %q: %v", o.Name, err)
+		var tarErr, eof = errors.Is(err, tar.ErrHeader) || errors.Is(err, tar.ErrFieldTooLong), errors.Is(err, io.ErrUnexpectedEOF)
+		if errors.Is(err, blobstore.ErrMismatch) || tarErr || eof {
+			return fault(name, "object %q: %v", o.Name, err) // the archive's fault
+		}
+		return fmt.Errorf("restore object %q: %w", o.Name, err) // the server's (a disk error): a 500 naming it
 	}
 	return nil
 }

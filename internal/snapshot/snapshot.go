@@ -20,6 +20,7 @@ import (
 	"archive/tar"
 	"bytes"
 	"encoding/json"
+	"errors"
 	"fmt"
 	"io"
 	"sort"
@@ -139,9 +140,18 @@ func Take(sess *session.Session, apis []API, version string) (*Archive, error) {
 			}{ap.Name, side})
 		}
 	}
-	a.stores = append(a.stores, open("", sess.Blobs))
+	main, err := open("", sess.Blobs)
+	if err != nil {
+		return nil, err
+	}
+	a.stores = append(a.stores, main)
 	for _, s := range sides {
-		a.stores = append(a.stores, open(sidePrefix+s.name+"/", s.store))
+		side, err := open(sidePrefix+s.name+"/", s.store)
+		if err != nil {
+			a.Close()
+			return nil, err
+		}
+		a.stores = append(a.stores, side)
 	}
 	for _, s := range a.stores {
 		for _, o := range s.objects {
@@ -153,13 +163,18 @@ func Take(sess *session.Session, apis []API, version string) (*Archive, error) {
 	return a, nil
 }
 
-// open opens every object of st, by name. An object deleted in between is left out.
-func open(prefix string, st *blobstore.Store) store {
+// open opens every object of st, by name. An object deleted in between is left out; any other
+// failure (a file that cannot be opened) fails the snapshot rather than leaving an object out.
+func open(prefix string, st *blobstore.Store) (store, error) {
 	s := store{prefix: prefix, objects: []Object{}}
 	for _, o := range st.List("") {
 		obj, rd, err := st.Open(o.Name)
-		if err != nil {
+		if errors.Is(err, blobstore.ErrNotFound) {
 			continue
+		}
+		if err != nil {
+			s.close()
+			return store{}, fmt.Errorf("open object %q: %w", o.Name, err)
 		}
 		s.readers = append(s.readers, rd)
 		s.objects = append(s.objects, Object{Member: fmt.Sprintf("%s%s%06d", prefix, objectsPrefix, len(s.objects)+1),
@@ -167,7 +182,21 @@ func open(prefix string, st *blobstore.Store) store {
 			Metadata: obj.Metadata, Headers: obj.Headers, Created: obj.Created, Infected: obj.Infected,
 			CompositeETag: obj.CompositeETag, ChecksumName: obj.ChecksumName, ChecksumValue: obj.ChecksumValue})
 	}
-	return s
+	return s, nil
+}
+
+// close releases the opened objects (files, in a data directory).
+func (s store) close() {
+	for _, rd := range s.readers {
+		_ = rd.Close()
+	}
+}
+
+// Close releases what Take opened; WriteTo calls it when done.
+func (a *Archive) Close() {
+	for _, s := range a.stores {
+		s.close()
+	}
 }
 
 func sorted(apis []API) []API {
@@ -176,8 +205,9 @@ func sorted(apis []API) []API {
 	return out
 }
 
-// WriteTo writes the archive to w, streaming the objects' bytes.
+// WriteTo writes the archive to w, streaming the objects' bytes, and closes the archive.
 func (a *Archive) WriteTo(w io.Writer) (int64, error) {
+	defer a.Close()
 	cw := &countingWriter{w: w}
 	tw := tar.NewWriter(cw)
 	mtime := a.manifest.Time
