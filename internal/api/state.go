@@ -45,10 +45,19 @@ func EncodeState(v any) ([]byte, error) {
 	return b.Bytes(), nil
 }
 
-// DecodeState reads a state document into v strictly: one JSON value, no unknown field, and a
-// "version" equal to StateVersion (version is the value's version field, read by the caller's
-// struct).
-func DecodeState(data []byte, v any, version *int) error {
+// DecodeState reads a state document into v strictly: a "version" equal to StateVersion (read
+// first: a document of another version is refused as such, whatever else it holds), one JSON
+// value, no unknown field.
+func DecodeState(data []byte, v any) error {
+	var head struct {
+		Version int `json:"version"`
+	}
+	if err := json.Unmarshal(data, &head); err != nil {
+		return fmt.Errorf("parse state: %w", err)
+	}
+	if head.Version != StateVersion {
+		return fmt.Errorf("state version %d: this fileemu reads version %d", head.Version, StateVersion)
+	}
 	dec := json.NewDecoder(bytes.NewReader(data))
 	dec.DisallowUnknownFields()
 	if err := dec.Decode(v); err != nil {
@@ -57,8 +66,36 @@ func DecodeState(data []byte, v any, version *int) error {
 	if _, err := dec.Token(); err != io.EOF {
 		return fmt.Errorf("parse state: data after the state document")
 	}
-	if *version != StateVersion {
-		return fmt.Errorf("state version %d: this fileemu reads version %d", *version, StateVersion)
-	}
 	return nil
+}
+
+// ModelState is the State of an API whose state is its model of a session, kept under name
+// (session.Model): save gives the model's state document and the store of side objects it
+// keeps (nil: none), load builds a model on s from a document (side: where its side objects
+// were restored).
+func ModelState[M, S any](name string, save func(M) (S, *blobstore.Store),
+	load func(st S, s *session.Session, side *blobstore.Store) (M, error)) *State {
+	return &State{
+		Save: func(s *session.Session) ([]byte, *blobstore.Store, error) {
+			m, ok := session.Lookup[M](s, name)
+			if !ok {
+				return nil, nil, nil
+			}
+			st, side := save(m)
+			b, err := EncodeState(st)
+			return b, side, err
+		},
+		Load: func(s *session.Session, data []byte, side *blobstore.Store) error {
+			var st S
+			if err := DecodeState(data, &st); err != nil {
+				return err
+			}
+			m, err := load(st, s, side)
+			if err != nil {
+				return err
+			}
+			session.Model(s, name, func() M { return m })
+			return nil
+		},
+	}
 }

@@ -53,7 +53,7 @@ func New(spec *validate.Spec, opts Options) *api.API {
 			"listFiles":     s.listFiles,
 		},
 		Errors:   api.Envelope{Problem: problem, Write: writeErrors},
-		State:    state(s.opts),
+		State:    state(),
 		Fixtures: s.loadFixtures,
 	}
 }

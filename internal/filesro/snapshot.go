@@ -171,28 +171,10 @@ func LoadState(st State, blobs *blobstore.Store, opts Options) (*Model, error) {
 
 // state is files.ro's api.State.
 func state(opts Options) *api.State {
-	return &api.State{
-		Save: func(s *session.Session) ([]byte, *blobstore.Store, error) {
-			m, ok := session.Lookup[*Model](s, "filesro")
-			if !ok {
-				return nil, nil, nil
-			}
-			b, err := api.EncodeState(m.SaveState())
-			return b, nil, err
-		},
-		Load: func(s *session.Session, data []byte, _ *blobstore.Store) error {
-			var st State
-			if err := api.DecodeState(data, &st, &st.Version); err != nil {
-				return err
-			}
+	return api.ModelState("filesro", func(m *Model) (State, *blobstore.Store) { return m.SaveState(), nil },
+		func(st State, s *session.Session, _ *blobstore.Store) (*Model, error) {
 			o := opts
 			o.Clock = s.Clock.Now // the session's clock, as the handlers' models get it
-			m, err := LoadState(st, s.Blobs, o)
-			if err != nil {
-				return err
-			}
-			session.Model(s, "filesro", func() *Model { return m })
-			return nil
-		},
-	}
+			return LoadState(st, s.Blobs, o)
+		})
 }

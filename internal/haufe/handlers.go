@@ -54,7 +54,7 @@ func New(spec *validate.Spec, opts Options) *api.API {
 			"streamRun":      s.streamRun,
 		},
 		Errors:   api.Envelope{Problem: problem, Write: writeError},
-		State:    state(s.opts),
+		State:    state(),
 		Fixtures: s.loadFixtures,
 	}
 }

@@ -104,29 +104,10 @@ func LoadState(st State, blobs, parts *blobstore.Store) (*Model, error) {
 	return m, nil
 }
 
-// state is S3's api.State.
+// state is S3's api.State: its side objects are the parts of multipart uploads in progress.
 func state() *api.State {
-	return &api.State{
-		Save: func(s *session.Session) ([]byte, *blobstore.Store, error) {
-			m, ok := session.Lookup[*Model](s, "s3")
-			if !ok {
-				return nil, nil, nil
-			}
-			st, parts := m.SaveState()
-			b, err := api.EncodeState(st)
-			return b, parts, err
-		},
-		Load: func(s *session.Session, data []byte, side *blobstore.Store) error {
-			var st State
-			if err := api.DecodeState(data, &st, &st.Version); err != nil {
-				return err
-			}
-			m, err := LoadState(st, s.Blobs, side)
-			if err != nil {
-				return err
-			}
-			session.Model(s, "s3", func() *Model { return m })
-			return nil
-		},
-	}
+	return api.ModelState("s3", (*Model).SaveState,
+		func(st State, s *session.Session, parts *blobstore.Store) (*Model, error) {
+			return LoadState(st, s.Blobs, parts)
+		})
 }

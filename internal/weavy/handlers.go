@@ -111,7 +111,7 @@ func New(spec *validate.Spec, opts Options) *api.API {
 		Auth:     wrapAuth(opts.Auth),
 		Handlers: handlers,
 		Errors:   api.Envelope{Problem: problem, Write: writeProblem},
-		State:    state(s.opts),
+		State:    state(),
 		Fixtures: s.loadFixtures,
 	}
 }

@@ -186,27 +186,9 @@ func LoadState(st State, blobs *blobstore.Store, now func() time.Time) (*Model, 
 }
 
 // state is Weavy's api.State.
-func state(opts Options) *api.State {
-	return &api.State{
-		Save: func(s *session.Session) ([]byte, *blobstore.Store, error) {
-			m, ok := session.Lookup[*Model](s, "weavy")
-			if !ok {
-				return nil, nil, nil
-			}
-			b, err := api.EncodeState(m.SaveState())
-			return b, nil, err
-		},
-		Load: func(s *session.Session, data []byte, _ *blobstore.Store) error {
-			var st State
-			if err := api.DecodeState(data, &st, &st.Version); err != nil {
-				return err
-			}
-			m, err := LoadState(st, s.Blobs, s.Clock.Now)
-			if err != nil {
-				return err
-			}
-			session.Model(s, "weavy", func() *Model { return m })
-			return nil
-		},
-	}
+func state() *api.State {
+	return api.ModelState("weavy", func(m *Model) (State, *blobstore.Store) { return m.SaveState(), nil },
+		func(st State, s *session.Session, _ *blobstore.Store) (*Model, error) {
+			return LoadState(st, s.Blobs, s.Clock.Now)
+		})
 }
