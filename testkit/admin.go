@@ -91,12 +91,32 @@ func NewAdmin(baseURL, token string) *Admin {
 	return &Admin{base: strings.TrimRight(baseURL, "/") + apiBase("admin"), token: token, http: &http.Client{}}
 }
 
-// call sends one admin request and decodes a JSON answer into out (when non-nil).
-func (a *Admin) call(ctx context.Context, method, path string, q url.Values, body any, want []int, out any) error {
+// do sends one admin request: path under the admin base, query q, a body of contentType
+// (none when body is nil), the admin token. The caller reads and closes the response.
+func (a *Admin) do(ctx context.Context, method, path string, q url.Values, contentType string, body io.Reader) (*http.Response, error) {
 	u := a.base + path
 	if len(q) > 0 {
 		u += "?" + q.Encode()
 	}
+	req, err := http.NewRequestWithContext(ctx, method, u, body)
+	if err != nil {
+		return nil, fmt.Errorf("admin %s %s: %w", method, path, err)
+	}
+	if body != nil {
+		req.Header.Set("Content-Type", contentType)
+	}
+	if a.token != "" {
+		req.Header.Set("Authorization", "Bearer "+a.token)
+	}
+	resp, err := a.http.Do(req)
+	if err != nil {
+		return nil, fmt.Errorf("admin %s %s: %w", method, path, err)
+	}
+	return resp, nil
+}
+
+// call sends one admin request and decodes a JSON answer into out (when non-nil).
+func (a *Admin) call(ctx context.Context, method, path string, q url.Values, body any, want []int, out any) error {
 	var rd io.Reader
 	if body != nil {
 		b, err := json.Marshal(body)
@@ -105,19 +125,9 @@ func (a *Admin) call(ctx context.Context, method, path string, q url.Values, bod
 		}
 		rd = bytes.NewReader(b)
 	}
-	req, err := http.NewRequestWithContext(ctx, method, u, rd)
+	resp, err := a.do(ctx, method, path, q, "application/json", rd)
 	if err != nil {
-		return fmt.Errorf("admin %s %s: %w", method, path, err)
-	}
-	if body != nil {
-		req.Header.Set("Content-Type", "application/json")
-	}
-	if a.token != "" {
-		req.Header.Set("Authorization", "Bearer "+a.token)
-	}
-	resp, err := a.http.Do(req)
-	if err != nil {
-		return fmt.Errorf("admin %s %s: %w", method, path, err)
+		return err
 	}
 	defer resp.Body.Close()
 	b, err := io.ReadAll(resp.Body)

@@ -38,21 +38,13 @@ func (a *Admin) Seed(ctx context.Context, session, counts string) error {
 }
 
 func (a *Admin) load(ctx context.Context, method, path, session, contentType string, body []byte) error {
-	u := a.base + path
+	var q url.Values
 	if session != "" {
-		u += "?" + url.Values{"session": {session}}.Encode()
+		q = url.Values{"session": {session}}
 	}
-	req, err := http.NewRequestWithContext(ctx, method, u, bytes.NewReader(body))
+	resp, err := a.do(ctx, method, path, q, contentType, bytes.NewReader(body))
 	if err != nil {
-		return fmt.Errorf("admin %s %s: %w", method, path, err)
-	}
-	req.Header.Set("Content-Type", contentType)
-	if a.token != "" {
-		req.Header.Set("Authorization", "Bearer "+a.token)
-	}
-	resp, err := a.http.Do(req)
-	if err != nil {
-		return fmt.Errorf("admin %s %s: %w", method, path, err)
+		return err
 	}
 	defer resp.Body.Close()
 	b, _ := io.ReadAll(resp.Body)

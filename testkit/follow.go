@@ -25,22 +25,9 @@ type Event struct {
 // sends its events on the returned channel, which is closed when ctx ends or the stream does
 // (the emulator shut down). The stream starts with what happens next.
 func (a *Admin) Follow(ctx context.Context, session string, filters ...Filter) (<-chan Event, error) {
-	q := journalQuery(session, filters)
-	u := a.base + "/requests/stream"
-	if len(q) > 0 {
-		u += "?" + q.Encode()
-	}
-	req, err := http.NewRequestWithContext(ctx, http.MethodGet, u, nil)
+	resp, err := a.do(ctx, http.MethodGet, "/requests/stream", journalQuery(session, filters), "", nil)
 	if err != nil {
-		return nil, fmt.Errorf("admin follow: %w", err)
-	}
-	req.Header.Set("Accept", "text/event-stream")
-	if a.token != "" {
-		req.Header.Set("Authorization", "Bearer "+a.token)
-	}
-	resp, err := a.http.Do(req)
-	if err != nil {
-		return nil, fmt.Errorf("admin follow: %w", err)
+		return nil, err
 	}
 	if resp.StatusCode != http.StatusOK {
 		b, _ := io.ReadAll(io.LimitReader(resp.Body, 4096))

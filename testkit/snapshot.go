@@ -58,21 +58,7 @@ func (a *Admin) Restore(ctx context.Context, session string, archive io.Reader) 
 
 // send sends one admin request with a raw body and returns the response as it is.
 func (a *Admin) send(ctx context.Context, method, path string, body io.Reader) (*http.Response, error) {
-	req, err := http.NewRequestWithContext(ctx, method, a.base+path, body)
-	if err != nil {
-		return nil, fmt.Errorf("admin %s %s: %w", method, path, err)
-	}
-	if body != nil {
-		req.Header.Set("Content-Type", "application/x-tar")
-	}
-	if a.token != "" {
-		req.Header.Set("Authorization", "Bearer "+a.token)
-	}
-	resp, err := a.http.Do(req)
-	if err != nil {
-		return nil, fmt.Errorf("admin %s %s: %w", method, path, err)
-	}
-	return resp, nil
+	return a.do(ctx, method, path, nil, "application/x-tar", body)
 }
 
 // Snapshot returns the archive of the session's state and stored bytes; see Admin.Snapshot.
