@@ -1,11 +1,15 @@
 package admin
 
 import (
+	"errors"
+	"fmt"
+	"io"
 	"net/http"
 	"strings"
 
 	"github.com/fileemu/fileemu/internal/api"
 	"github.com/fileemu/fileemu/internal/validate"
+	"github.com/fileemu/fileemu/scenarios"
 )
 
 // Error is the admin API's plain JSON error.
@@ -24,27 +28,59 @@ func (e Error) StatusCode() int { return e.Status }
 // ErrorCode is the error field, which the journal records.
 func (e Error) ErrorCode() string { return e.Code }
 
-// invalidScenarios is a scenario document that does not load: every problem with its position.
-type invalidScenarios struct {
+// invalidDocument is a scenario or fixture document that does not load (code
+// invalid_scenarios, invalid_fixtures): every problem with its position.
+type invalidDocument struct {
+	code     string
 	err      error
 	problems []problemItem
 }
 
-func (e *invalidScenarios) Error() string     { return e.err.Error() }
-func (e *invalidScenarios) StatusCode() int   { return http.StatusUnprocessableEntity }
-func (e *invalidScenarios) ErrorCode() string { return "invalid_scenarios" }
+func (e *invalidDocument) Error() string     { return e.err.Error() }
+func (e *invalidDocument) StatusCode() int   { return http.StatusUnprocessableEntity }
+func (e *invalidDocument) ErrorCode() string { return e.code }
+
+// problemItem is one problem of a document, at its line and column when known.
+type problemItem struct {
+	Line    int    `json:"line,omitempty"`
+	Column  int    `json:"column,omitempty"`
+	Message string `json:"message"`
+}
+
+// readDocument reads a document body (scenarios, fixtures) of at most max bytes.
+func readDocument(r *api.Request, max int, what string) ([]byte, error) {
+	body, err := io.ReadAll(io.LimitReader(r.Request().Body, int64(max)+1))
+	if err != nil {
+		return nil, Error{Status: 400, Code: "bad_body", Message: "reading the body: " + err.Error()}
+	}
+	if len(body) > max {
+		return nil, Error{Status: 413, Code: "too_large", Message: fmt.Sprintf("%s is at most %d bytes", what, max)}
+	}
+	return body, nil
+}
+
+// invalidDoc refuses a document with the problems err lists (scenarios.Errors, positioned), or
+// err itself as the one problem.
+func invalidDoc(code string, err error) error {
+	var es scenarios.Errors
+	if !errors.As(err, &es) {
+		return &invalidDocument{code, err, []problemItem{{Message: err.Error()}}}
+	}
+	items := make([]problemItem, 0, len(es))
+	for _, e := range es {
+		items = append(items, problemItem{e.Line, e.Column, e.Msg})
+	}
+	return &invalidDocument{code, err, items}
+}
 
 // writeError renders e as the admin API's JSON error.
 func writeError(r *api.Request, e api.Error) error {
 	switch e := e.(type) {
 	case Error:
 		return r.WriteJSON(e.Status, "", e)
-	case *invalidFixtures:
+	case *invalidDocument:
 		return r.WriteJSON(http.StatusUnprocessableEntity, "", map[string]any{
-			"error": "invalid_fixtures", "message": e.err.Error(), "problems": e.problems})
-	case *invalidScenarios:
-		return r.WriteJSON(http.StatusUnprocessableEntity, "", map[string]any{
-			"error": "invalid_scenarios", "message": e.err.Error(), "problems": e.problems})
+			"error": e.code, "message": e.err.Error(), "problems": e.problems})
 	case *invalidSnapshot:
 		return r.WriteJSON(http.StatusUnprocessableEntity, "", map[string]any{
 			"error": "invalid_snapshot", "message": e.err.Error(), "member": e.err.Member})

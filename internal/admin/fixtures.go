@@ -11,19 +11,7 @@ import (
 	"github.com/fileemu/fileemu/internal/blobstore"
 	"github.com/fileemu/fileemu/internal/fixtures"
 	"github.com/fileemu/fileemu/internal/session"
-	"github.com/fileemu/fileemu/scenarios"
 )
-
-// invalidFixtures is a fixture document that does not load: every problem with its position
-// (none when the document parsed but a model refused it).
-type invalidFixtures struct {
-	err      error
-	problems []problemItem
-}
-
-func (e *invalidFixtures) Error() string     { return e.err.Error() }
-func (e *invalidFixtures) StatusCode() int   { return http.StatusUnprocessableEntity }
-func (e *invalidFixtures) ErrorCode() string { return "invalid_fixtures" }
 
 // fixtureSession is the ?session= of the fixture routes: the default session when absent; a
 // new id creates the session.
@@ -48,7 +36,7 @@ func loadError(err error) error {
 	if errors.Is(err, blobstore.ErrStorageFull) {
 		return Error{Status: http.StatusInsufficientStorage, Code: "storage_full", Message: err.Error()}
 	}
-	return &invalidFixtures{err: err, problems: []problemItem{{Message: err.Error()}}}
+	return invalidDoc("invalid_fixtures", err)
 }
 
 func (s *service) putFixtures(r *api.Request) error {
@@ -56,22 +44,13 @@ func (s *service) putFixtures(r *api.Request) error {
 	if err != nil {
 		return err
 	}
-	body, err := io.ReadAll(io.LimitReader(r.Request().Body, fixtures.MaxDocument+1))
+	body, err := readDocument(r, fixtures.MaxDocument, "a fixture document")
 	if err != nil {
-		return Error{Status: 400, Code: "bad_body", Message: "reading the body: " + err.Error()}
-	}
-	if len(body) > fixtures.MaxDocument {
-		return Error{Status: 413, Code: "too_large", Message: fmt.Sprintf("a fixture document is at most %d bytes", fixtures.MaxDocument)}
+		return err
 	}
 	doc, err := fixtures.Parse("fixtures", body, fixtures.Options{})
 	if err != nil {
-		var es scenarios.Errors
-		errors.As(err, &es)
-		items := make([]problemItem, 0, len(es))
-		for _, e := range es {
-			items = append(items, problemItem{e.Line, e.Column, e.Msg})
-		}
-		return &invalidFixtures{err: err, problems: items}
+		return invalidDoc("invalid_fixtures", err)
 	}
 	if err := s.d.LoadFixtures(id, doc); err != nil {
 		return loadError(err)

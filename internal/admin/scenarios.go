@@ -2,9 +2,6 @@ package admin
 
 import (
 	"encoding/json"
-	"errors"
-	"fmt"
-	"io"
 	"net/http"
 	"strings"
 
@@ -33,20 +30,10 @@ func (s *service) listScenarios(r *api.Request) error {
 	return r.WriteJSON(http.StatusOK, "", map[string]any{"scenarios": out})
 }
 
-// problemItem is one scenario file problem with its position.
-type problemItem struct {
-	Line    int    `json:"line,omitempty"`
-	Column  int    `json:"column,omitempty"`
-	Message string `json:"message"`
-}
-
 func (s *service) putScenarios(r *api.Request) error {
-	body, err := io.ReadAll(io.LimitReader(r.Request().Body, maxScenarioDoc+1))
+	body, err := readDocument(r, maxScenarioDoc, "a scenario document")
 	if err != nil {
-		return Error{Status: 400, Code: "bad_body", Message: "reading the body: " + err.Error()}
-	}
-	if len(body) > maxScenarioDoc {
-		return Error{Status: 413, Code: "too_large", Message: fmt.Sprintf("a scenario document is at most %d bytes", maxScenarioDoc)}
+		return err
 	}
 	sessionID := r.QueryParam("session")
 	if sessionID != "" {
@@ -56,13 +43,7 @@ func (s *service) putScenarios(r *api.Request) error {
 	}
 	names, err := s.d.Scenarios().Put(sessionID, body)
 	if err != nil {
-		var es scenarios.Errors
-		errors.As(err, &es)
-		items := make([]problemItem, 0, len(es))
-		for _, e := range es {
-			items = append(items, problemItem{e.Line, e.Column, e.Msg})
-		}
-		return &invalidScenarios{err: err, problems: items}
+		return invalidDoc("invalid_scenarios", err)
 	}
 	return r.WriteJSON(http.StatusOK, "", map[string]any{"scenarios": names})
 }
