@@ -17,8 +17,7 @@ func (s *service) loadFixtures(sess *session.Session, doc *fixtures.Document) er
 	if doc.Desk == nil {
 		return nil
 	}
-	m := session.Model(sess, "desk", func() *Model { return NewModel(sess.Blobs, sess.Clock.Now) })
-	return m.LoadFixtures(context.Background(), doc.Desk)
+	return s.modelOf(sess).LoadFixtures(context.Background(), doc.Desk)
 }
 
 // LoadFixtures adds the files of a fixture section the way clients make them: an upload

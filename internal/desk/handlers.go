@@ -58,8 +58,11 @@ func New(spec *validate.Spec, opts Options) *api.API {
 	}
 }
 
-func (s *service) model(r *api.Request) *Model {
-	return session.Model(r.Session, "desk", func() *Model { return NewModel(r.Session.Blobs, r.Session.Clock.Now) })
+func (s *service) model(r *api.Request) *Model { return s.modelOf(r.Session) }
+
+// modelOf is the session's Desk model, made on first use on the session's clock.
+func (s *service) modelOf(sess *session.Session) *Model {
+	return session.Model(sess, "desk", func() *Model { return NewModel(sess.Blobs, sess.Clock.Now) })
 }
 
 // timestamp renders times as Desk does: RFC 3339 UTC with microseconds.

@@ -17,7 +17,7 @@ func (s *service) loadFixtures(sess *session.Session, doc *fixtures.Document) er
 	if doc.Haufe == nil {
 		return nil
 	}
-	m := session.Model(sess, "haufe", func() *Model { return NewModel(sess.Blobs, sess.Clock.Now, s.opts.Seed) })
+	m := s.modelOf(sess)
 	return m.LoadFixtures(context.Background(), doc.Haufe)
 }
 

@@ -70,10 +70,12 @@ func routingPath(r *http.Request) string {
 	return rest
 }
 
-func (s *service) model(r *api.Request) *Model {
-	return session.Model(r.Session, "haufe", func() *Model {
-		return NewModel(r.Session.Blobs, r.Session.Clock.Now, s.opts.Seed) // the session's clock: the admin API moves it
-	})
+func (s *service) model(r *api.Request) *Model { return s.modelOf(r.Session) }
+
+// modelOf is the session's Haufe model, made on first use on the session's clock (the admin
+// API moves it).
+func (s *service) modelOf(sess *session.Session) *Model {
+	return session.Model(sess, "haufe", func() *Model { return NewModel(sess.Blobs, sess.Clock.Now, s.opts.Seed) })
 }
 
 func userID(r *api.Request) string { return r.Request().Header.Get("user-id") }

@@ -16,7 +16,7 @@ func (s *target) loadFixtures(sess *session.Session, doc *fixtures.Document) err
 	if doc.S3 == nil {
 		return nil
 	}
-	m := session.Model(sess, "s3", func() *Model { return NewModel(sess.Blobs) })
+	m := modelOf(sess)
 	now := sess.Clock.Now()
 	for _, b := range doc.S3.Buckets {
 		// A bucket is as old as its oldest object (a fixture gives buckets no date of their own).

@@ -85,8 +85,11 @@ func New(spec *validate.Spec, opts Options) *api.API {
 }
 
 // model returns the session's S3 state: buckets and multipart uploads.
-func (s *target) model(r *api.Request) *Model {
-	return session.Model(r.Session, "s3", func() *Model { return NewModel(r.Session.Blobs) })
+func (s *target) model(r *api.Request) *Model { return modelOf(r.Session) }
+
+// modelOf is the session's S3 model, made on first use.
+func modelOf(sess *session.Session) *Model {
+	return session.Model(sess, "s3", func() *Model { return NewModel(sess.Blobs) })
 }
 
 // authorize verifies the request's SigV4 signature, presigned (query) or in the Authorization

@@ -15,8 +15,7 @@ func (s *service) loadFixtures(sess *session.Session, doc *fixtures.Document) er
 	if doc.Weavy == nil {
 		return nil
 	}
-	m := session.Model(sess, "weavy", func() *Model { return NewModelWithUser(sess.Blobs, sess.Clock.Now, s.userName) })
-	return m.LoadFixtures(context.Background(), doc.Weavy)
+	return s.modelOf(sess).LoadFixtures(context.Background(), doc.Weavy)
 }
 
 // LoadFixtures adds the apps and files of a fixture section, in order: ids are given as the

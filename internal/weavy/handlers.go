@@ -116,8 +116,11 @@ func New(spec *validate.Spec, opts Options) *api.API {
 	}
 }
 
-func (s *service) model(r *api.Request) *Model {
-	return session.Model(r.Session, "weavy", func() *Model { return NewModelWithUser(r.Session.Blobs, r.Session.Clock.Now, s.userName) })
+func (s *service) model(r *api.Request) *Model { return s.modelOf(r.Session) }
+
+// modelOf is the session's Weavy model, made on first use on the session's clock.
+func (s *service) modelOf(sess *session.Session) *Model {
+	return session.Model(sess, "weavy", func() *Model { return NewModelWithUser(sess.Blobs, sess.Clock.Now, s.userName) })
 }
 
 // ---- views ----
