@@ -142,8 +142,11 @@ func newDocRunner(t *testing.T, root string) *docRunner {
 	must(os.WriteFile(filepath.Join(shims, "fileemu"), []byte(`#!/usr/bin/env bash
 case "$1" in lint|version|help|healthcheck|-h|--help) exec "$FILEEMU_BIN" "$@";; serve) shift;; esac
 if [ -f "$DOC_STATE/server.pid" ]; then
-  kill "$(cat "$DOC_STATE/server.pid")" 2>/dev/null
-  for i in $(seq 100); do "$FILEEMU_BIN" healthcheck --addr "$DOC_ADDR" >/dev/null 2>&1 || break; sleep 0.05; done
+  pid=$(cat "$DOC_STATE/server.pid")
+  kill "$pid" 2>/dev/null
+  # Until it has exited and let go of the port (a health check can fail on a loaded machine
+  # while the old server still listens).
+  for i in $(seq 400); do kill -0 "$pid" 2>/dev/null || break; sleep 0.05; done
 fi
 "$FILEEMU_BIN" serve "$@" --addr "$DOC_ADDR" >>"$DOC_STATE/server.log" 2>&1 &
 echo $! > "$DOC_STATE/server.pid"
