@@ -146,7 +146,11 @@ if [ -f "$DOC_STATE/server.pid" ]; then
   kill "$pid" 2>/dev/null
   # Until it has exited and let go of the port (a health check can fail on a loaded machine
   # while the old server still listens).
-  for i in $(seq 400); do kill -0 "$pid" 2>/dev/null || break; sleep 0.05; done
+  for i in $(seq 400); do
+    kill -0 "$pid" 2>/dev/null || break
+    grep -q '^State:.*Z' "/proc/$pid/status" 2>/dev/null && break # exited, not yet reaped
+    sleep 0.05
+  done
 fi
 "$FILEEMU_BIN" serve "$@" --addr "$DOC_ADDR" >>"$DOC_STATE/server.log" 2>&1 &
 echo $! > "$DOC_STATE/server.pid"
