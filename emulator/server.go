@@ -38,6 +38,8 @@ type Server struct {
 	requests  atomic.Uint64 // count of requests served, for request ids
 	lastSweep atomic.Int64  // when idle sessions were last looked for (unix ns, emulator clock)
 	scenarios *scenarios.Engine
+	// persist writes the models and clocks into Config.DataDir (nil without one: see persist.go).
+	persist *persister
 	// From the mount table: which API handed out the URLs of each fake S3 bucket, and the
 	// paths where browsers send a cookie.
 	uploadBuckets map[string]string
@@ -78,6 +80,7 @@ func New(cfg Config) (*Server, error) {
 		Sessions: s.sessions, Journal: s.journal, Specs: s.specs, Version: cfg.Version,
 		Started: cfg.Clock(), Clock: emuClock, Token: cfg.AdminToken, APIs: s.APINames,
 		Scenarios: s.Scenarios, Done: s.done, Heartbeat: cfg.heartbeat, States: s.apiStates,
+		Persist: s.persistSession,
 	})
 	for _, m := range ms {
 		s.apis = append(s.apis, m.api)
@@ -89,6 +92,12 @@ func New(cfg Config) (*Server, error) {
 	for _, a := range s.apis {
 		if err := a.Spec.CheckHandlers(a.Operations()); err != nil {
 			return nil, fmt.Errorf("mount %s: %w", a.Name, err)
+		}
+	}
+	if cfg.DataDir != "" {
+		s.persist = newPersister(cfg.DataDir, s.apiStates)
+		if err := s.persist.load(s.sessions.List(), emuClock); err != nil {
+			return nil, err // names the file at fault
 		}
 	}
 	s.scenarios = scenarios.NewEngine(catalog(ms), emuClock.Now)

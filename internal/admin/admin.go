@@ -52,6 +52,9 @@ type Deps struct {
 	// States lists the APIs whose session state snapshots save and restore (a func: the
 	// server builds the APIs after the admin API).
 	States func() []snapshot.API
+	// Persist, when set, writes a session's states and clock into the data directory: a
+	// restored session is written before it replaces the old one (nil: in memory).
+	Persist func(*session.Session) error
 }
 
 type service struct{ d Deps }
@@ -89,12 +92,12 @@ func New(spec *validate.Spec, d Deps) *api.API {
 			"activateSessionScenarios":   s.activateSessionScenarios,
 			"deactivateSessionScenarios": s.deactivateSessionScenarios,
 
-			"getClock":          s.getClock,
-			"moveClock":         s.moveClock,
-			"resetClock":        s.resetClock,
-			"getSessionClock":   s.getSessionClock,
-			"moveSessionClock":  s.moveSessionClock,
-			"resetSessionClock": s.resetSessionClock,
+			"getClock":           s.getClock,
+			"moveClock":          s.moveClock,
+			"resetClock":         s.resetClock,
+			"getSessionClock":    s.getSessionClock,
+			"moveSessionClock":   s.moveSessionClock,
+			"resetSessionClock":  s.resetSessionClock,
 			"getSessionSnapshot": s.getSessionSnapshot,
 			"putSessionSnapshot": s.putSessionSnapshot,
 		},
