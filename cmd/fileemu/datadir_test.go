@@ -41,13 +41,13 @@ func TestDataDirNotWritableFailsStart(t *testing.T) {
 
 // fileemu --data-dir is killed (SIGKILL) during a burst of uploads: after it, every upload
 // that was answered 2xx is stored intact, nothing half-stored is visible, and fileemu starts
-// again on the directory.
+// again on the directory and serves every answered upload through the API that took it.
 func TestDataDirSurvivesSIGKILL(t *testing.T) {
 	dir := t.TempDir()
 	p := start(t, []string{"FILEEMU_DATA_DIR=" + dir})
 	var (
 		mu       sync.Mutex
-		answered []string // SHA-256 of every upload answered 2xx
+		answered []upload // every upload answered 2xx
 		wg       sync.WaitGroup
 	)
 	stop := make(chan struct{})
@@ -61,12 +61,12 @@ func TestDataDirSurvivesSIGKILL(t *testing.T) {
 					return
 				default:
 				}
-				sum, ok := uploadOnce(p.url(), bytes.Repeat([]byte(fmt.Sprintf("worker %d upload %d\n", w, i)), 1000+i*997%200_000))
+				up, ok := uploadOnce(p.url(), bytes.Repeat([]byte(fmt.Sprintf("worker %d upload %d\n", w, i)), 1000+i*997%200_000))
 				if !ok {
 					return // the process is gone
 				}
 				mu.Lock()
-				answered = append(answered, sum)
+				answered = append(answered, up)
 				mu.Unlock()
 			}
 		}()
@@ -100,44 +100,89 @@ func TestDataDirSurvivesSIGKILL(t *testing.T) {
 		}
 		stored[o.SHA256] = true
 	}
-	for _, sum := range answered {
-		if !stored[sum] {
-			t.Errorf("an upload answered 2xx (SHA-256 %s) is not stored", sum)
+	for _, up := range answered {
+		if !stored[up.sum] {
+			t.Errorf("an upload answered 2xx (SHA-256 %s) is not stored", up.sum)
 		}
 	}
 	t.Logf("%d uploads answered before SIGKILL, %d objects stored", len(answered), len(stored))
-	start(t, []string{"FILEEMU_DATA_DIR=" + dir}) // starts again on what the kill left
+	p = start(t, []string{"FILEEMU_DATA_DIR=" + dir}) // starts again on what the kill left
+	// Through the Haufe API: each answered upload's file is there, processed, with its content.
+	for _, up := range answered {
+		status := ""
+		for i := 0; i < 100 && (status == "" || status == "PROCESSING"); i++ {
+			code, b := haufeGet(t, p.url()+"/v1/files/"+up.id+"/status")
+			var v struct {
+				Status string `json:"processing_status"`
+			}
+			if code != 200 || json.Unmarshal(b, &v) != nil {
+				t.Fatalf("file %s after the restart: status %d %s", up.id, code, b)
+			}
+			if status = v.Status; status == "PROCESSING" {
+				time.Sleep(20 * time.Millisecond)
+			}
+		}
+		if status != "PROCESSED" {
+			t.Errorf("file %s after the restart: %s, want PROCESSED", up.id, status)
+			continue
+		}
+		code, b := haufeGet(t, p.url()+"/v1/files/"+up.id)
+		if s := sha256.Sum256(b); code != 200 || hex.EncodeToString(s[:]) != up.sum {
+			t.Errorf("file %s after the restart: %d, %d bytes not the upload's", up.id, code, len(b))
+		}
+	}
 }
 
-// uploadOnce stores body through a Haufe signed URL and returns its SHA-256 once answered 2xx;
-// ok is false when the emulator did not answer.
-func uploadOnce(base string, body []byte) (sum string, ok bool) {
-	req, _ := http.NewRequest("GET", base+"/v1/files/signed-url?filename=a.bin", nil)
+// upload is a Haufe file uploaded through its signed URL: its id and content's SHA-256.
+type upload struct{ id, sum string }
+
+func haufeGet(t *testing.T, u string) (int, []byte) {
+	t.Helper()
+	req, _ := http.NewRequest("GET", u, nil)
 	req.Header.Set("api-key", "k")
 	req.Header.Set("user-id", "u")
 	resp, err := http.DefaultClient.Do(req)
 	if err != nil {
-		return "", false
+		t.Fatal(err)
+	}
+	defer resp.Body.Close()
+	b, err := io.ReadAll(resp.Body)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return resp.StatusCode, b
+}
+
+// uploadOnce stores body through a Haufe signed URL and returns the file's id and the body's
+// SHA-256 once answered 2xx; ok is false when the emulator did not answer.
+func uploadOnce(base string, body []byte) (up upload, ok bool) {
+	req, _ := http.NewRequest("GET", base+"/v1/files/signed-url?filename=a.txt", nil) // text: its content is what GET /v1/files/{id} answers
+	req.Header.Set("api-key", "k")
+	req.Header.Set("user-id", "u")
+	resp, err := http.DefaultClient.Do(req)
+	if err != nil {
+		return upload{}, false
 	}
 	var v struct {
+		FileID  string `json:"file_id"`
 		FileURL string `json:"file_url"`
 	}
 	err = json.NewDecoder(resp.Body).Decode(&v)
 	resp.Body.Close()
 	if err != nil || v.FileURL == "" {
-		return "", false
+		return upload{}, false
 	}
 	resp, err = http.DefaultClient.Do(must(http.NewRequest("PUT", v.FileURL, bytes.NewReader(body))))
 	if err != nil {
-		return "", false
+		return upload{}, false
 	}
 	io.Copy(io.Discard, resp.Body)
 	resp.Body.Close()
 	if resp.StatusCode/100 != 2 {
-		return "", false
+		return upload{}, false
 	}
 	s := sha256.Sum256(body)
-	return hex.EncodeToString(s[:]), true
+	return upload{id: v.FileID, sum: hex.EncodeToString(s[:])}, true
 }
 
 func must(req *http.Request, err error) *http.Request {
