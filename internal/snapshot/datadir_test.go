@@ -125,3 +125,43 @@ func TestDataDirCorruptStateRefusesStart(t *testing.T) {
 	}
 	e.Close()
 }
+
+// What the admin API changes is kept too: a restored snapshot, a reset session, a dropped one.
+func TestDataDirKeepsAdminChanges(t *testing.T) {
+	dir := t.TempDir()
+	ctx := context.Background()
+	emuA := testkit.Start(t, testkit.WithDataDir(dir))
+	for _, id := range []string{"reset", "dropped", "restored"} {
+		prepare(t, &api{t: t, http: emuA.Client(t), s: emuA.Resume(t, id)}, 5<<20)
+	}
+	snap, err := emuA.Admin.Snapshot(ctx, "restored")
+	if err != nil {
+		t.Fatal(err)
+	}
+	r := &api{t: t, http: emuA.Client(t), s: emuA.Resume(t, "restored")}
+	r.must(201, "PUT", "weavy /api/apps/made-after-the-snapshot", with(weavyAuth, jsonCT), `{"type":"files","name":"Later"}`, nil)
+	if err := emuA.Admin.Restore(ctx, "restored", bytes.NewReader(snap)); err != nil {
+		t.Fatal(err)
+	}
+	if err := emuA.Admin.Reset(ctx, "reset"); err != nil {
+		t.Fatal(err)
+	}
+	empty, err := emuA.Admin.Snapshot(ctx, "reset")
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := emuA.Admin.DeleteSession(ctx, "dropped"); err != nil {
+		t.Fatal(err)
+	}
+	emuA.Close()
+
+	emuB := testkit.Start(t, testkit.WithDataDir(dir))
+	for id, want := range map[string][]byte{"restored": snap, "reset": empty} {
+		if got, err := emuB.Admin.Snapshot(ctx, id); err != nil || !bytes.Equal(got, want) {
+			t.Errorf("session %s after the restart: snapshot differs (err %v, %d and %d bytes)", id, err, len(got), len(want))
+		}
+	}
+	b := &api{t: t, http: emuB.Client(t), s: emuB.Resume(t, "restored")}
+	b.must(404, "GET", "weavy /api/apps/made-after-the-snapshot", weavyAuth, nil, nil)
+	b.must(404, "GET", "admin /sessions/dropped", nil, nil, nil)
+}
