@@ -205,15 +205,18 @@ func (p *persister) saveState(sess *session.Session, a snapshot.API) error {
 	if data == nil {
 		return p.remove(f, path)
 	}
-	env := stateEnvelope{Version: persistVersion, State: data}
+	// The envelope around the state document as it is (no second encoding pass: this runs on
+	// every request); a stateEnvelope reads it.
+	var b bytes.Buffer
+	b.Grow(len(data) + 64)
+	fmt.Fprintf(&b, "{\"version\": %d,\n", persistVersion)
 	if side != nil && side.Dir() != "" {
-		env.Side = filepath.Base(side.Dir())
+		fmt.Fprintf(&b, "\"side\": %q,\n", filepath.Base(side.Dir()))
 	}
-	b, err := json.Marshal(env)
-	if err != nil {
-		return fmt.Errorf("save %s state of session %s: %w", a.Name, sess.ID, err)
-	}
-	return p.write(f, path, b)
+	b.WriteString("\"state\": ")
+	b.Write(bytes.TrimRight(data, "\n"))
+	b.WriteString("}\n")
+	return p.write(f, path, b.Bytes())
 }
 
 // saveClock writes the offset of c into dir/clock.json, or removes it when c is not moved.
