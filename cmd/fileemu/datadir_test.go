@@ -131,6 +131,19 @@ func TestDataDirSurvivesSIGKILL(t *testing.T) {
 			t.Errorf("file %s after the restart: %d, %d bytes not the upload's", up.id, code, len(b))
 		}
 	}
+
+	// A state file that does not parse refuses the start, named.
+	if err := p.cmd.Process.Signal(syscall.SIGKILL); err != nil {
+		t.Fatal(err)
+	}
+	<-p.done
+	state := filepath.Join(dir, "sessions", "default", "blobs", "state", "haufe.json")
+	if err := os.WriteFile(state, []byte(`{"version": 1, "state": {"version": 1, "files": [`), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	if code, out := runBinary(t, []string{"FILEEMU_DATA_DIR=" + dir}, "serve", "--addr", "127.0.0.1:0"); code != 1 || !strings.Contains(out, state) {
+		t.Errorf("start with a corrupt %s = %d %q, want 1 naming it", state, code, out)
+	}
 }
 
 // upload is a Haufe file uploaded through its signed URL: its id and content's SHA-256.

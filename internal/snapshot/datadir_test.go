@@ -105,18 +105,25 @@ func TestDataDirCorruptStateRefusesStart(t *testing.T) {
 		spoil func(b []byte) []byte
 	}{
 		{"weavy.json", func(b []byte) []byte { return b[:len(b)/2] }},
-		{"s3.json", func(b []byte) []byte { return bytes.Replace(b, []byte(`"blob":"`), []byte(`"blob":"gone-`), 1) }},
-		{"haufe.json", func(b []byte) []byte { return bytes.Replace(b, []byte(`"version":1`), []byte(`"version":99`), 1) }},
+		{"s3.json", func(b []byte) []byte { return bytes.Replace(b, []byte(`"blob": "`), []byte(`"blob": "gone-`), 1) }},
+		{"haufe.json", func(b []byte) []byte { return bytes.Replace(b, []byte(`"seed":`), []byte(`"unknown":`), 1) }},
+		{"desk.json", func(b []byte) []byte { return bytes.Replace(b, []byte(`"version": 1`), []byte(`"version": 99`), 1) }},
 	} {
 		path := filepath.Join(filepath.Dir(states[0]), c.file)
 		good, err := os.ReadFile(path)
 		if err != nil {
 			t.Fatal(err)
 		}
-		os.WriteFile(path, c.spoil(good), 0o644)
-		if _, err := testkit.New(testkit.WithDataDir(dir)); err == nil || !strings.Contains(err.Error(), path) {
+		bad := c.spoil(good)
+		if bytes.Equal(bad, good) {
+			t.Fatalf("%s was not spoiled:\n%s", c.file, good)
+		}
+		os.WriteFile(path, bad, 0o644)
+		_, err = testkit.New(testkit.WithDataDir(dir))
+		if err == nil || !strings.Contains(err.Error(), path) {
 			t.Errorf("start with a broken %s = %v, want an error naming %s", c.file, err, path)
 		}
+		t.Logf("%s: %v", c.file, err)
 		os.WriteFile(path, good, 0o644)
 	}
 	e, err := testkit.New(testkit.WithDataDir(dir))
