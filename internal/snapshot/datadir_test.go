@@ -3,12 +3,17 @@ package snapshot_test
 import (
 	"bytes"
 	"context"
+	"io"
 	"net/http"
 	"os"
 	"path/filepath"
 	"strings"
 	"testing"
 	"time"
+
+	"github.com/aws/aws-sdk-go-v2/aws"
+	awss3 "github.com/aws/aws-sdk-go-v2/service/s3"
+	"github.com/aws/aws-sdk-go-v2/service/s3/types"
 
 	"github.com/fileemu/fileemu/testkit"
 )
@@ -171,4 +176,55 @@ func TestDataDirKeepsAdminChanges(t *testing.T) {
 	b := &api{t: t, http: emuB.Client(t), s: emuB.Resume(t, "restored")}
 	b.must(404, "GET", "weavy /api/apps/made-after-the-snapshot", weavyAuth, nil, nil)
 	b.must(404, "GET", "admin /sessions/dropped", nil, nil, nil)
+}
+
+// A session reset in place (the default session) gives S3 a new side store for its parts
+// (side-2): the state names it, and a restart finds the parts there.
+func TestDataDirKeepsPartsInALaterSideStore(t *testing.T) {
+	dir := t.TempDir()
+	ctx := context.Background()
+	emuA := testkit.Start(t, testkit.WithDataDir(dir))
+	a := &api{t: t, http: emuA.Client(t), s: emuA.Resume(t, "default")}
+	prepare(t, a, 5<<20)
+	if err := emuA.Admin.Reset(ctx, "default"); err != nil {
+		t.Fatal(err)
+	}
+	s3c := a.s3()
+	if _, err := s3c.CreateBucket(ctx, &awss3.CreateBucketInput{Bucket: aws.String("again")}); err != nil {
+		t.Fatal(err)
+	}
+	mu, err := s3c.CreateMultipartUpload(ctx, &awss3.CreateMultipartUploadInput{Bucket: aws.String("again"), Key: aws.String("k")})
+	if err != nil {
+		t.Fatal(err)
+	}
+	part := []byte("the only part")
+	up, err := s3c.UploadPart(ctx, &awss3.UploadPartInput{Bucket: aws.String("again"), Key: aws.String("k"),
+		UploadId: mu.UploadId, PartNumber: aws.Int32(1), Body: bytes.NewReader(part)})
+	if err != nil {
+		t.Fatal(err)
+	}
+	state, _ := os.ReadFile(filepath.Join(dir, "sessions", "default", "blobs", "state", "s3.json"))
+	if !bytes.Contains(state, []byte(`"side": "side-2"`)) {
+		t.Errorf("S3 state after a reset in place names no side-2:\n%s", state)
+	}
+	emuA.Close()
+
+	emuB := testkit.Start(t, testkit.WithDataDir(dir))
+	b := &api{t: t, http: emuB.Client(t), s: emuB.Resume(t, "default")}
+	s3c = b.s3()
+	if _, err := s3c.CompleteMultipartUpload(ctx, &awss3.CompleteMultipartUploadInput{Bucket: aws.String("again"), Key: aws.String("k"),
+		UploadId: mu.UploadId, MultipartUpload: &types.CompletedMultipartUpload{Parts: []types.CompletedPart{
+			{PartNumber: aws.Int32(1), ETag: up.ETag}}}}); err != nil {
+		t.Fatal(err)
+	}
+	obj, err := s3c.GetObject(ctx, &awss3.GetObjectInput{Bucket: aws.String("again"), Key: aws.String("k")})
+	if err != nil {
+		t.Fatal(err)
+	}
+	got, _ := io.ReadAll(obj.Body)
+	if !bytes.Equal(got, part) {
+		t.Errorf("completed after the restart: %q", got)
+	}
+	// The reset session's Weavy app is gone, before and after the restart alike.
+	b.must(404, "GET", "weavy /api/apps/project-files", weavyAuth, nil, nil)
 }
