@@ -7,9 +7,11 @@ import (
 	"encoding/json"
 	"fmt"
 	"io"
+	"mime/multipart"
 	"net/http"
 	"os"
 	"path/filepath"
+	"slices"
 	"strings"
 	"sync"
 	"syscall"
@@ -51,7 +53,10 @@ func TestDataDirSurvivesSIGKILL(t *testing.T) {
 		wg       sync.WaitGroup
 	)
 	stop := make(chan struct{})
-	for w := range 3 {
+	if code, b := weavyCall(t, "PUT", p.url()+"/api/apps/kept-files", "application/json", []byte(`{"type":"files","name":"Kept"}`)); code != 201 {
+		t.Fatalf("create the Weavy app: %d %s", code, b)
+	}
+	for w := range 4 {
 		wg.Add(1)
 		go func() {
 			defer wg.Done()
@@ -61,7 +66,11 @@ func TestDataDirSurvivesSIGKILL(t *testing.T) {
 					return
 				default:
 				}
-				up, ok := uploadOnce(p.url(), bytes.Repeat([]byte(fmt.Sprintf("worker %d upload %d\n", w, i)), 1000+i*997%200_000))
+				body := bytes.Repeat([]byte(fmt.Sprintf("worker %d upload %d\n", w, i)), 1000+i*997%200_000)
+				up, ok := uploadOnce(p.url(), body)
+				if w == 3 { // one worker uploads Weavy files: blob, then file of an app
+					up, ok = weavyUploadOnce(p.url(), fmt.Sprintf("notes-%d.txt", i), body) // names are unique in an app
+				}
 				if !ok {
 					return // the process is gone
 				}
@@ -72,6 +81,15 @@ func TestDataDirSurvivesSIGKILL(t *testing.T) {
 		}()
 	}
 	time.Sleep(400 * time.Millisecond)
+	// On a slow machine: not before the Weavy worker's first file was answered.
+	for deadline := time.Now().Add(10 * time.Second); time.Now().Before(deadline); time.Sleep(20 * time.Millisecond) {
+		mu.Lock()
+		weavy := slices.ContainsFunc(answered, func(u upload) bool { return u.weavy })
+		mu.Unlock()
+		if weavy {
+			break
+		}
+	}
 	if err := p.cmd.Process.Signal(syscall.SIGKILL); err != nil {
 		t.Fatal(err)
 	}
@@ -107,8 +125,18 @@ func TestDataDirSurvivesSIGKILL(t *testing.T) {
 	}
 	t.Logf("%d uploads answered before SIGKILL, %d objects stored", len(answered), len(stored))
 	p = start(t, []string{"FILEEMU_DATA_DIR=" + dir}) // starts again on what the kill left
-	// Through the Haufe API: each answered upload's file is there, processed, with its content.
+	// Through the API that took it: each answered upload's file is there, with its content
+	// (Haufe: processed; Weavy: the file of the app, downloaded).
+	weavyFiles := 0
 	for _, up := range answered {
+		if up.weavy {
+			weavyFiles++
+			code, b := weavyCall(t, "GET", p.url()+"/api/files/"+up.id+"/download", "", nil)
+			if s := sha256.Sum256(b); code != 200 || hex.EncodeToString(s[:]) != up.sum {
+				t.Errorf("Weavy file %s after the restart: %d, %d bytes not the upload's", up.id, code, len(b))
+			}
+			continue
+		}
 		status := ""
 		for i := 0; i < 100 && (status == "" || status == "PROCESSING"); i++ {
 			code, b := haufeGet(t, p.url()+"/v1/files/"+up.id+"/status")
@@ -132,6 +160,11 @@ func TestDataDirSurvivesSIGKILL(t *testing.T) {
 		}
 	}
 
+	if weavyFiles == 0 {
+		t.Error("no Weavy upload was answered before the kill")
+	}
+	t.Logf("%d of them Weavy files", weavyFiles)
+
 	// A state file that does not parse refuses the start, named.
 	if err := p.cmd.Process.Signal(syscall.SIGKILL); err != nil {
 		t.Fatal(err)
@@ -146,8 +179,58 @@ func TestDataDirSurvivesSIGKILL(t *testing.T) {
 	}
 }
 
-// upload is a Haufe file uploaded through its signed URL: its id and content's SHA-256.
-type upload struct{ id, sum string }
+// upload is a Haufe file uploaded through its signed URL (or a Weavy file): its id and
+// content's SHA-256.
+type upload struct {
+	id, sum string
+	weavy   bool
+}
+
+// weavyUploadOnce stores body as a Weavy blob and makes it a file of the app kept-files; ok
+// is false when the emulator did not answer both.
+func weavyUploadOnce(base, name string, body []byte) (up upload, ok bool) {
+	var buf bytes.Buffer
+	mw := multipart.NewWriter(&buf)
+	fw, _ := mw.CreateFormFile("blob", name)
+	fw.Write(body)
+	mw.Close()
+	code, b, err := weavyDo("POST", base+"/api/blobs", mw.FormDataContentType(), buf.Bytes())
+	var blob struct{ ID int64 }
+	if err != nil || code != 201 || json.Unmarshal(b, &blob) != nil {
+		return upload{}, false
+	}
+	code, b, err = weavyDo("POST", base+"/api/apps/kept-files/files", "application/json", []byte(fmt.Sprintf(`{"blob_id":%d}`, blob.ID)))
+	var file struct{ ID int64 }
+	if err != nil || code != 201 || json.Unmarshal(b, &file) != nil {
+		return upload{}, false
+	}
+	s := sha256.Sum256(body)
+	return upload{id: fmt.Sprint(file.ID), sum: hex.EncodeToString(s[:]), weavy: true}, true
+}
+
+func weavyDo(method, u, contentType string, body []byte) (int, []byte, error) {
+	req, _ := http.NewRequest(method, u, bytes.NewReader(body))
+	req.Header.Set("Authorization", "Bearer weavy-key")
+	if contentType != "" {
+		req.Header.Set("Content-Type", contentType)
+	}
+	resp, err := http.DefaultClient.Do(req)
+	if err != nil {
+		return 0, nil, err
+	}
+	defer resp.Body.Close()
+	b, err := io.ReadAll(resp.Body)
+	return resp.StatusCode, b, err
+}
+
+func weavyCall(t *testing.T, method, u, contentType string, body []byte) (int, []byte) {
+	t.Helper()
+	code, b, err := weavyDo(method, u, contentType, body)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return code, b
+}
 
 func haufeGet(t *testing.T, u string) (int, []byte) {
 	t.Helper()
