@@ -18,6 +18,9 @@ COPY bin/image/fileemu /fileemu
 # Ready-made scenarios, all `active: false`: loading them changes nothing until a request
 # (X-Fileemu-Scenario) or a session turns one on. Mount or copy more files into /scenarios.
 COPY scenarios/ready/*.yaml /scenarios/
+# An empty /data owned by the image's user: a named volume mounted there (FILEEMU_DATA_DIR=/data,
+# as in docker-compose.yml) takes its owner, so fileemu can write its data directory.
+COPY --chown=65532:65532 bin/image/data /data
 
 ENV FILEEMU_ADDR=0.0.0.0:8080 \
     FILEEMU_SCENARIOS=/scenarios

@@ -25,6 +25,7 @@ build:
 ## image: the Docker image $(IMAGE) (FROM scratch: the static binary + scenarios/ready); needs a Docker engine (scripts/docker-engine.sh)
 image:
 	CGO_ENABLED=0 $(GO) build -trimpath -ldflags "$(LDFLAGS)" -o bin/image/fileemu ./cmd/fileemu
+	mkdir -p bin/image/data
 	$(DOCKER) build --build-arg VERSION=$(VERSION) -t $(IMAGE) .
 
 ## bench: the benchmarks, with allocations

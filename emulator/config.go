@@ -70,10 +70,10 @@ type Config struct {
 	Version string
 	// Scenarios are scenario files or directories of them, loaded at start (see WatchScenarios).
 	Scenarios []string
-	// DataDir, when set, keeps every session's stored bytes in files under this directory
-	// (created if missing), durably, and a restart finds the sessions and their objects again.
-	// Model state (the APIs' files, threads, shares...) is not kept yet. New fails if the
-	// directory is not writable or holds a file it cannot read back (naming the file).
+	// DataDir, when set, keeps every session in files under this directory (created if
+	// missing), durably: its stored bytes, every API's state and its clock, and the emulator
+	// clock. A restart serves them as before. New fails if the directory is not writable or
+	// holds a file it cannot read back (naming the file).
 	DataDir string
 	// Fixtures are fixture files or directories of them: loaded at start into the default session
 	// and into every session created later (see WatchFixtures).

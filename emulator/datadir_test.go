@@ -18,7 +18,7 @@ import (
 )
 
 // With a data directory, an upload's bytes are in a file and a new emulator on the same
-// directory has them (model state is not kept yet: only the stored objects are compared).
+// directory has them (the APIs' state is kept too: internal/snapshot/datadir_test.go).
 func TestDataDirKeepsStoredBytes(t *testing.T) {
 	dir := t.TempDir()
 	emu, err := emulator.New(emulator.Config{DataDir: dir})

@@ -16,6 +16,9 @@ func (s *Server) LoadFixtures(id string, doc *fixtures.Document) error {
 	return s.sessions.Replace(id, func(fresh *session.Session) error { return s.buildFixtures(fresh, doc) })
 }
 
+// buildFixtures loads doc into a fresh session through every API's model and, with a data
+// directory, writes the session's state before it is put in place.
+
 func (s *Server) buildFixtures(fresh *session.Session, doc *fixtures.Document) error {
 	for _, a := range s.apis {
 		if a.Fixtures == nil {
@@ -25,7 +28,7 @@ func (s *Server) buildFixtures(fresh *session.Session, doc *fixtures.Document) e
 			return fmt.Errorf("fixtures %s: %w", doc.Source, err)
 		}
 	}
-	return nil
+	return s.persistSession(fresh)
 }
 
 // Seed replaces the state of session id with generated data: Generate builds a fixture document
@@ -42,7 +45,11 @@ func (s *Server) Seed(id string, c fixtures.Counts) (*fixtures.Document, error) 
 // default session and makes them the state every session created from now on starts from.
 // Other existing sessions keep theirs (a test running in one is not disturbed). A bad set is
 // returned and changes nothing.
-func (s *Server) ReloadFixtures() error {
+func (s *Server) ReloadFixtures() error { return s.reloadFixtures(true) }
+
+// reloadFixtures is ReloadFixtures; intoDefault false leaves the default session as it is (a
+// restart with a data directory that holds its state serves what was there).
+func (s *Server) reloadFixtures(intoDefault bool) error {
 	if len(s.cfg.Fixtures) == 0 {
 		return nil
 	}
@@ -50,8 +57,10 @@ func (s *Server) ReloadFixtures() error {
 	if err != nil {
 		return err
 	}
-	if err := s.LoadFixtures(session.Default, doc); err != nil {
-		return err
+	if intoDefault {
+		if err := s.LoadFixtures(session.Default, doc); err != nil {
+			return err
+		}
 	}
 	s.fixtures.Store(doc)
 	return nil

@@ -37,6 +37,7 @@ var pipeline = []stage{
 	{"recover", (*Server).withRecover},        // a panic below: logged with its stack, a 500 in the API's envelope
 	{"cors", (*Server).withCORS},              // CORS headers on every answer; preflights answered here
 	{"session", (*Server).withSession},        // the API owning the path, and the session (prefix or header)
+	{"persist", (*Server).withPersist},        // with a data dir: the state changed is on disk before the status is sent
 	{"journal", (*Server).withJournal},        // the journal entry, completed when the request ends
 	{"limits", (*Server).withLimits},          // query parameter count, body pacing
 	{"route", (*Server).withRoute},            // the operation, by the API's spec: 404 and 405 in its envelope

@@ -12,7 +12,7 @@ import (
 // The order of the stages is the design (see ARCHITECTURE.md): a change to it is a decision,
 // made here as well as in the declaration. The tests below show what each order guarantees.
 func TestPipelineOrder(t *testing.T) {
-	want := []string{"request id", "request log", "recover", "cors", "session", "journal", "limits", "route", "scenarios", "validate"}
+	want := []string{"request id", "request log", "recover", "cors", "session", "persist", "journal", "limits", "route", "scenarios", "validate"}
 	var got []string
 	for _, st := range pipeline {
 		got = append(got, st.name)

@@ -41,6 +41,8 @@ type Server struct {
 	scenarios *scenarios.Engine
 	// fixtures is what new sessions start from (--fixtures), nil for an empty state.
 	fixtures atomic.Pointer[fixtures.Document]
+	// persist writes the models and clocks into Config.DataDir (nil without one: see persist.go).
+	persist *persister
 	// From the mount table: which API handed out the URLs of each fake S3 bucket, and the
 	// paths where browsers send a cookie.
 	uploadBuckets map[string]string
@@ -82,6 +84,7 @@ func New(cfg Config) (*Server, error) {
 		Started: cfg.Clock(), Clock: emuClock, Token: cfg.AdminToken, APIs: s.APINames,
 		Scenarios: s.Scenarios, Done: s.done, Heartbeat: cfg.heartbeat, States: s.apiStates,
 		LoadFixtures: s.LoadFixtures, Seed: s.Seed, EnsureSession: s.ensureSession, AfterReset: s.refill,
+		Persist: s.persistSession,
 	})
 	for _, m := range ms {
 		s.apis = append(s.apis, m.api)
@@ -95,13 +98,23 @@ func New(cfg Config) (*Server, error) {
 			return nil, fmt.Errorf("mount %s: %w", a.Name, err)
 		}
 	}
+	if cfg.DataDir != "" {
+		s.persist = newPersister(cfg.DataDir, s.apiStates)
+		if err := s.persist.load(s.sessions.List(), emuClock); err != nil {
+			return nil, err // names the file at fault
+		}
+	}
 	s.scenarios = scenarios.NewEngine(catalog(ms), emuClock.Now)
 	if len(cfg.Scenarios) > 0 {
 		if _, err := s.ReloadScenarios(); err != nil {
 			return nil, fmt.Errorf("load scenarios:\n%w", err)
 		}
 	}
-	if err := s.ReloadFixtures(); err != nil {
+	intoDefault := true
+	if def, ok := s.sessions.Get(session.Default); ok && s.persist != nil {
+		intoDefault = len(def.Snapshot()) == 0 && def.Blobs.Len() == 0 // nothing kept from before
+	}
+	if err := s.reloadFixtures(intoDefault); err != nil {
 		return nil, fmt.Errorf("load fixtures:\n%w", err)
 	}
 	s.handler = s.chain(http.HandlerFunc(s.handle))

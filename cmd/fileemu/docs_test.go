@@ -44,9 +44,9 @@ var docExpectations = map[[2]string]docExpect{
 		want: []string{strings.Repeat("PROCESSING\n", 5) + "PROCESSED\n"}},
 	{"scenarios/ready/virus.md", "X-Fileemu-Scenario: virus"}:                             {want: []string{`"processing_status":"FAILED"`, `"infected":true`}},
 	{"scenarios/ready/weavy-name-conflict.md", "X-Fileemu-Scenario: weavy-name-conflict"}: {allow: []int{409}, want: []string{`"title":"Conflict"`}},
-	// Two listings of the data directory, before and after a restart.
+	// The Haufe model on disk, and the upload read back through the API after a restart.
 	{"README.md", "fileemu serve --data-dir ./fileemu-data"}: {
-		want: []string{"1\n1\n"}},
+		want: []string{"haufe.json\n", "same content after the restart\n"}},
 }
 
 // Every shell command in README.md and scenarios/ready/*.md runs as written (only the port

@@ -115,7 +115,7 @@ func serveFlags(fs *flag.FlagSet, s *settings) {
 	fs.StringVar(&s.s3SecretKey, "s3-secret-key", emulator.DefaultS3SecretKey, "fake S3 secret key")
 	fs.StringVar(&s.s3Region, "s3-region", emulator.DefaultS3Region, "fake S3 region")
 	fs.BoolVar(&s.s3Lenient, "s3-lenient", false, "log S3 signature problems instead of refusing")
-	fs.StringVar(&s.dataDir, "data-dir", "", "keep stored uploads in files under this directory, across restarts (empty: in memory); model state is not kept yet")
+	fs.StringVar(&s.dataDir, "data-dir", "", "keep every session (stored uploads, the APIs' state, the clocks) in files under this directory, across restarts (empty: in memory)")
 	fs.StringVar(&s.scenarios, "scenarios", "", "comma-separated scenario files or directories, reloaded when they change")
 	fs.StringVar(&s.fixtures, "fixtures", "", "comma-separated fixture files or directories: the state of the default session and of new sessions, reloaded when they change")
 	fs.StringVar(&s.logFormat, "log-format", "text", "log format: text or json")

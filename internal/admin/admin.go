@@ -61,6 +61,9 @@ type Deps struct {
 	LoadFixtures func(session string, doc *fixtures.Document) error
 	// Seed replaces a session's state with generated data and returns what was generated.
 	Seed func(session string, c fixtures.Counts) (*fixtures.Document, error)
+	// Persist, when set, writes a session's states and clock into the data directory: a
+	// restored session is written before it replaces the old one (nil: in memory).
+	Persist func(*session.Session) error
 }
 
 type service struct{ d Deps }

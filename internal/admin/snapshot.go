@@ -59,6 +59,11 @@ func (s *service) putSessionSnapshot(r *api.Request) error {
 				session.Model(fresh, "scenarios", func() *scenarios.SessionState { return st })
 			}
 		}
+		if s.d.Persist != nil {
+			// With a data dir the restored models are on disk before the switch: a crash
+			// leaves the old state or the new one, stored bytes and models together.
+			return s.d.Persist(fresh)
+		}
 		return nil
 	})
 	var se *snapshot.Error

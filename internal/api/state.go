@@ -16,7 +16,7 @@ import (
 const StateVersion = 1
 
 // State saves and restores an API's state of one session: what session snapshots archive and
-// what a data directory would persist. Its JSON form is the API's documented state document
+// what a data directory persists. Its JSON form is the API's documented state document
 // (the package's snapshot.go), never the admin state dump, which is for display.
 type State struct {
 	// Save returns the API's state on s as JSON, or nil when s has no model of the API (it was

@@ -65,11 +65,8 @@ func LoadState(st State, blobs *blobstore.Store, now func() time.Time) (*Model, 
 		case f.State != StateTemp && f.State != StateActive && f.State != StateDeleted:
 			return nil, fmt.Errorf("file %d: unknown state %q", f.ID, f.State)
 		}
-		if f.State == StateActive {
-			if _, ok := blobs.Stat(f.S3Path()); !ok {
-				return nil, fmt.Errorf("file %d: object %q: %w", f.ID, f.S3Path(), blobstore.ErrNotFound)
-			}
-		}
+		// An active file whose object is gone is kept: the object lives in the fake S3, where a
+		// client may delete it (Desk then answers its download as the running model does).
 		m.files[f.ID] = &f
 	}
 	return m, nil

@@ -13,7 +13,8 @@ import (
 	"github.com/fileemu/fileemu/internal/blobstore"
 )
 
-// A data directory keeps every session's stored bytes (model state is not kept yet):
+// A data directory keeps every session's stored bytes (and, written by the emulator into the
+// live store's state/ directory, its models and clock: emulator/persist.go):
 //
 //	DIR/sessions/{id}/blobs       the session's blob store (blobstore.OpenDir)
 //	DIR/sessions/{id}/current     after a Replace: names the live store, blobs-<random>

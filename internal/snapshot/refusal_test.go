@@ -86,6 +86,7 @@ func TestRefusedArchivesChangeNothing(t *testing.T) {
 	prepare(t, a, 1000)
 	good := a.s.Snapshot(t)
 	deskObject := objectMember(t, good, "desk-uploads/1/")
+	filesroObject := objectMember(t, good, "_filesro/files/")
 
 	b := &api{t: t, http: emuB.Client(t), s: emuB.Session(t)}
 	var ref struct{ File struct{ ID int64 } }
@@ -139,21 +140,21 @@ func TestRefusedArchivesChangeNothing(t *testing.T) {
 		{"unknown member", pack(t, append(members(t, good), member{"notes.txt", []byte(`hi`)})), "notes.txt", "not a member"},
 		{"object the state refers to is missing", edit(t, good, func(m member) *member {
 			switch {
-			case m.name == deskObject:
+			case m.name == filesroObject:
 				return nil
 			case m.name == "objects.json":
 				var objs []map[string]any
 				json.Unmarshal(m.data, &objs)
 				var keep []map[string]any
 				for _, o := range objs {
-					if o["member"] != deskObject {
+					if o["member"] != filesroObject {
 						keep = append(keep, o)
 					}
 				}
 				m.data, _ = json.Marshal(keep)
 			}
 			return &m
-		}), "state/desk.json", `desk-uploads/1/active.txt.*not found`},
+		}), "state/filesro.json", `_filesro/files/.*not found`},
 		{"object listed, content missing", edit(t, good, func(m member) *member {
 			if m.name == deskObject {
 				return nil

@@ -274,7 +274,12 @@ func TestSnapshotRestoresIntoAnotherEmulator(t *testing.T) {
 
 	b := &api{t: t, http: emuB.Client(t), s: emuB.Session(t)}
 	b.s.Restore(t, snap)
+	continues(t, b, p)
+}
 
+// continues checks that every flow prepare started goes on in b: its objects are there, its
+// uploads finish, new ids follow the ones prepare got.
+func continues(t *testing.T, b *api, p prepared) {
 	t.Run("weavy", func(t *testing.T) {
 		b := &api{t: t, http: b.http, s: b.s}
 		var f struct {
