@@ -7,7 +7,6 @@ import (
 	"mime"
 	"net/http"
 	"net/url"
-	"regexp"
 	"strings"
 )
 
@@ -39,9 +38,26 @@ var sensitiveNames = map[string]bool{
 
 // sensitive reports whether a parameter or member name carries a credential,
 // whatever its case and separators (access_token, accessToken, Access-Token),
-// so that a client's spelling cannot leak a secret.
+// so that a client's spelling cannot leak a secret. It allocates nothing: it
+// runs on every member name of every answer the journal keeps.
 func sensitive(name string) bool {
-	return sensitiveNames[strings.NewReplacer("_", "", "-", "").Replace(strings.ToLower(name))]
+	var buf [24]byte // longer than any sensitive name
+	n := 0
+	for i := 0; i < len(name); i++ {
+		c := name[i]
+		switch {
+		case c == '_' || c == '-':
+			continue
+		case 'A' <= c && c <= 'Z':
+			c += 'a' - 'A'
+		}
+		if n == len(buf) {
+			return false
+		}
+		buf[n] = c
+		n++
+	}
+	return sensitiveNames[string(buf[:n])]
 }
 
 // RedactBody returns a request body as the journal keeps it: a JSON body with
@@ -160,17 +176,76 @@ func RedactQuery(rawQuery string) string {
 	return b.String()
 }
 
-// Credentials in answers: query parameters of URLs the APIs hand out (presigned S3 URLs) and
-// JSON members (tokens). The body may be cut short, so this works on the text.
-var (
-	secretParam  = regexp.MustCompile(`(?i)([?&;](?:x-amz-signature|x-amz-credential|x-amz-security-token|token|access_token|api[-_]?key)=)[^&;"'<>\s\\]*`)
-	secretMember = regexp.MustCompile(`(?i)("(?:access_?token|refresh_?token|id_?token|token|password|secret|client_?secret|api_?key|secret_?access_?key)"\s*:\s*)"(?:[^"\\]|\\.)*"`)
-)
-
-// RedactText returns an answer's body (or a URL) as the journal keeps it: the credentials in
-// the URLs it holds and in its JSON members replaced by Redacted. It works on text, so a body
-// cut at the journal's bound is redacted too.
+// RedactText returns an answer's body (or a URL) as the journal keeps it: the values of
+// credential parameters in the URLs it holds (?X-Amz-Signature=...) and of credential JSON
+// members ("access_token": "...") replaced by Redacted. It scans the text once (no parsing), so a
+// body cut at the journal's bound is redacted too, and it costs little on the request path.
 func RedactText(s string) string {
-	s = secretParam.ReplaceAllString(s, "${1}"+Redacted)
-	return secretMember.ReplaceAllString(s, `${1}"`+Redacted+`"`)
+	var out []byte // made at the first secret: most answers hold none
+	last := 0
+	for i := 0; i < len(s); i++ {
+		c := s[i]
+		if c != '?' && c != '&' && c != ';' && c != '"' {
+			continue
+		}
+		j := i + 1
+		for j < len(s) && isNameByte(s[j]) {
+			j++
+		}
+		if j == i+1 || j == len(s) || !sensitive(s[i+1:j]) {
+			continue
+		}
+		var from, to int // the value to replace
+		switch {
+		case c != '"' && s[j] == '=': // a query parameter: the value runs to the next delimiter
+			from, to = j+1, j+1
+			for to < len(s) && !strings.ContainsRune("&;\"'<>\\ \t\r\n", rune(s[to])) {
+				to++
+			}
+		case c == '"' && s[j] == '"': // a JSON member name: its value must be a string
+			k := j + 1
+			for k < len(s) && (s[k] == ' ' || s[k] == '\t' || s[k] == '\r' || s[k] == '\n') {
+				k++
+			}
+			if k == len(s) || s[k] != ':' {
+				continue
+			}
+			k++
+			for k < len(s) && (s[k] == ' ' || s[k] == '\t' || s[k] == '\r' || s[k] == '\n') {
+				k++
+			}
+			if k == len(s) || s[k] != '"' {
+				continue
+			}
+			from, to = k, k+1
+			for to < len(s) && s[to] != '"' {
+				if s[to] == '\\' {
+					to++
+				}
+				to++
+			}
+			to = min(to+1, len(s)) // past the closing quote
+		default:
+			continue
+		}
+		if out == nil {
+			out = make([]byte, 0, len(s))
+		}
+		out = append(out, s[last:from]...)
+		if c == '"' {
+			out = append(out, `"`+Redacted+`"`...)
+		} else {
+			out = append(out, Redacted...)
+		}
+		last, i = to, to-1
+	}
+	if out == nil {
+		return s
+	}
+	return string(append(out, s[last:]...))
+}
+
+// isNameByte reports whether c may be part of a parameter or member name.
+func isNameByte(c byte) bool {
+	return 'a' <= c && c <= 'z' || 'A' <= c && c <= 'Z' || '0' <= c && c <= '9' || c == '_' || c == '-'
 }
