@@ -69,3 +69,18 @@ func BenchmarkRedactText(b *testing.B) {
 		RedactText(body)
 	}
 }
+
+// RedactText never panics on what an answer may hold, cut anywhere, and redacting twice
+// changes nothing more.
+func FuzzRedactText(f *testing.F) {
+	f.Add(`{"file_url":"http://h/k?X-Amz-Signature=abc&b=1","access_token":"t\"x"}`)
+	f.Add(`?token=`)
+	f.Add(`"password" : "`)
+	f.Add(`"secret":"a\`)
+	f.Fuzz(func(t *testing.T, s string) {
+		once := RedactText(s)
+		if twice := RedactText(once); twice != once {
+			t.Fatalf("not idempotent:\n%q\n%q\n%q", s, once, twice)
+		}
+	})
+}
