@@ -129,11 +129,18 @@ type Journal struct {
 	lastSeq uint64
 
 	// The change feed for live streams: the seqs of the last len(changes) entries added or
-	// updated (a ring; changed counts every change ever), and a channel the next change
-	// closes, made only when someone waits on it.
-	changes [changeRing]uint64
+	// updated and their sessions (a ring; changed counts every change ever), and a channel the
+	// next change closes, made only when someone waits on it.
+	changes [changeRing]change
 	changed uint64
 	wake    chan struct{}
+}
+
+// change is one entry of the change feed: the entry changed and its session, so that a stream
+// following one session passes over the others' changes without looking them up.
+type change struct {
+	seq     uint64
+	session string
 }
 
 // changeRing is how many changes a stream may fall behind before Changes says some were lost.
@@ -213,14 +220,14 @@ func (j *Journal) Add(e Entry) uint64 {
 	*j.at(j.n) = e
 	j.n++
 	j.bytes += size
-	j.noteChange(e.Seq)
+	j.noteChange(e.Seq, e.Session)
 	return e.Seq
 }
 
 // noteChange records that the entry seq was added or updated and wakes the waiters. The caller
 // holds j.mu.
-func (j *Journal) noteChange(seq uint64) {
-	j.changes[j.changed%changeRing] = seq
+func (j *Journal) noteChange(seq uint64, session string) {
+	j.changes[j.changed%changeRing] = change{seq, session}
 	j.changed++
 	if j.wake != nil {
 		close(j.wake)
@@ -258,7 +265,11 @@ func (j *Journal) Changes(since uint64, f Filter) (entries []Entry, next uint64,
 	}
 	var taken map[uint64]bool // made at the first match: a stream that matches nothing allocates nothing
 	for c := since; c < j.changed; c++ {
-		seq := j.changes[c%changeRing]
+		ch := j.changes[c%changeRing]
+		if f.Session != "" && ch.session != f.Session {
+			continue // a stream following another session: no lookup
+		}
+		seq := ch.seq
 		i, ok := j.index(seq)
 		if !ok || taken[seq] || !f.Match(*j.at(i)) {
 			continue
@@ -320,7 +331,7 @@ func (j *Journal) Update(seq uint64, fn func(*Entry)) bool {
 	e.Seq = seq
 	e.sanitize() // fn may have added credentials
 	j.bytes += e.size() - before
-	j.noteChange(seq)
+	j.noteChange(seq, e.Session)
 	return true
 }
 
