@@ -53,6 +53,11 @@ func newServer(b *testing.B, now time.Time) *emulator.Server {
 // routing, auth, validation, model, presigning, JSON).
 func BenchmarkSignedURL(b *testing.B) {
 	srv := newServer(b, time.Now())
+	benchSignedURL(b, srv)
+}
+
+// benchSignedURL measures GET /v1/files/signed-url on srv, in-process.
+func benchSignedURL(b *testing.B, srv http.Handler) {
 	req := httptest.NewRequest(http.MethodGet, "http://127.0.0.1:8080/v1/files/signed-url?filename=report.pdf", nil)
 	req.Header.Set("api-key", "k")
 	req.Header.Set("user-id", "497f6eca-6276-4993-bfeb-53cbbbba6f08")
@@ -126,14 +131,7 @@ func BenchmarkSignedURLWithRules(b *testing.B) {
 					b.Fatal(err)
 				}
 			}
-			req := httptest.NewRequest(http.MethodGet, "http://127.0.0.1:8080/v1/files/signed-url?filename=report.pdf", nil)
-			req.Header.Set("api-key", "k")
-			req.Header.Set("user-id", "497f6eca-6276-4993-bfeb-53cbbbba6f08")
-			b.ReportAllocs()
-			for b.Loop() {
-				w := &discard{h: http.Header{}}
-				srv.ServeHTTP(w, req)
-			}
+			benchSignedURL(b, srv)
 		})
 	}
 }
@@ -177,14 +175,7 @@ func BenchmarkSignedURLObserved(b *testing.B) {
 				defer resp.Body.Close()
 				go func() { _, _ = io.Copy(io.Discard, resp.Body) }()
 			}
-			req := httptest.NewRequest(http.MethodGet, "http://127.0.0.1:8080/v1/files/signed-url?filename=report.pdf", nil)
-			req.Header.Set("api-key", "k")
-			req.Header.Set("user-id", "497f6eca-6276-4993-bfeb-53cbbbba6f08")
-			b.ReportAllocs()
-			for b.Loop() {
-				w := &discard{h: http.Header{}}
-				srv.ServeHTTP(w, req)
-			}
+			benchSignedURL(b, srv)
 		})
 	}
 }
