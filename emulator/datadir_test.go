@@ -64,7 +64,7 @@ func TestDataDirKeepsStoredBytes(t *testing.T) {
 	if len(objs) != 1 || objs[0].SHA256 != hex.EncodeToString(sum[:]) {
 		t.Fatalf("after a restart the default session holds %+v, want the upload", objs)
 	}
-	if def.Blobs.Dir() != filepath.Join(dir, "sessions", session.Default, "blobs") {
+	if live, err := session.StoreDir(dir, session.Default); err != nil || def.Blobs.Dir() != live {
 		t.Errorf("the default session's store is in %q", def.Blobs.Dir())
 	}
 }

@@ -31,8 +31,8 @@ import (
 //	{store}/state/{api}.json              the API's state document (api.State), in an envelope
 //	                                      naming its side store ({store}/side-N) if it has one
 //
-// {store} is the session's live blob store directory (DIR/sessions/{id}/blobs, or the one a
-// Replace switched to), so that a Replace (snapshot restore) switches stored bytes and models
+// {store} is the session's live blob store directory (DIR/sessions/{id}/blobs-<random>, which
+// sessions/{id}/current names: a Replace switches it), so that a Replace (snapshot restore) switches stored bytes and models
 // together: the states are written into the fresh store before the switch. Every file is
 // written whole to a temporary name, synced, renamed and its directory synced: a crash leaves
 // the old file or the new one. A request's state is written before its status is sent (see
@@ -148,8 +148,12 @@ func (s *Server) withPersist(next http.Handler) http.Handler {
 	})
 }
 
-// saveAPI writes the state of the API name on sess if it changed.
+// saveAPI writes the state of the API name on sess if it changed. With deletes waiting in the
+// session's store it writes every state of the session instead (see saveSession).
 func (p *persister) saveAPI(sess *session.Session, name string) error {
+	if _, waiting := sess.Blobs.Deletions().Mark(); waiting {
+		return p.saveSession(sess)
+	}
 	for _, a := range p.states() {
 		if a.Name == name {
 			return p.saveState(sess, a)
@@ -158,14 +162,26 @@ func (p *persister) saveAPI(sess *session.Session, name string) error {
 	return nil // an API without state (none yet)
 }
 
-// saveSession writes every API state and the clock of sess.
+// saveSession writes every API state and the clock of sess, then removes from disk the objects
+// deleted before it began (blobstore.Deletions): a state written here no longer names them. A
+// delete may come from any API's request on the session, so every state is written before the
+// flush. A model stops naming an object before it deletes it or while, under its lock, which
+// Save takes too: a delete marked here is in the state Save reads.
 func (p *persister) saveSession(sess *session.Session) error {
+	d := sess.Blobs.Deletions()
+	mark, waiting := d.Mark()
 	for _, a := range p.states() {
 		if err := p.saveState(sess, a); err != nil {
 			return err
 		}
 	}
-	return p.saveClock(stateDir(sess), sess.Clock)
+	if err := p.saveClock(stateDir(sess), sess.Clock); err != nil {
+		return err
+	}
+	if waiting {
+		d.Flush(mark)
+	}
+	return nil
 }
 
 // saveAll writes the emulator clock and every session's states and clock.

@@ -19,6 +19,7 @@ import (
 	"time"
 
 	"github.com/fileemu/fileemu/internal/blobstore"
+	"github.com/fileemu/fileemu/internal/session"
 )
 
 // --data-dir (and FILEEMU_DATA_DIR) that cannot be written fails the start, naming it.
@@ -100,7 +101,11 @@ func TestDataDirSurvivesSIGKILL(t *testing.T) {
 		t.Fatal("no upload was answered before the kill")
 	}
 
-	store, err := blobstore.OpenDir(filepath.Join(dir, "sessions", "default", "blobs"), nil)
+	live, err := session.StoreDir(dir, session.Default)
+	if err != nil {
+		t.Fatal(err)
+	}
+	store, err := blobstore.OpenDir(live, nil)
 	if err != nil {
 		t.Fatalf("the data dir after SIGKILL: %v", err)
 	}
@@ -170,7 +175,7 @@ func TestDataDirSurvivesSIGKILL(t *testing.T) {
 		t.Fatal(err)
 	}
 	<-p.done
-	state := filepath.Join(dir, "sessions", "default", "blobs", "state", "haufe.json")
+	state := filepath.Join(live, "state", "haufe.json")
 	if err := os.WriteFile(state, []byte(`{"version": 1, "state": {"version": 1, "files": [`), 0o644); err != nil {
 		t.Fatal(err)
 	}

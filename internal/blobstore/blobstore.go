@@ -151,6 +151,9 @@ type Store struct {
 	// siblings share the quota and are reset with this store (an API's side store of the
 	// same session, such as S3's multipart parts).
 	siblings []*Store
+	// deferred, if set, holds deletes until the state naming the objects is written
+	// (DeferDeletes); shared with the siblings.
+	deferred *Deletions
 }
 
 // New returns an empty Store with no bound.
@@ -168,6 +171,7 @@ func (s *Store) Sibling() *Store {
 	s.mu.Lock()
 	defer s.mu.Unlock()
 	c := s.be.sibling(len(s.siblings)+1, s.quota)
+	c.deferred = s.deferred
 	s.siblings = append(s.siblings, c)
 	return c
 }
@@ -341,7 +345,7 @@ func (s *Store) Join(ctx context.Context, name string, parts []string, opts PutO
 	for _, e := range entries {
 		delete(s.objects, e.obj.Name)
 	}
-	s.be.drop(entries...)
+	s.dropLocked(entries...)
 	s.bytes -= size // the quota keeps the parts' reservation for the joined object
 	s.mu.Unlock()
 	if opts.MaxSize > 0 && size > opts.MaxSize {
@@ -627,7 +631,7 @@ func (s *Store) Delete(name string) bool {
 	e, ok := s.objects[name]
 	if ok {
 		delete(s.objects, name)
-		s.be.drop(e)
+		s.dropLocked(e)
 		s.bytes -= e.obj.Size
 		s.quota.release(e.obj.Size)
 	}
@@ -665,7 +669,7 @@ func (s *Store) Bytes() int64 {
 // Reset drops all objects. Open Readers keep working on their snapshots.
 func (s *Store) Reset() {
 	s.mu.Lock()
-	s.be.drop(slices.Collect(maps.Values(s.objects))...)
+	s.dropLocked(slices.Collect(maps.Values(s.objects))...)
 	s.objects = make(map[string]*entry)
 	s.quota.release(s.bytes)
 	s.bytes = 0

@@ -16,8 +16,8 @@ import (
 // A data directory keeps every session's stored bytes (and, written by the emulator into the
 // live store's state/ directory, its models and clock: emulator/persist.go):
 //
-//	DIR/sessions/{id}/blobs       the session's blob store (blobstore.OpenDir)
-//	DIR/sessions/{id}/current     after a Replace: names the live store, blobs-<random>
+//	DIR/sessions/{id}/blobs-<random>   the session's blob store (blobstore.OpenDir)
+//	DIR/sessions/{id}/current          names the live one of them
 //	DIR/trash/                    deleted sessions on their way out; emptied at start
 //
 // A session is a directory under sessions/, so a restart finds every session again. Replace
@@ -113,19 +113,18 @@ func (r *Registry) sessionDir(id string) (string, error) {
 }
 
 // create returns a new, empty session id: in memory, or with its store in the data directory.
+// A store directory is never used twice (blobs-<random>, named by current): a request still
+// storing into a session that was dropped cannot write into a new session of the same id.
 func (r *Registry) create(id string) (*Session, error) {
-	if r.dir == "" {
-		return newSession(id, r.now, r.quota), nil
-	}
-	dir, err := r.sessionDir(id)
+	s, commit, err := r.createAside(id)
 	if err != nil {
 		return nil, err
 	}
-	blobs, err := blobstore.OpenDir(filepath.Join(dir, "blobs"), r.quota)
-	if err != nil {
-		return nil, fmt.Errorf("session %q: %w", id, err)
+	if err := commit(); err != nil {
+		r.abandon(s)
+		return nil, err
 	}
-	return newSessionWith(id, r.now, blobs), nil
+	return s, nil
 }
 
 // createAside returns a fresh session id for Replace to build, beside the live one; commit
@@ -139,9 +138,9 @@ func (r *Registry) createAside(id string) (s *Session, commit func() error, err 
 		return nil, nil, err
 	}
 	name := "blobs-" + rand.Text()
-	blobs, err := blobstore.OpenDir(filepath.Join(dir, name), r.quota)
+	blobs, err := r.openStore(id, filepath.Join(dir, name))
 	if err != nil {
-		return nil, nil, fmt.Errorf("session %q: %w", id, err)
+		return nil, nil, err
 	}
 	commit = func() error {
 		tmp := filepath.Join(dir, currentName+".tmp-"+rand.Text())
@@ -159,6 +158,18 @@ func (r *Registry) createAside(id string) (s *Session, commit func() error, err 
 	return newSessionWith(id, r.now, blobs), commit, nil
 }
 
+// openStore opens a session's store in a data directory. Its deletes wait on disk until the
+// states naming its objects are written (blobstore.Store.DeferDeletes): the emulator flushes
+// them after each write.
+func (r *Registry) openStore(id, dir string) (*blobstore.Store, error) {
+	blobs, err := blobstore.OpenDir(dir, r.quota)
+	if err != nil {
+		return nil, fmt.Errorf("session %q: %w", id, err)
+	}
+	blobs.DeferDeletes()
+	return blobs, nil
+}
+
 // reopen opens the live store of the session id found on disk and removes the others (a
 // Replace that did not finish, or the store a finished one replaced).
 func (r *Registry) reopen(id string) (*blobstore.Store, error) {
@@ -166,19 +177,8 @@ func (r *Registry) reopen(id string) (*blobstore.Store, error) {
 	if err != nil {
 		return nil, err
 	}
-	live := "blobs"
-	cur := filepath.Join(dir, currentName)
-	b, err := os.ReadFile(cur)
-	switch {
-	case err == nil:
-		live = strings.TrimSuffix(string(b), "\n")
-		if !validStoreName.MatchString(live) {
-			return nil, fmt.Errorf("%s: %q does not name a store (want blobs-<id>)", cur, live)
-		}
-		if _, err := os.Stat(filepath.Join(dir, live)); err != nil {
-			return nil, fmt.Errorf("%s: %w", cur, err)
-		}
-	case !errors.Is(err, os.ErrNotExist):
+	live, err := liveStore(dir)
+	if err != nil {
 		return nil, err
 	}
 	entries, err := os.ReadDir(dir)
@@ -192,11 +192,44 @@ func (r *Registry) reopen(id string) (*blobstore.Store, error) {
 			}
 		}
 	}
-	blobs, err := blobstore.OpenDir(filepath.Join(dir, live), r.quota)
-	if err != nil {
-		return nil, fmt.Errorf("session %q: %w", id, err)
+	return r.openStore(id, filepath.Join(dir, live))
+}
+
+// liveStore returns the name of the live store in the session directory dir: the one current
+// names, or blobs in a directory without current.
+func liveStore(dir string) (string, error) {
+	cur := filepath.Join(dir, currentName)
+	b, err := os.ReadFile(cur)
+	switch {
+	case errors.Is(err, os.ErrNotExist):
+		return "blobs", nil
+	case err != nil:
+		return "", err
 	}
-	return blobs, nil
+	live := strings.TrimSuffix(string(b), "\n")
+	if !validStoreName.MatchString(live) {
+		return "", fmt.Errorf("%s: %q does not name a store (want blobs-<id>)", cur, live)
+	}
+	if _, err := os.Stat(filepath.Join(dir, live)); err != nil {
+		return "", fmt.Errorf("%s: %w", cur, err)
+	}
+	return live, nil
+}
+
+// StoreDir returns the directory of the live store of the session id in the data directory
+// dataDir (its stored objects, and the APIs' states under state/), for tools and tests that
+// read a data directory.
+func StoreDir(dataDir, id string) (string, error) {
+	r := &Registry{dir: dataDir}
+	dir, err := r.sessionDir(id)
+	if err != nil {
+		return "", err
+	}
+	live, err := liveStore(dir)
+	if err != nil {
+		return "", err
+	}
+	return filepath.Join(dir, live), nil
 }
 
 // abandon drops a session Replace built but did not put in place, with its directories.

@@ -141,9 +141,52 @@ func TestDataDirRefused(t *testing.T) {
 	}
 	os.Remove(stray)
 
-	format := filepath.Join(dir, "sessions", session.Default, "blobs", "FORMAT")
+	store, err := session.StoreDir(dir, session.Default)
+	if err != nil {
+		t.Fatal(err)
+	}
+	format := filepath.Join(store, "FORMAT")
 	os.WriteFile(format, []byte("fileemu blob store, format 0\n"), 0o644)
 	if _, err := session.OpenRegistry(fixedClock, nil, dir); !errors.Is(err, blobstore.ErrCorrupt) || !strings.Contains(err.Error(), format) {
 		t.Errorf("OpenRegistry of another version = %v, want an error naming %s", err, format)
+	}
+}
+
+// A request still storing into a session when it is dropped and made again under the same id
+// cannot write into the new one: each store has a directory of its own.
+func TestDataDirRecreatedSessionGetsNothingOfTheOld(t *testing.T) {
+	t.Parallel()
+	dir := t.TempDir()
+	r := openRegistry(t, dir, nil)
+	old, _, err := r.Ensure("x")
+	if err != nil {
+		t.Fatal(err)
+	}
+	pr, pw := io.Pipe()
+	done := make(chan error, 1)
+	go func() {
+		_, err := old.Blobs.Put(t.Context(), "late", pr, blobstore.PutOptions{})
+		done <- err
+	}()
+	if _, err := pw.Write([]byte("first half, ")); err != nil {
+		t.Fatal(err)
+	}
+	if !r.Delete("x") {
+		t.Fatal("Delete x found nothing")
+	}
+	fresh, created, err := r.Ensure("x")
+	if err != nil || !created {
+		t.Fatalf("Ensure x again = %v, %v", created, err)
+	}
+	pw.Write([]byte("second half"))
+	pw.Close()
+	<-done // it may fail (its directory is gone) or not; either way it is not the new session's
+	if got := names(t, fresh); len(got) != 0 {
+		t.Errorf("the new session x holds %v", got)
+	}
+	r = openRegistry(t, dir, nil)
+	again, _ := r.Get("x")
+	if got := names(t, again); len(got) != 0 {
+		t.Errorf("after a restart the new session x holds %v", got)
 	}
 }

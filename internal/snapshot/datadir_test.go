@@ -15,6 +15,7 @@ import (
 	awss3 "github.com/aws/aws-sdk-go-v2/service/s3"
 	"github.com/aws/aws-sdk-go-v2/service/s3/types"
 
+	"github.com/fileemu/fileemu/internal/session"
 	"github.com/fileemu/fileemu/testkit"
 )
 
@@ -203,7 +204,11 @@ func TestDataDirKeepsPartsInALaterSideStore(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	state, _ := os.ReadFile(filepath.Join(dir, "sessions", "default", "blobs", "state", "s3.json"))
+	live, err := session.StoreDir(dir, "default")
+	if err != nil {
+		t.Fatal(err)
+	}
+	state, _ := os.ReadFile(filepath.Join(live, "state", "s3.json"))
 	if !bytes.Contains(state, []byte(`"side": "side-2"`)) {
 		t.Errorf("S3 state after a reset in place names no side-2:\n%s", state)
 	}
