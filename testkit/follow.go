@@ -15,10 +15,13 @@ import (
 // Event is one event of the live journal stream (GET /__admin/requests/stream).
 type Event struct {
 	// Kind is "request" (a new journal entry), "update" (that entry again, completed: duration,
-	// bodies, upload hash) or "lost" (the stream fell behind: read the journal again).
+	// bodies, upload hash), "lost" (the stream fell behind: read the journal again) or "error"
+	// (the stream broke off before it ended: Err says why; the channel closes after it).
 	Kind string
 	// Request is the entry ("request" and "update").
 	Request Request
+	// Err is why the stream broke off ("error").
+	Err error
 }
 
 // Follow opens the live journal stream of session ("" for every session) with filters and
@@ -38,7 +41,7 @@ func (a *Admin) Follow(ctx context.Context, session string, filters ...Filter) (
 	go func() {
 		defer close(events)
 		defer resp.Body.Close()
-		readEvents(resp.Body, func(kind, data string) bool {
+		err := readEvents(resp.Body, func(kind, data string) bool {
 			ev := Event{Kind: kind}
 			if kind == "request" || kind == "update" {
 				if json.Unmarshal([]byte(data), &ev.Request) != nil {
@@ -52,13 +55,20 @@ func (a *Admin) Follow(ctx context.Context, session string, filters ...Filter) (
 				return false
 			}
 		})
+		if err != nil && ctx.Err() == nil {
+			select {
+			case events <- Event{Kind: "error", Err: fmt.Errorf("admin follow: %w", err)}:
+			case <-ctx.Done():
+			}
+		}
 	}()
 	return events, nil
 }
 
 // readEvents parses a text/event-stream and calls fn with each event's name and data until fn
-// returns false or the stream ends. Comments (heartbeats), ids and retry fields are skipped.
-func readEvents(r io.Reader, fn func(kind, data string) bool) {
+// returns false or the stream ends; it returns why reading stopped early (nil at the end of
+// the stream or when fn stopped it). Comments (heartbeats), ids and retry fields are skipped.
+func readEvents(r io.Reader, fn func(kind, data string) bool) error {
 	sc := bufio.NewScanner(r)
 	sc.Buffer(make([]byte, 64<<10), 8<<20) // an entry with its bodies is well below this
 	kind, data := "message", []string(nil)
@@ -67,7 +77,7 @@ func readEvents(r io.Reader, fn func(kind, data string) bool) {
 		switch {
 		case line == "":
 			if data != nil && !fn(kind, strings.Join(data, "\n")) {
-				return
+				return nil
 			}
 			kind, data = "message", nil
 		case strings.HasPrefix(line, ":"):
@@ -77,6 +87,7 @@ func readEvents(r io.Reader, fn func(kind, data string) bool) {
 			data = append(data, strings.TrimPrefix(strings.TrimPrefix(line, "data:"), " "))
 		}
 	}
+	return sc.Err()
 }
 
 // Follow streams this session's journal live until t ends (see Admin.Follow). A test reads
