@@ -31,8 +31,8 @@ import (
 //	{store}/state/{api}.json              the API's state document (api.State), in an envelope
 //	                                      naming its side store ({store}/side-N) if it has one
 //
-// {store} is the session's live blob store directory (DIR/sessions/{id}/blobs-<random>, which
-// sessions/{id}/current names: a Replace switches it), so that a Replace (snapshot restore) switches stored bytes and models
+// {store} is the session's live blob store directory (DIR/sessions/{id}/blobs-<random>,
+// which sessions/{id}/current names: a Replace switches it), so that a Replace (snapshot restore) switches stored bytes and models
 // together: the states are written into the fresh store before the switch. Every file is
 // written whole to a temporary name, synced, renamed and its directory synced: a crash leaves
 // the old file or the new one. A request's state is written before its status is sent (see
@@ -46,8 +46,7 @@ type persister struct {
 	dir    string
 	states func() []snapshot.API
 
-	mu    sync.Mutex
-	files map[string]*persisted // by path
+	files sync.Map // path → *persisted: the emulator's clock file (a session's are in its Written)
 }
 
 // persisted is one state file: its lock (a Save and its write are one step, so that of two
@@ -79,24 +78,17 @@ const clockFileName = "clock.json"
 var sideName = regexp.MustCompile(`^side-([1-9][0-9]{0,5})$`)
 
 func newPersister(dir string, states func() []snapshot.API) *persister {
-	return &persister{dir: dir, states: states, files: map[string]*persisted{}}
+	return &persister{dir: dir, states: states}
 }
 
-func (p *persister) file(path string) *persisted {
-	p.mu.Lock()
-	defer p.mu.Unlock()
-	f, ok := p.files[path]
-	if !ok {
-		f = &persisted{}
-		p.files[path] = f
+// file returns what is known of the file at path of sess (nil: the emulator's own files).
+func (p *persister) file(sess *session.Session, path string) *persisted {
+	files := &p.files
+	if sess != nil {
+		files = &sess.Written
 	}
-	return f
-}
-
-func (p *persister) forget(path string) {
-	p.mu.Lock()
-	delete(p.files, path)
-	p.mu.Unlock()
+	f, _ := files.LoadOrStore(path, &persisted{})
+	return f.(*persisted)
 }
 
 // withPersist writes, with a data directory, the state the request may have changed before its
@@ -175,7 +167,7 @@ func (p *persister) saveSession(sess *session.Session) error {
 			return err
 		}
 	}
-	if err := p.saveClock(stateDir(sess), sess.Clock); err != nil {
+	if err := p.saveClock(sess, stateDir(sess), sess.Clock); err != nil {
 		return err
 	}
 	if waiting {
@@ -186,7 +178,7 @@ func (p *persister) saveSession(sess *session.Session) error {
 
 // saveAll writes the emulator clock and every session's states and clock.
 func (p *persister) saveAll(sessions []*session.Session, emu *clock.Clock) error {
-	if err := p.saveClock(p.dir, emu); err != nil {
+	if err := p.saveClock(nil, p.dir, emu); err != nil {
 		return err
 	}
 	for _, sess := range sessions {
@@ -211,7 +203,7 @@ func (p *persister) saveState(sess *session.Session, a snapshot.API) error {
 		return nil
 	}
 	path := filepath.Join(dir, a.Name+".json")
-	f := p.file(path)
+	f := p.file(sess, path)
 	f.mu.Lock()
 	defer f.mu.Unlock()
 	data, side, err := a.State.Save(sess)
@@ -235,13 +227,14 @@ func (p *persister) saveState(sess *session.Session, a snapshot.API) error {
 	return p.write(f, path, b.Bytes())
 }
 
-// saveClock writes the offset of c into dir/clock.json, or removes it when c is not moved.
-func (p *persister) saveClock(dir string, c *clock.Clock) error {
+// saveClock writes the offset of c into dir/clock.json, or removes it when c is not moved; sess
+// is the session whose clock c is (nil: the emulator's).
+func (p *persister) saveClock(sess *session.Session, dir string, c *clock.Clock) error {
 	if dir == "" {
 		return nil
 	}
 	path := filepath.Join(dir, clockFileName)
-	f := p.file(path)
+	f := p.file(sess, path)
 	f.mu.Lock()
 	defer f.mu.Unlock()
 	off, moved := c.Offset()
@@ -266,14 +259,12 @@ func (p *persister) write(f *persisted, path string, b []byte) error {
 	dir := filepath.Dir(path)
 	if err := os.Mkdir(dir, 0o755); err != nil && !errors.Is(err, fs.ErrExist) {
 		if errors.Is(err, fs.ErrNotExist) {
-			p.forget(path)
 			return nil
 		}
 		return err
 	}
 	if err := writeFileAtomic(path, b); err != nil {
 		if errors.Is(err, fs.ErrNotExist) {
-			p.forget(path)
 			return nil
 		}
 		return err
@@ -333,7 +324,7 @@ func syncDirectory(dir string) error {
 // not serve, or whose state the API refuses (unknown field, missing object) fails the start,
 // named.
 func (p *persister) load(sessions []*session.Session, emu *clock.Clock) error {
-	if err := p.loadClock(filepath.Join(p.dir, clockFileName), emu); err != nil {
+	if err := p.loadClock(nil, filepath.Join(p.dir, clockFileName), emu); err != nil {
 		return err
 	}
 	for _, sess := range sessions {
@@ -344,7 +335,7 @@ func (p *persister) load(sessions []*session.Session, emu *clock.Clock) error {
 	return nil
 }
 
-func (p *persister) loadClock(path string, c *clock.Clock) error {
+func (p *persister) loadClock(sess *session.Session, path string, c *clock.Clock) error {
 	b, err := os.ReadFile(path)
 	if errors.Is(err, fs.ErrNotExist) {
 		return nil
@@ -360,7 +351,7 @@ func (p *persister) loadClock(path string, c *clock.Clock) error {
 		return fmt.Errorf("data dir: %s: version %d: this fileemu reads version %d", path, cf.Version, persistVersion)
 	}
 	c.Advance(cf.OffsetNS)
-	p.file(path).has = true
+	p.file(sess, path).has = true
 	return nil
 }
 
@@ -381,7 +372,7 @@ func (p *persister) loadSession(sess *session.Session) error {
 		apis[a.Name] = a
 	}
 	// The clock first: the models are rebuilt on the session's time.
-	if err := p.loadClock(filepath.Join(dir, clockFileName), sess.Clock); err != nil {
+	if err := p.loadClock(sess, filepath.Join(dir, clockFileName), sess.Clock); err != nil {
 		return err
 	}
 	names := make([]string, 0, len(entries))
@@ -437,7 +428,7 @@ func (p *persister) loadSession(sess *session.Session) error {
 			return fmt.Errorf("data dir: %s: %w", path, err)
 		}
 		sum := sha256.Sum256(b)
-		f := p.file(path)
+		f := p.file(sess, path)
 		f.sum, f.has = sum, true
 	}
 	return nil

@@ -26,6 +26,7 @@ import (
 	"slices"
 	"strings"
 	"sync"
+	"sync/atomic"
 	"time"
 )
 
@@ -153,7 +154,7 @@ type Store struct {
 	siblings []*Store
 	// deferred, if set, holds deletes until the state naming the objects is written
 	// (DeferDeletes); shared with the siblings.
-	deferred *Deletions
+	deferred atomic.Pointer[Deletions]
 }
 
 // New returns an empty Store with no bound.
@@ -171,7 +172,7 @@ func (s *Store) Sibling() *Store {
 	s.mu.Lock()
 	defer s.mu.Unlock()
 	c := s.be.sibling(len(s.siblings)+1, s.quota)
-	c.deferred = s.deferred
+	c.deferred.Store(s.deferred.Load())
 	s.siblings = append(s.siblings, c)
 	return c
 }

@@ -32,13 +32,11 @@ func (s *Store) DeferDeletes() *Deletions {
 	}
 	d := &Deletions{}
 	s.mu.Lock()
-	s.deferred = d
+	s.deferred.Store(d)
 	siblings := s.siblings
 	s.mu.Unlock()
 	for _, c := range siblings {
-		c.mu.Lock()
-		c.deferred = d
-		c.mu.Unlock()
+		c.deferred.Store(d)
 	}
 	return d
 }
@@ -46,19 +44,18 @@ func (s *Store) DeferDeletes() *Deletions {
 // Deletions returns what DeferDeletes returned for s (or the store s is a sibling of), nil if
 // deletes are immediate.
 func (s *Store) Deletions() *Deletions {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	return s.deferred
+	return s.deferred.Load() // no lock: the persist stage asks on every request
 }
 
 // dropLocked removes es, which just left the index of s, from the backend now or, with
 // deferred deletes, at the next Flush. Call with s.mu held.
 func (s *Store) dropLocked(es ...*entry) {
-	if s.deferred == nil {
+	d := s.deferred.Load()
+	if d == nil {
 		s.be.drop(es...)
 		return
 	}
-	s.deferred.add(s, es)
+	d.add(s, es)
 }
 
 func (d *Deletions) add(s *Store, es []*entry) {
@@ -99,6 +96,18 @@ func (d *Deletions) Flush(mark uint64) {
 	}
 	clear(d.list[len(keep):]) // no pointers kept to flushed entries
 	d.list = keep
+	if len(keep) == 0 {
+		d.list = nil // a Reset of many objects does not keep its list's memory
+	}
+	// A name deleted again after the mark may have a newer record on disk, which a state
+	// written before the next Flush can still name: only its old content goes now.
+	later := make(map[*Store]map[string]bool)
+	for _, x := range keep {
+		if later[x.s] == nil {
+			later[x.s] = map[string]bool{}
+		}
+		later[x.s][x.e.obj.Name] = true
+	}
 	d.mu.Unlock()
 	for len(due) > 0 {
 		s := due[0].s
@@ -109,7 +118,7 @@ func (d *Deletions) Flush(mark uint64) {
 			switch {
 			case x.s != s:
 				rest = append(rest, x)
-			case s.objects[x.e.obj.Name] != nil:
+			case s.objects[x.e.obj.Name] != nil, later[s][x.e.obj.Name]:
 				replaced = append(replaced, x.e)
 			default:
 				gone = append(gone, x.e)

@@ -107,3 +107,29 @@ func TestDeferredReset(t *testing.T) {
 		t.Errorf("after Flush a reopened store holds %d objects", n)
 	}
 }
+
+// A name stored, deleted, stored and deleted again across a mark: Flush up to the mark keeps
+// the newer record (its delete came after the mark: a state written before the next Flush may
+// still name it); the next Flush removes it.
+func TestDeferredDeleteOfANameDeletedAgainAfterTheMark(t *testing.T) {
+	dir := t.TempDir()
+	s := openDir(t, dir, nil)
+	d := s.DeferDeletes()
+	put(t, s, "n", []byte("first"), PutOptions{})
+	s.Delete("n")
+	mark, _ := d.Mark()
+	put(t, s, "n", []byte("second"), PutOptions{})
+	s.Delete("n")
+	d.Flush(mark)
+	if got := string(stored(t, openDir(t, dir, nil), "n")); got != "second" {
+		t.Errorf("after Flush up to the first delete, n on disk reads %q, want the second object", got)
+	}
+	mark, _ = d.Mark()
+	d.Flush(mark)
+	if _, ok := openDir(t, dir, nil).Stat("n"); ok {
+		t.Error("after the second Flush n is still on disk")
+	}
+	if n := len(dirFiles(t, dir, "data")); n != 0 {
+		t.Errorf("%d content files left, want 0", n)
+	}
+}

@@ -18,14 +18,15 @@ import (
 //
 //	DIR/sessions/{id}/blobs-<random>   the session's blob store (blobstore.OpenDir)
 //	DIR/sessions/{id}/current          names the live one of them
-//	DIR/trash/                    deleted sessions on their way out; emptied at start
+//	DIR/trash/                         deleted sessions on their way out; emptied at start
 //
-// A session is a directory under sessions/, so a restart finds every session again. Replace
+// A session is a directory under sessions/, so a restart finds every session again (one
+// written before current existed has its store in blobs, and no current). Replace
 // builds the new store beside the live one and switches by rewriting current (write, sync,
 // rename), so a crash leaves the old state or the new one; stores current does not name are
 // removed at start.
 
-// currentName names the file that points at a session's live store after a Replace.
+// currentName names the file that points at a session's live store.
 const currentName = "current"
 
 // validStoreName matches what current may name.
@@ -68,6 +69,9 @@ func openRegistry(now func() time.Time, quota *blobstore.Quota, dataDir string) 
 		blobs, err := r.reopen(e.Name())
 		if err != nil {
 			return nil, err
+		}
+		if blobs == nil {
+			continue // a session whose creation a crash cut: never answered, removed
 		}
 		r.sessions[e.Name()] = newSessionWith(e.Name(), now, blobs)
 	}
@@ -153,6 +157,10 @@ func (r *Registry) createAside(id string) (s *Session, commit func() error, err 
 		if err := syncDir(dir); err != nil {
 			return fmt.Errorf("session %q: %w", id, err)
 		}
+		// A new session's directory must be durable too: the session may be answered now.
+		if err := syncDir(filepath.Dir(dir)); err != nil {
+			return fmt.Errorf("session %q: %w", id, err)
+		}
 		return nil
 	}
 	return newSessionWith(id, r.now, blobs), commit, nil
@@ -171,7 +179,9 @@ func (r *Registry) openStore(id, dir string) (*blobstore.Store, error) {
 }
 
 // reopen opens the live store of the session id found on disk and removes the others (a
-// Replace that did not finish, or the store a finished one replaced).
+// Replace that did not finish, or the store a finished one replaced). A session directory
+// with no live store (a crash cut its creation before current was written) is removed: it
+// returns nil.
 func (r *Registry) reopen(id string) (*blobstore.Store, error) {
 	dir, err := r.sessionDir(id)
 	if err != nil {
@@ -180,6 +190,9 @@ func (r *Registry) reopen(id string) (*blobstore.Store, error) {
 	live, err := liveStore(dir)
 	if err != nil {
 		return nil, err
+	}
+	if live == "" {
+		return nil, os.RemoveAll(dir)
 	}
 	entries, err := os.ReadDir(dir)
 	if err != nil {
@@ -196,12 +209,16 @@ func (r *Registry) reopen(id string) (*blobstore.Store, error) {
 }
 
 // liveStore returns the name of the live store in the session directory dir: the one current
-// names, or blobs in a directory without current.
+// names, or blobs in a directory without current (written by an earlier fileemu), or "" when
+// there is neither.
 func liveStore(dir string) (string, error) {
 	cur := filepath.Join(dir, currentName)
 	b, err := os.ReadFile(cur)
 	switch {
 	case errors.Is(err, os.ErrNotExist):
+		if _, err := os.Stat(filepath.Join(dir, "blobs")); errors.Is(err, os.ErrNotExist) {
+			return "", nil
+		}
 		return "blobs", nil
 	case err != nil:
 		return "", err
@@ -228,6 +245,9 @@ func StoreDir(dataDir, id string) (string, error) {
 	live, err := liveStore(dir)
 	if err != nil {
 		return "", err
+	}
+	if live == "" {
+		return "", fmt.Errorf("session %q has no store in %s", id, dir)
 	}
 	return filepath.Join(dir, live), nil
 }

@@ -190,3 +190,22 @@ func TestDataDirRecreatedSessionGetsNothingOfTheOld(t *testing.T) {
 		t.Errorf("after a restart the new session x holds %v", got)
 	}
 }
+
+// A session directory whose creation a crash cut (a store, no current naming it) is not a
+// session: the restart removes it.
+func TestDataDirRemovesUnfinishedCreate(t *testing.T) {
+	t.Parallel()
+	dir := t.TempDir()
+	openRegistry(t, dir, nil)
+	cut := filepath.Join(dir, "sessions", "cut")
+	if _, err := blobstore.OpenDir(filepath.Join(cut, "blobs-CUT"), nil); err != nil {
+		t.Fatal(err)
+	}
+	r := openRegistry(t, dir, nil)
+	if _, ok := r.Get("cut"); ok {
+		t.Error("a session whose creation was cut is served")
+	}
+	if _, err := os.Stat(cut); !errors.Is(err, os.ErrNotExist) {
+		t.Errorf("its directory is kept: %v", err)
+	}
+}

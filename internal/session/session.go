@@ -47,6 +47,9 @@ type Session struct {
 	// Clock is the session's time: the emulator clock plus the session's own offset. Every
 	// time-based rule of the session's APIs reads it; the idle TTL does not (emulator clock).
 	Clock *clock.Clock
+	// Written is the data directory writer's record of the state files it wrote for the session
+	// (emulator/persist.go), kept here so that it goes when the session does.
+	Written sync.Map
 
 	mu     sync.Mutex
 	models map[string]any
