@@ -100,3 +100,19 @@ func TestSessionClockDatesThreads(t *testing.T) {
 		t.Errorf("created_at = %v, want just after %v", th.Created, at)
 	}
 }
+
+// A snapshot taken right after an upload to a signed URL holds the upload: reading the state in
+// between (which notices it) does not change the snapshot's bytes.
+func TestSnapshotHoldsAnUploadNotYetNoticed(t *testing.T) {
+	emu := testkit.Start(t)
+	c := newClient(t, emu)
+	u := c.signedURL(user, "a.txt", "")
+	if st, body := c.put(u.FileURL, []byte("landed"), "text/plain"); st != 200 {
+		t.Fatalf("PUT = %d %s", st, body)
+	}
+	before := c.s.Snapshot(t)
+	c.s.State(t)
+	if after := c.s.Snapshot(t); !bytes.Equal(before, after) {
+		t.Error("reading the state changed the snapshot: the first one missed the upload")
+	}
+}

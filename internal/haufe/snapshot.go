@@ -85,6 +85,7 @@ func (m *Model) SaveState() State {
 	st := State{Version: api.StateVersion, Seed: m.seed, ProcessingPolls: m.ProcessingPolls,
 		Files: make([]FileState, 0, len(m.files)), Threads: make([]ThreadState, 0, len(m.order))}
 	for _, f := range m.files {
+		m.sync(f) // an upload that landed since the last request is part of the state, as in Snapshot
 		st.Files = append(st.Files, FileState{ID: f.ID, UserID: f.UserID, Name: f.Name, Persist: f.Persist,
 			Created: f.Created, ExpiresAt: f.ExpiresAt, Object: f.Object, UploadedAt: f.UploadedAt,
 			UploadSHA256: f.uploadSum, Size: f.Size, ContentType: f.ContentType, Polls: f.Polls,
