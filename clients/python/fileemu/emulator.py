@@ -137,9 +137,14 @@ def start(
     threading.Thread(target=read_log, name="fileemu-log", daemon=True).start()
     deadline = time.monotonic() + timeout
     try:
-        if not ready.wait(timeout) or not listening:
-            raise StartError(f"{exe} did not start listening within {timeout}s" if proc.poll() is None
-                             else f"{exe} exited with status {proc.wait()}" + _tail(log))
+        if not ready.wait(timeout):
+            raise StartError(f"{exe} did not start listening within {timeout}s" + _tail(log))
+        if not listening:
+            # The log ended without the line: the process is exiting (its status comes soon).
+            try:
+                raise StartError(f"{exe} exited with status {proc.wait(5)}" + _tail(log))
+            except subprocess.TimeoutExpired:
+                raise StartError(f"{exe} closed its log without listening" + _tail(log)) from None
         host, _, port = str(listening["addr"]).rpartition(":")
         if host in ("0.0.0.0", "::", "[::]", ""):
             host = "127.0.0.1"  # where it listens, not an address to call
