@@ -92,7 +92,8 @@ def haufe_upload(s: fe.Session, filename: str, content: bytes) -> tuple[str, Ans
     got = http("GET", f"{s.url('haufe')}/v1/files/signed-url?{q}", headers=HAUFE_HEADERS)
     assert got.status == 200, got.body
     doc = got.json()
-    return doc["file_id"], http("PUT", doc["file_url"], content)
+    # urllib sends any body as application/x-www-form-urlencoded unless told otherwise.
+    return doc["file_id"], http("PUT", doc["file_url"], content, {"Content-Type": "application/octet-stream"})
 
 
 def haufe_status(s: fe.Session, file_id: str) -> dict[str, Any]:
