@@ -38,7 +38,8 @@ class Emulator:
         """Creates an isolated session named after ``name`` (a test's name) plus a random
         suffix; close it (or use ``with``) to drop it."""
         s = Session(self.url, self.admin, self.admin.create_session(session_id(name)).id)
-        self._sessions.append(s)
+        # Kept to be dropped on close; those closed already go (a run may make thousands).
+        self._sessions = [x for x in self._sessions if not x.closed] + [s]
         return s
 
     def health(self) -> dict[str, Any]:

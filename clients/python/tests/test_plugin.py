@@ -82,3 +82,14 @@ def test_entry_point(pytester, monkeypatch, fileemu, with_p):
     monkeypatch.delenv("PYTEST_DISABLE_PLUGIN_AUTOLOAD", raising=False)
     run_inner(pytester, monkeypatch, *(["-p", "fileemu.pytest_plugin"] if with_p else []),
               pythonpath=os.pathsep.join([str(site), str(PACKAGE)]))  # as if installed
+
+
+def test_readme_quick_start_runs(pytester, monkeypatch, fileemu):
+    """The README's first example is a test: it runs as written."""
+    import re
+
+    block = re.findall(r"```python\n(.*?)```", (PACKAGE / "README.md").read_text(), re.S)[0]
+    pytester.makepyfile(test_readme=block)
+    monkeypatch.setenv("PYTHONPATH", str(PACKAGE))
+    monkeypatch.setenv("FILEEMU_URL", fileemu.url)
+    pytester.runpytest_subprocess("-p", "fileemu.pytest_plugin", "-q").assert_outcomes(passed=1)

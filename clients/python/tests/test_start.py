@@ -43,6 +43,13 @@ def test_close_drops_sessions_left_open(fileemu, started):
     assert s.closed
 
 
+def test_flags_win_over_the_environment(started):
+    # A shell with the image's environment twins set must not move the port or the log format
+    # start reads the address from.
+    emu = started(env={"FILEEMU_ADDR": "127.0.0.1:1", "FILEEMU_LOG_FORMAT": "text"})
+    assert emu.health()["status"] == "ok" and not emu.url.endswith(":1")
+
+
 def test_binary_not_found(monkeypatch, tmp_path):
     monkeypatch.delenv("FILEEMU_BIN", raising=False)
     monkeypatch.setenv("PATH", str(tmp_path))
