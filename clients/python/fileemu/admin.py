@@ -86,7 +86,8 @@ class Admin:
         for k, v in (headers or {}).items():
             req.add_header(k, v)
         try:
-            return self._opener.open(req, timeout=self.timeout if timeout is None else timeout)
+            resp: HTTPResponse = self._opener.open(req, timeout=self.timeout if timeout is None else timeout)
+            return resp
         except urllib.error.HTTPError as e:
             return e  # type: ignore[return-value]  # an HTTPError is the response of a non-2xx answer
         except OSError as e:
@@ -139,7 +140,7 @@ class Admin:
 
     def health(self) -> dict[str, Any]:
         """GET /__admin/health: status, version, uptime, loaded APIs."""
-        return self._call("GET", "/health")
+        return dict(self._call("GET", "/health"))
 
     def create_session(self, session_id: str | None = None) -> SessionInfo:
         """Creates (or keeps) a session; without an id the emulator picks one."""

@@ -67,7 +67,7 @@ class Spec:
         if value is None:
             return [] if schema.get("nullable") else [f"{where or '/'}: null"]
         t = schema.get("type")
-        types = {
+        types: dict[str, Any] = {
             "object": dict, "array": list, "string": str, "boolean": bool,
             "integer": int, "number": (int, float),
         }
