@@ -138,3 +138,21 @@ def test_activating_an_unknown_scenario_raises(fileemu_session, expect_admin_err
     with expect_admin_error(), pytest.raises(fe.AdminError) as e:
         fileemu_session.activate_scenarios("no-such-scenario")
     assert e.value.status == 422 and "no-such-scenario" in e.value.message
+
+
+def test_follow_resumes_after_last_event_id(fileemu_session):
+    s = fileemu_session
+    haufe_upload(s, "a.txt", b"a")
+    first, put = s.requests()
+    with s.admin.follow(s.id, timeout=10, last_event_id=first.seq) as events:
+        ev = next(events)
+    assert ev.kind == "request" and ev.request is not None and ev.request.seq == put.seq
+
+
+def test_follow_ends_when_the_emulator_stops(started):
+    emu = started()
+    events = emu.admin.follow(timeout=10)  # every session's; not a session's, so close() leaves it open
+    emu.close()
+    with pytest.raises(StopIteration):
+        next(events)
+    assert events.closed
