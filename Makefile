@@ -17,6 +17,17 @@ run:
 test: vet
 	$(GO) test -race -count=1 -timeout 30m ./...
 	cd testkit/container && $(GO) vet ./... && $(GO) test -race -count=1 -timeout 30m ./...
+	$(MAKE) test-python
+
+## test-python: the Python client's tests (clients/python, pytest) against bin/fileemu built from this
+##              checkout. PYTHON defaults to Debian's /usr/bin/python3, where apt puts python3-pytest and
+##              python3-yaml (.ci/run installs them); the package itself needs only the standard library.
+PYTHON ?= $(shell test -x /usr/bin/python3 && echo /usr/bin/python3 || echo python3)
+.PHONY: test-python
+test-python: build
+	@$(PYTHON) -c 'import pytest, yaml' 2>/dev/null || { echo "test-python: $(PYTHON) needs pytest and PyYAML (apt-get install python3-pytest python3-yaml)" >&2; exit 1; }
+	cd clients/python && FILEEMU_BIN=$(CURDIR)/bin/fileemu PYTHONPATH=$(CURDIR)/clients/python PYTHONDONTWRITEBYTECODE=1 \
+		$(PYTHON) -m pytest -p fileemu.pytest_plugin -p no:cacheprovider -q tests
 
 ## build: a static binary in bin/
 build:
