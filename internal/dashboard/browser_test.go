@@ -261,6 +261,17 @@ func TestDashboard(t *testing.T) {
 		if status, _ := signedURL(); status != 200 {
 			t.Fatalf("signed-url with the scenario off = %d, want 200", status)
 		}
+		// A scenario file with a mistake: refused, the problem shown under its line.
+		bad := "scenarios:\n  - name: bad\n    rules:\n      - match: {api: haufe, colour: red}\n        respond: 503\n"
+		b.do("load a bad scenario file",
+			chromedp.Evaluate[chromedp.Void](fmt.Sprintf(`document.getElementById("sc-text").value = %q`, bad)),
+			chromedp.Evaluate[chromedp.Void](`document.querySelector("#sc-load button").click()`))
+		b.wait("the problem is shown at its line", `[...document.querySelectorAll("#sc-load .problems li.bad")].some((li) => li.textContent.startsWith("4") && li.textContent.includes("colour: red"))`+
+			` && [...document.querySelectorAll("#sc-load .problems li.msg")].some((li) => li.textContent.includes("line 4") && li.textContent.includes("colour"))`)
+		if js[bool](b, `document.querySelector('tr[data-scenario="bad"]') !== null`) {
+			b.fail("the bad scenario was loaded")
+		}
+		b.shot("3b-scenario-lint")
 	})
 
 	run("a 422 in the detail pane", func(t *testing.T) {

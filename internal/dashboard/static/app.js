@@ -35,20 +35,22 @@ export const ctx = {
   },
 };
 
+// current is the view shown now.
 function current() {
-  return views[(location.hash || "#requests").slice(1)] ? views[(location.hash || "#requests").slice(1)] : null;
+  return views[(location.hash || "#requests").slice(1)] || views.requests;
 }
 
 function route() {
   const name = (location.hash || "#requests").slice(1);
   const view = views[name] ? name : "requests";
   for (const [n, v] of Object.entries(views)) {
-    const sec = document.getElementById("view-" + n);
-    sec.hidden = n !== view;
-    document.querySelector(`nav a[data-view="${n}"]`).toggleAttribute("aria-current", n === view);
+    document.getElementById("view-" + n).hidden = n !== view;
+    const link = document.querySelector(`nav a[data-view="${n}"]`);
     if (n === view) {
-      document.querySelector(`nav a[data-view="${n}"]`).setAttribute("aria-current", "page");
+      link.setAttribute("aria-current", "page");
       v.show(ctx);
+    } else {
+      link.removeAttribute("aria-current");
     }
   }
   document.title = `fileemu · ${document.querySelector(`nav a[data-view="${view}"]`).textContent}`;

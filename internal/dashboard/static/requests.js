@@ -1,8 +1,9 @@
 // Requests: the journal, live (the admin API's SSE stream, read with fetch so that it works
 // with the same credentials as every other call), with filters and a detail pane.
-import { api, adminURL, h, put, add, q, kv, bytes, time, clockTime, pretty, objectLinks, notice } from "./dom.js";
+import { api, adminURL, h, put, q, kv, bytes, time, clockTime, pretty, objectLinks, notice } from "./dom.js";
 
 const maxRows = 2000; // the page keeps the newest; the journal itself keeps more
+const shownRows = 500; // and shows the newest that match: the table stays quick
 const entries = new Map(); // seq -> entry
 let lastSeq = 0;
 let selected = 0;
@@ -63,15 +64,18 @@ function render() {
   }
   const rows = [];
   const seqs = [...entries.keys()].sort((a, b) => b - a);
+  let more = 0;
   for (const seq of seqs) {
     const e = entries.get(seq);
     if (!matches(e, f)) continue;
-    rows.push(row(e));
+    if (rows.length < shownRows) rows.push(row(e));
+    else more++;
   }
   put(tbody, rows);
   fresh.clear();
-  empty.hidden = rows.length > 0;
-  if (entries.size > 0 && rows.length === 0) put(empty, "No request matches the filters.");
+  empty.hidden = rows.length > 0 && more === 0;
+  if (more) put(empty, `${more} older matching requests are not shown: narrow the filters.`);
+  else if (entries.size > 0 && rows.length === 0) put(empty, "No request matches the filters.");
   if (selected && entries.has(selected) && !detail.hidden) {
     const keep = detail.dataset.seq === String(selected) && detail.dataset.status === String(entries.get(selected).status) &&
       detail.dataset.done === String(entries.get(selected).duration_ms > 0);
@@ -170,6 +174,8 @@ function take(e, isNew) {
   if (!entries.has(e.seq) && isNew) fresh.add(e.seq);
   entries.set(e.seq, e);
   if (e.api) apis.add(e.api);
+  // Other views follow what the requests change (the Sessions view re-reads the state).
+  document.dispatchEvent(new CustomEvent("fileemu:request", { detail: e }));
   lastSeq = Math.max(lastSeq, e.seq);
   if (entries.size > maxRows) {
     const old = [...entries.keys()].sort((a, b) => a - b).slice(0, entries.size - maxRows);

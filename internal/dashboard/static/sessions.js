@@ -5,8 +5,17 @@ let ctx;
 const tbody = document.querySelector("#sess-table tbody");
 const box = document.getElementById("sess-state");
 
+let again = 0;
+
 export function init(c) {
   ctx = c;
+  // Live: a request to the selected session (completed: its changes are made) re-reads the
+  // state, at most twice a second, while the view is shown.
+  document.addEventListener("fileemu:request", (ev) => {
+    const e = ev.detail;
+    if (e.session !== ctx.session || !e.duration_ms || document.getElementById("view-sessions").hidden || again) return;
+    again = setTimeout(() => { again = 0; show(); }, 500);
+  });
   document.getElementById("sess-new").addEventListener("submit", async (ev) => {
     ev.preventDefault();
     const id = ev.target.elements.id.value.trim();
