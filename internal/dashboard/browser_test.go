@@ -280,7 +280,10 @@ func TestDashboard(t *testing.T) {
 		}
 		b.view("requests")
 		b.wait("the 422 appears", rowJS(sid, `c("status") === "422"`)+`.length === 1`)
-		b.do("open its detail", chromedp.Evaluate[chromedp.Void](rowJS(sid, `c("status") === "422"`)+`[0].querySelector("button").click()`))
+		// With the keyboard: the row's path is a button.
+		b.do("open its detail with the keyboard",
+			chromedp.Evaluate[chromedp.Void](rowJS(sid, `c("status") === "422"`)+`[0].querySelector("button").focus()`),
+			chromedp.KeyEvent("\r"))
 		b.wait("the body is shown", `(document.querySelector("#req-detail .response-body") || {}).textContent?.includes("validation_error")`)
 		b.wait("the violation is shown", `(document.querySelector("#req-detail .violations") || {}).textContent?.includes("filename")`)
 		if !js[bool](b, `document.activeElement === document.getElementById("req-detail")`) {
@@ -386,6 +389,46 @@ func TestDashboard(t *testing.T) {
 		st, body := call(t, client, "PUT", fileURL, strings.NewReader("too late\n"))
 		if st != 403 || !strings.Contains(string(body), "expired") {
 			t.Fatalf("PUT after the clock moved 11 minutes = %d %s, want 403 expired", st, body)
+		}
+	})
+
+	run("seed, snapshot and restore", func(t *testing.T) {
+		b.view("clock")
+		b.do("seed two Desk files",
+			chromedp.Evaluate[chromedp.Void](`document.getElementById("seed-text").value = '{"desk": {"files": 2}}'`),
+			chromedp.Evaluate[chromedp.Void](`document.querySelector("#seed button").click()`))
+		b.wait("seeded", `document.querySelector("#seed .problems").textContent.includes("desk 2 files")`)
+		// The download link works with the page's cookie.
+		got, err := chromedp.Run(b.ctx, chromedp.Evaluate[string](`fetch(document.getElementById("snap-get").href).then((r) => r.status + " " + r.headers.get("content-type"))`, chromedp.EvalAwaitPromise))
+		if err != nil || got != "200 application/x-tar" {
+			b.fail("the snapshot link = %q %v", got, err)
+		}
+		snap, err := emu.Admin.Snapshot(context.Background(), sid)
+		if err != nil {
+			t.Fatal(err)
+		}
+		file := filepath.Join(t.TempDir(), "snap.tar")
+		if err := os.WriteFile(file, snap, 0o600); err != nil {
+			t.Fatal(err)
+		}
+		sess.Seed(t, `{"s3":{"buckets":1}}`) // the Desk files go
+		b.do("restore the snapshot",
+			chromedp.SetUploadFiles(`#snap-put input[type="file"]`, []string{file}),
+			chromedp.Evaluate[chromedp.Void](`document.querySelector("#snap-put button").click()`))
+		b.wait("restored", `document.querySelector("#view-clock .card:last-child .problems").textContent.includes("Restored into")`)
+		st, err := emu.Admin.State(context.Background(), sid)
+		if err != nil {
+			t.Fatal(err)
+		}
+		raw, _ := json.Marshal(st)
+		var desk struct {
+			APIs struct {
+				Desk json.RawMessage `json:"desk"`
+			} `json:"apis"`
+		}
+		_ = json.Unmarshal(raw, &desk)
+		if n := strings.Count(string(desk.APIs.Desk), `"FileName"`) + strings.Count(string(desk.APIs.Desk), `"file_name"`); n != 2 {
+			t.Errorf("after the restore Desk holds %d files: %s", n, desk.APIs.Desk)
 		}
 	})
 
