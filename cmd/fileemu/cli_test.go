@@ -158,6 +158,7 @@ func TestStartupSaysWhereThingsAre(t *testing.T) {
 		Sessions  string
 		Scenarios []string
 		Shares    []string
+		Dashboard string
 	}
 	for _, l := range strings.Split(logs.String(), "\n") {
 		if json.Unmarshal([]byte(l), &line) == nil && line.Msg == "fileemu listening" {
@@ -176,12 +177,16 @@ func TestStartupSaysWhereThingsAre(t *testing.T) {
 		!strings.Contains(strings.Join(line.Shares, ","), "demo-protected (editor, password secret)") {
 		t.Errorf("startup line = %+v", line)
 	}
+	if line.Dashboard != base+"/__admin/ui/" {
+		t.Errorf("the startup line's dashboard = %q, want %s/__admin/ui/", line.Dashboard, base)
+	}
 
 	// Text: a table after the log line, one API a row.
 	stop, text := startText(t)
 	defer stop()
 	for _, want := range []string{"msg=\"fileemu listening\"", "  haufe     http://127.0.0.1:", "/v1\n", "  desk      http://", "/desk/api/v2\n",
-		"  admin     http://", "/__admin\n", "  sessions  http://", "/_s/{id}/...", "  shares    demo (editor)"} {
+		"  admin     http://", "/__admin\n", "  sessions  http://", "/_s/{id}/...", "  shares    demo (editor)",
+		"dashboard=http://127.0.0.1:", "  dashboard http://127.0.0.1:"} {
 		if !strings.Contains(text(), want) {
 			t.Errorf("text startup lacks %q:\n%s", want, text())
 		}

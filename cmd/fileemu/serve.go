@@ -147,12 +147,13 @@ func announce(logger *slog.Logger, w io.Writer, s settings, emu *emulator.Server
 		shares = append(shares, st+")")
 	}
 	sessions := base + emulator.SessionPrefix + "{id}/..."
+	dashboard := base + "/__admin/ui/" // the token is never logged: the user knows it
 	if s.logFormat != "text" {
-		logger.Info("fileemu listening", "addr", addr, "version", version, "apis", strings.Join(apis, ","),
+		logger.Info("fileemu listening", "addr", addr, "version", version, "dashboard", dashboard, "apis", strings.Join(apis, ","),
 			"urls", urls, "sessions", sessions, "scenarios", scs, "shares", shares)
 		return
 	}
-	logger.Info("fileemu listening", "addr", addr, "version", version)
+	logger.Info("fileemu listening", "addr", addr, "version", version, "dashboard", dashboard)
 	if !logger.Enabled(context.Background(), slog.LevelInfo) {
 		return // --log-level warn asked for quiet
 	}
@@ -166,6 +167,10 @@ func announce(logger *slog.Logger, w io.Writer, s settings, emu *emulator.Server
 	}
 	fmt.Fprintf(&b, "  %-9s %s\n", "scenarios", strings.Join(scs, ", "))
 	fmt.Fprintf(&b, "  %-9s %s (files.ro: %s/api/v1/shares/{token})\n", "shares", strings.Join(shares, ", "), base)
+	if s.adminToken != "" {
+		dashboard += " (--admin-token: open " + base + "/__admin/ui?token=<token> once)"
+	}
+	fmt.Fprintf(&b, "  %-9s %s\n", "dashboard", dashboard)
 	_, _ = io.WriteString(w, b.String())
 }
 

@@ -8,6 +8,7 @@ import (
 	"encoding/json"
 	"errors"
 	"io"
+	"maps"
 	"net/http"
 	"net/url"
 	"sort"
@@ -71,7 +72,7 @@ type service struct{ d Deps }
 // New returns the admin API as a mountable API.
 func New(spec *validate.Spec, d Deps) *api.API {
 	s := &service{d: d}
-	return &api.API{
+	a := &api.API{
 		Name:        "admin",
 		Prefixes:    []string{Prefix},
 		Spec:        spec,
@@ -115,6 +116,8 @@ func New(spec *validate.Spec, d Deps) *api.API {
 		},
 		Errors: api.Envelope{Problem: problem, Write: writeError},
 	}
+	maps.Copy(a.Handlers, s.dashboardHandlers())
+	return a
 }
 
 func (s *service) auth(_ context.Context, _ string, _ *openapi3.SecurityScheme, r *http.Request) error {
@@ -122,10 +125,13 @@ func (s *service) auth(_ context.Context, _ string, _ *openapi3.SecurityScheme, 
 		return nil
 	}
 	kind, tok, _ := strings.Cut(r.Header.Get("Authorization"), " ")
-	if !strings.EqualFold(kind, "Bearer") || subtle.ConstantTimeCompare([]byte(strings.TrimSpace(tok)), []byte(s.d.Token)) != 1 {
-		return errors.New("admin token required: Authorization: Bearer <token>")
+	if strings.EqualFold(kind, "Bearer") && subtle.ConstantTimeCompare([]byte(strings.TrimSpace(tok)), []byte(s.d.Token)) == 1 {
+		return nil
 	}
-	return nil
+	if ok, err := s.dashboardAuth(r); ok || err != nil {
+		return err
+	}
+	return errors.New("admin token required: Authorization: Bearer <token> (a browser: open /__admin/ui?token=<token> once)")
 }
 
 func (s *service) afterReset(id string) {
