@@ -338,6 +338,7 @@ export class EventStream {
   #buf = '';
   #queue = [];
   #done = false;
+  #pending;
 
   constructor(body, ac) {
     this.#reader = body.pipeThrough(new TextDecoderStream()).getReader();
@@ -371,37 +372,46 @@ export class EventStream {
     }
   }
 
+  // pull reads the next piece of the stream into the queue; one read at a time, so a next()
+  // that gave up waiting loses nothing: what its read brings stays queued for the next call.
+  #pull() {
+    this.#pending ??= (async () => {
+      let r;
+      try {
+        r = await this.#reader.read();
+      } catch (err) {
+        if (!this.#ac.signal.aborted) throw err;
+        r = { done: true };
+      }
+      if (r.done) {
+        this.#done = true;
+        return;
+      }
+      this.#buf += r.value;
+      this.#parse();
+    })().finally(() => {
+      this.#pending = undefined;
+    });
+    return this.#pending;
+  }
+
   /**
    * next resolves with the next event, or undefined when the stream ended. With timeout (ms) it
-   * rejects when no event came in time (the stream stays open).
+   * rejects when no event came in time; the stream stays open and nothing is lost.
    */
   async next({ timeout } = {}) {
-    const read = (async () => {
+    let timer;
+    const late = timeout
+      ? new Promise((_, reject) => {
+          timer = setTimeout(() => reject(new Error(`fileemu: no journal event within ${timeout} ms`)), timeout);
+        })
+      : undefined;
+    try {
       while (this.#queue.length === 0) {
         if (this.#done) return undefined;
-        let r;
-        try {
-          r = await this.#reader.read();
-        } catch (err) {
-          if (this.#ac.signal.aborted) r = { done: true };
-          else throw err;
-        }
-        if (r.done) {
-          this.#done = true;
-          return undefined;
-        }
-        this.#buf += r.value;
-        this.#parse();
+        await (late ? Promise.race([this.#pull(), late]) : this.#pull());
       }
       return this.#queue.shift();
-    })();
-    if (!timeout) return read;
-    let timer;
-    const late = new Promise((_, reject) => {
-      timer = setTimeout(() => reject(new Error(`fileemu: no journal event within ${timeout} ms`)), timeout);
-    });
-    try {
-      return await Promise.race([read, late]);
     } finally {
       clearTimeout(timer);
     }
