@@ -17,6 +17,14 @@ run:
 test: vet
 	$(GO) test -race -count=1 -timeout 30m ./...
 	cd testkit/container && $(GO) vet ./... && $(GO) test -race -count=1 -timeout 30m ./...
+	$(MAKE) test-js
+
+## test-js: the JavaScript client's tests (clients/js: node --test, the Playwright example in Debian's
+##          chromium) against bin/fileemu built from this checkout; npm ci first when node_modules is missing
+.PHONY: test-js
+test-js: build
+	test -d clients/js/node_modules || (cd clients/js && PLAYWRIGHT_SKIP_BROWSER_DOWNLOAD=1 npm ci --ignore-scripts --no-audit --no-fund --loglevel=error)
+	cd clients/js && FILEEMU_BIN=$(CURDIR)/bin/fileemu npm test
 
 ## build: a static binary in bin/
 build:

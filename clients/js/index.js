@@ -737,6 +737,8 @@ export async function start(opts = {}) {
 }
 
 async function startBinary({ bin, args = [], token, env, timeout = 30_000, onResponse } = {}) {
+  // The binary reads FILEEMU_ADMIN_TOKEN from its environment: the client must send it then.
+  token ??= env?.FILEEMU_ADMIN_TOKEN ?? process.env.FILEEMU_ADMIN_TOKEN;
   const exe = bin || process.env.FILEEMU_BIN || 'fileemu';
   const argv = ['serve', '--addr', '127.0.0.1:0', '--log-format', 'json'];
   if (token) argv.push('--admin-token', token);
@@ -746,13 +748,23 @@ async function startBinary({ bin, args = [], token, env, timeout = 30_000, onRes
   // busy emulator never blocks on a full pipe.
   const tail = [];
   let exited = false;
+  // A binary that cannot be run emits 'error' and never 'exit': either ends it.
+  let spawnFailed;
+  const spawnError = new Promise((_, reject) => {
+    spawnFailed = reject;
+  });
   const exit = new Promise((resolve) => {
     child.once('exit', (code, signal) => {
       exited = true;
       resolve({ code, signal });
     });
+    child.once('error', (err) => {
+      exited = true;
+      resolve({ error: err });
+      spawnFailed(err);
+    });
   });
-  const spawnError = new Promise((_, reject) => child.once('error', reject));
+  spawnError.catch(() => {}); // judged in the race below; never an unhandled rejection
   // A process that outlives its test run would hold the port and the memory: kill it at exit.
   const onExit = () => child.kill('SIGKILL');
   process.once('exit', onExit);
@@ -777,7 +789,7 @@ async function startBinary({ bin, args = [], token, env, timeout = 30_000, onRes
         if (rec.msg === 'fileemu listening' && rec.addr) resolve(rec.addr);
       }
     });
-    exit.then(({ code, signal }) => reject(new Error(`${exe} exited (${signal ?? `status ${code}`}) before listening`)));
+    exit.then(({ code, signal, error }) => reject(error ?? new Error(`${exe} exited (${signal ?? `status ${code}`}) before listening`)));
   });
 
   const stop = async () => {
@@ -848,6 +860,6 @@ async function startContainer({ image, token, env, timeout = 60_000, onResponse 
  */
 export async function connectOrStart(opts = {}) {
   const url = opts.url ?? process.env.FILEEMU_URL;
-  if (url) return connect(url, opts);
+  if (url) return connect(url, { ...opts, token: opts.token ?? process.env.FILEEMU_ADMIN_TOKEN });
   return start(opts);
 }
