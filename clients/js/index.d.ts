@@ -206,6 +206,8 @@ export declare class Admin {
   putFixtures(session: string | undefined, doc: string, opts?: { label?: string }): Promise<Loaded>;
   seed(session: string | undefined, counts: Counts | string): Promise<Loaded>;
   snapshot(session: string): Promise<Uint8Array>;
+  /** Streams the archive into a Node writable stream or a web WritableStream. */
+  snapshotTo(session: string, dest: NodeJS.WritableStream | WritableStream<Uint8Array>): Promise<void>;
   restore(session: string, archive: Archive): Promise<SessionInfo>;
   getClock(session?: string): Promise<ClockState>;
   advanceClock(session: string | undefined, d: Duration): Promise<ClockState>;
@@ -257,6 +259,8 @@ export declare class Emulator implements AsyncDisposable {
   container?: unknown;
   /** An isolated session named after name (plus random hex); its close() drops it. */
   session(name?: string): Promise<Session>;
+  /** The session id, created if it does not exist; nothing drops it on its own (a data directory's, after a restart). */
+  resume(id: string): Promise<Session>;
   /** Stops an emulator this process started; a connected one is left running. */
   close(): Promise<void>;
   [Symbol.asyncDispose](): Promise<void>;

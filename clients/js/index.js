@@ -9,6 +9,8 @@ import { AssertionError } from 'node:assert';
 import { randomBytes } from 'node:crypto';
 import { readFile } from 'node:fs/promises';
 import path from 'node:path';
+import { Readable } from 'node:stream';
+import { pipeline } from 'node:stream/promises';
 
 /** The path prefix that selects a session: {base}/_s/{id}/... (emulator.SessionPrefix). */
 export const SESSION_PREFIX = '/_s/';
@@ -264,6 +266,27 @@ export class Admin {
     const bytes = new Uint8Array(await res.arrayBuffer());
     this.#observe('GET', url, p, res, undefined);
     return bytes;
+  }
+
+  /**
+   * snapshotTo streams the archive of the session into dest: a Node writable stream (a file's,
+   * fs.createWriteStream) or a web WritableStream, without holding it in memory.
+   */
+  async snapshotTo(session, dest) {
+    const p = `/sessions/${encodeURIComponent(session)}/snapshot`;
+    const { res, url } = await this.#send('GET', p);
+    if (res.status !== 200) {
+      const text = await res.text();
+      this.#observe('GET', url, p, res, text);
+      throw errorOf('GET', p, res.status, text);
+    }
+    this.#observe('GET', url, p, res, undefined);
+    try {
+      if (typeof dest?.getWriter === 'function') await res.body.pipeTo(dest);
+      else await pipeline(Readable.fromWeb(res.body), dest);
+    } catch (err) {
+      throw new FileemuError(`fileemu: admin GET ${p}: read: ${err.message}`, { method: 'GET', path: p, status: 200, cause: err });
+    }
   }
 
   /**
@@ -680,6 +703,15 @@ export class Emulator {
   /** session creates an isolated session named after name (plus random hex); close() drops it. */
   async session(name) {
     const id = sessionID(name);
+    await this.admin.createSession(id);
+    return new Session(this.url, this.admin, id);
+  }
+
+  /**
+   * resume returns the session id, created if it does not exist (testkit.Emulator.Resume): a
+   * session kept in a data directory, used again after a restart. Nothing drops it on its own.
+   */
+  async resume(id) {
     await this.admin.createSession(id);
     return new Session(this.url, this.admin, id);
   }

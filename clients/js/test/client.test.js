@@ -4,7 +4,9 @@
 import { describe, test } from 'node:test';
 import assert from 'node:assert/strict';
 import { createHash } from 'node:crypto';
+import { createReadStream, createWriteStream } from 'node:fs';
 import { mkdtemp, readFile, writeFile } from 'node:fs/promises';
+import { Readable } from 'node:stream';
 import os from 'node:os';
 import path from 'node:path';
 import { AssertionError } from 'node:assert';
@@ -287,6 +289,15 @@ describe('state: fixtures, seed, snapshots', () => {
         return true;
       });
       assert.equal((await b.state()).objects.length, 1, 'a refused archive changes nothing');
+      // Streamed to a file, restored from the file's stream.
+      const dir = await mkdtemp(path.join(os.tmpdir(), 'fileemu-js-'));
+      const file = path.join(dir, 'a.tar');
+      await emu.admin.snapshotTo(a.id, createWriteStream(file));
+      assert.deepEqual(new Uint8Array(await readFile(file)), archive, 'the same bytes, streamed');
+      const c = await emu.resume(`${b.id}-c`);
+      await c.restore(Readable.toWeb(createReadStream(file)));
+      assert.deepEqual((await c.state()).objects.map((o) => o.sha256), [sha256('kept bytes')]);
+      await c.close();
     } finally {
       await a.close();
       await b.close();

@@ -15,6 +15,9 @@ async function use(emu: Emulator): Promise<void> {
   await s.seed({ weavy: { apps: 1, files: 2 }, seed: 7 });
   const archive: Uint8Array = await s.snapshot();
   await s.restore(archive);
+  await emu.admin.snapshotTo(s.id, process.stdout);
+  const kept: Session = await emu.resume('kept');
+  void kept;
   const now: Date = await s.clock.advance('25h');
   await s.clock.set(new Date());
   const moved: boolean = (await s.clock.state()).moved;
