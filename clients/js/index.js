@@ -72,7 +72,11 @@ function errorOf(method, p, status, text, label) {
       const pos = pr.line ? `${label ?? 'document'}:${pr.line}:${pr.column ?? 0}: ` : '';
       lines.push(`  ${pos}${pr.message}`);
     }
-    for (const v of body.violations ?? []) lines.push(`  ${typeof v === 'string' ? v : JSON.stringify(v)}`);
+    // Spec violations: each once, where the message does not already say it.
+    for (const v of body.violations ?? []) {
+      const text = typeof v === 'string' ? v : `${v.in ?? ''} ${v.pointer || v.name || ''}: ${v.message ?? JSON.stringify(v)}`.trim();
+      if (!msg.includes(v?.message ?? text)) lines.push(`  ${text}`);
+    }
     if (body.member !== undefined) lines.push(`  member: ${JSON.stringify(body.member)}`);
   }
   const message = [`fileemu: admin ${method} ${p}: status ${status}: ${msg}`, ...lines].join('\n');
