@@ -772,11 +772,35 @@ export async function start(opts = {}) {
   return startBinary(opts);
 }
 
+// listenAddr finds the address in the emulator's "fileemu listening" log line, JSON (what start
+// asks for) or text (args with --log-format text).
+function listenAddr(line) {
+  try {
+    const rec = JSON.parse(line);
+    return rec.msg === 'fileemu listening' ? rec.addr : undefined;
+  } catch {
+    return line.match(/msg="fileemu listening".*\baddr=(\S+)/)?.[1];
+  }
+}
+
+// flagValue is the value of --name in args (--name v or --name=v), the last one winning as in
+// the flag parser; an address that listens everywhere is called on loopback.
+function flagValue(args, name) {
+  let v;
+  for (let i = 0; i < args.length; i++) {
+    const a = args[i].replace(/^--?/, '-');
+    if (a === `-${name}`) v = args[++i];
+    else if (a.startsWith(`-${name}=`)) v = a.slice(name.length + 2);
+  }
+  return v?.replace(/^(0\.0\.0\.0|\[::\]|)(?=:)/, '127.0.0.1');
+}
+
 async function startBinary({ bin, args = [], token, env, timeout = 30_000, onResponse } = {}) {
   // The binary reads FILEEMU_ADMIN_TOKEN from its environment: the client must send it then.
   token ??= env?.FILEEMU_ADMIN_TOKEN ?? process.env.FILEEMU_ADMIN_TOKEN;
   const exe = bin || process.env.FILEEMU_BIN || 'fileemu';
   const argv = ['serve', '--addr', '127.0.0.1:0', '--log-format', 'json'];
+  const fixedAddr = flagValue(args, 'addr');
   if (token) argv.push('--admin-token', token);
   argv.push(...args);
   const child = spawn(exe, argv, { env: { ...process.env, ...(env ?? {}) }, stdio: ['ignore', 'ignore', 'pipe'] });
@@ -816,15 +840,13 @@ async function startBinary({ bin, args = [], token, env, timeout = 30_000, onRes
         buf = buf.slice(i + 1);
         tail.push(line);
         if (tail.length > 20) tail.shift();
-        let rec;
-        try {
-          rec = JSON.parse(line);
-        } catch {
-          continue;
-        }
-        if (rec.msg === 'fileemu listening' && rec.addr) resolve(rec.addr);
+        const addr = listenAddr(line);
+        if (addr) resolve(addr);
       }
     });
+    // args with an --addr of their own: that address, whatever the log says (or does not, at
+    // --log-level warn).
+    if (fixedAddr) resolve(fixedAddr);
     exit.then(({ code, signal, error }) => reject(error ?? new Error(`${exe} exited (${signal ?? `status ${code}`}) before listening`)));
   });
 

@@ -4,6 +4,7 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { connect, connectOrStart, FileemuError, start } from '../index.js';
+import net from 'node:net';
 import { binary } from './emulator.js';
 
 const alive = (pid) => {
@@ -66,5 +67,28 @@ test('connectOrStart takes FILEEMU_URL when set', async () => {
     if (saved === undefined) delete process.env.FILEEMU_URL;
     else process.env.FILEEMU_URL = saved;
     await emu.close();
+  }
+});
+
+test('args may choose the address and the log format', async () => {
+  const port = await new Promise((resolve) => {
+    const srv = net.createServer().listen(0, '127.0.0.1', () => {
+      const { port: p } = srv.address();
+      srv.close(() => resolve(p));
+    });
+  });
+  const emu = await start({ bin: binary(), args: [`--addr=127.0.0.1:${port}`, '--log-level', 'warn'] });
+  try {
+    assert.equal(emu.url, `http://127.0.0.1:${port}`);
+    assert.equal((await emu.admin.health()).status, 'ok');
+  } finally {
+    await emu.close();
+  }
+  const text = await start({ bin: binary(), args: ['--log-format', 'text'] });
+  try {
+    assert.match(text.url, /^http:\/\/127\.0\.0\.1:\d+$/);
+    assert.equal((await text.admin.health()).status, 'ok');
+  } finally {
+    await text.close();
   }
 });
