@@ -217,7 +217,7 @@ export class Admin {
 
   /** state returns the state dump of a session. */
   state(session) {
-    return this.#call('GET', '/state', { query: { session } });
+    return this.#call('GET', '/state', { query: session ? { session } : {} });
   }
 
   /**

@@ -75,6 +75,14 @@ describe('sessions and URLs', () => {
     }
   });
 
+  test('without a session the admin client means the default one, or all', async () => {
+    assert.equal((await emu.admin.state()).session, 'default');
+    assert.equal((await emu.admin.state('')).session, 'default');
+    assert.ok(Array.isArray(await emu.admin.requests()));
+    assert.equal(typeof (await emu.admin.count()), 'number');
+    assert.equal((await emu.admin.getClock()).session, undefined, 'the emulator clock');
+  });
+
   test('a session is created, isolated from the others, and dropped by close', async () => {
     const a = await emu.session('isolation: a');
     const b = await emu.session('isolation: b');
