@@ -18,6 +18,7 @@ test: vet
 	$(GO) test -race -count=1 -timeout 30m ./...
 	cd testkit/container && $(GO) vet ./... && $(GO) test -race -count=1 -timeout 30m ./...
 	$(MAKE) test-python
+	$(MAKE) test-js
 
 ## test-python: the Python client's tests (clients/python, pytest) against bin/fileemu built from this
 ##              checkout. PYTHON defaults to Debian's /usr/bin/python3, where apt puts python3-pytest and
@@ -28,6 +29,13 @@ test-python: build
 	@$(PYTHON) -c 'import pytest, yaml' 2>/dev/null || { echo "test-python: $(PYTHON) needs pytest and PyYAML (apt-get install python3-pytest python3-yaml)" >&2; exit 1; }
 	cd clients/python && FILEEMU_BIN=$(CURDIR)/bin/fileemu PYTHONPATH=$(CURDIR)/clients/python PYTHONDONTWRITEBYTECODE=1 \
 		$(PYTHON) -m pytest -p fileemu.pytest_plugin -p no:cacheprovider -q tests
+
+## test-js: the JavaScript client's tests (clients/js: node --test, the Playwright example in Debian's
+##          chromium) against bin/fileemu built from this checkout; npm ci first when node_modules is missing
+.PHONY: test-js
+test-js: build
+	test -d clients/js/node_modules || (cd clients/js && PLAYWRIGHT_SKIP_BROWSER_DOWNLOAD=1 npm ci --ignore-scripts --no-audit --no-fund --loglevel=error)
+	cd clients/js && FILEEMU_BIN=$(CURDIR)/bin/fileemu npm test
 
 ## build: a static binary in bin/
 build:
