@@ -16,7 +16,6 @@ import (
 	"mime/multipart"
 	"net/http"
 	"os"
-	"os/exec"
 	"path/filepath"
 	"strings"
 	"sync"
@@ -29,6 +28,7 @@ import (
 	"github.com/chromedp/cdproto/runtime"
 	"github.com/chromedp/chromedp"
 
+	"github.com/fileemu/fileemu/internal/chromium"
 	"github.com/fileemu/fileemu/testkit"
 )
 
@@ -38,16 +38,6 @@ const (
 	// xssName is a file name that is also markup: the page must show it as text.
 	xssName = `<img src=x onerror=alert(1)>.png`
 )
-
-func findChromium(t *testing.T) string {
-	for _, name := range []string{"chromium", "chromium-browser"} {
-		if p, err := exec.LookPath(name); err == nil {
-			return p
-		}
-	}
-	t.Fatal("chromium is not installed: the dashboard test needs Debian's chromium (apt-get install -y chromium; .ci/run installs it)")
-	return ""
-}
 
 // browser is one chromium tab on the dashboard, with what the page logged.
 type browser struct {
@@ -135,7 +125,7 @@ func rowJS(session, cond string) string {
 }
 
 func TestDashboard(t *testing.T) {
-	chromium := findChromium(t)
+	browserPath := chromium.Find(t, "the dashboard test")
 	emu := testkit.Start(t, testkit.WithAdminToken(adminToken))
 	client := emu.Client(t)
 	sess := emu.Session(t)
@@ -152,14 +142,7 @@ func TestDashboard(t *testing.T) {
 	}
 	t.Logf("screenshots of the dashboard: %s", shots)
 
-	opts := append(chromedp.DefaultExecAllocatorOptions[:], chromedp.ExecPath(chromium), chromedp.NoSandbox,
-		chromedp.DisableGPU, chromedp.Flag("disable-dev-shm-usage", true), chromedp.WindowSize(1280, 800))
-	allocCtx, cancelAlloc := chromedp.NewExecAllocator(context.Background(), opts...)
-	t.Cleanup(cancelAlloc)
-	ctx, cancelCtx := chromedp.NewContext(allocCtx)
-	t.Cleanup(cancelCtx)
-	ctx, cancel := context.WithTimeout(ctx, 90*time.Second)
-	t.Cleanup(cancel)
+	ctx := chromium.Tab(t, browserPath, 90*time.Second, chromedp.WindowSize(1280, 800))
 	b := &browser{t: t, ctx: ctx, emu: emu, shots: shots}
 	if err := chromedp.Listen(ctx, func(ev any) {
 		b.mu.Lock()
@@ -181,7 +164,7 @@ func TestDashboard(t *testing.T) {
 			b.dialogs = append(b.dialogs, string(ev.Type)+": "+ev.Message)
 		}
 	}); err != nil {
-		t.Fatalf("start chromium (%s): %v", chromium, err)
+		t.Fatalf("start chromium (%s): %v", browserPath, err)
 	}
 	b.do("viewport 1280x800", chromedp.EmulateViewport(1280, 800))
 

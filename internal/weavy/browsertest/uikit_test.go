@@ -14,7 +14,6 @@ import (
 	"net/http"
 	"net/http/httptest"
 	"os"
-	"os/exec"
 	"path/filepath"
 	"strings"
 	"sync"
@@ -24,6 +23,7 @@ import (
 	"github.com/chromedp/cdproto/runtime"
 	"github.com/chromedp/chromedp"
 
+	"github.com/fileemu/fileemu/internal/chromium"
 	"github.com/fileemu/fileemu/internal/session"
 	"github.com/fileemu/fileemu/testkit"
 )
@@ -154,22 +154,11 @@ window.__textOf = (el) => {
 window.__deepText = (host) => __deepAll(host).map(__textOf).join(" ");
 `
 
-// findChromium returns Debian's chromium (never a downloaded build).
-func findChromium(t *testing.T) string {
-	for _, name := range []string{"chromium", "chromium-browser"} {
-		if p, err := exec.LookPath(name); err == nil {
-			return p
-		}
-	}
-	t.Fatal("chromium is not installed: the Weavy UI kit test needs Debian's chromium (apt-get install -y chromium; .ci/run installs it)")
-	return ""
-}
-
 func TestUIKitFilesAndChat(t *testing.T) {
 	if _, err := os.Stat(filepath.Join(kitDist, "build", "weavy.esm.bundle.js")); err != nil {
 		t.Fatalf("the Weavy UI kit is not installed (%v): run `npm ci --ignore-scripts` in internal/weavy/browsertest/testdata/uikit (.ci/run does)", err)
 	}
-	chromium := findChromium(t)
+	browserPath := chromium.Find(t, "the Weavy UI kit test")
 
 	emu := testkit.Start(t, testkit.WithTokens(apiKey))
 	be := &backend{t: t, emu: emu.URL, client: emu.Client(t)}
@@ -199,14 +188,7 @@ func TestUIKitFilesAndChat(t *testing.T) {
 		t.Fatal(err)
 	}
 
-	opts := append(chromedp.DefaultExecAllocatorOptions[:], chromedp.ExecPath(chromium), chromedp.NoSandbox,
-		chromedp.DisableGPU, chromedp.Flag("disable-dev-shm-usage", true))
-	allocCtx, cancelAlloc := chromedp.NewExecAllocator(context.Background(), opts...)
-	t.Cleanup(cancelAlloc)
-	ctx, cancelCtx := chromedp.NewContext(allocCtx)
-	t.Cleanup(cancelCtx)
-	ctx, cancel := context.WithTimeout(ctx, 120*time.Second)
-	t.Cleanup(cancel)
+	ctx := chromium.Tab(t, browserPath, 120*time.Second)
 
 	// The console tells why a component shows nothing: keep it for the failure message.
 	var (
@@ -234,7 +216,7 @@ func TestUIKitFilesAndChat(t *testing.T) {
 		console = append(console, line)
 		mu.Unlock()
 	}); err != nil {
-		t.Fatalf("start chromium (%s): %v", chromium, err)
+		t.Fatalf("start chromium (%s): %v", browserPath, err)
 	}
 	failf := func(format string, args ...any) {
 		t.Helper()
