@@ -4,6 +4,7 @@ import (
 	"errors"
 	"io"
 	"log/slog"
+	"mime"
 	"net/http"
 	"net/url"
 	"path"
@@ -303,6 +304,12 @@ func (s *target) getObject(r *api.Request) error {
 			h.Set(header, v)
 		}
 	}
+	if activeContent(h.Get("Content-Type")) {
+		// S3 serves objects from its own origin; fileemu serves them from the one its dashboard
+		// and admin API use: a stored HTML or SVG page runs there only in a sandbox (no origin,
+		// no cookies, no scripts), so it cannot act on the admin API with the dashboard's cookie.
+		h.Set("Content-Security-Policy", "sandbox")
+	}
 	// net/http answers failed preconditions and bad ranges in plain text; S3 in XML.
 	w := &s3ErrorWriter{ResponseWriter: r.Response(), r: r, size: obj.Size}
 	r.Response().Content()
@@ -353,6 +360,21 @@ func preconditionHeader(h http.Header) string {
 		return "If-Match"
 	}
 	return "If-Unmodified-Since"
+}
+
+// activeContent reports whether a browser could run scripts in a document of the content type:
+// HTML, XHTML, SVG, XML, or a type it sniffs (none, unknown/unknown, application/unknown, */*).
+func activeContent(contentType string) bool {
+	t, _, err := mime.ParseMediaType(contentType)
+	if err != nil {
+		return true // a browser may sniff what it cannot parse
+	}
+	switch {
+	case t == "text/html", t == "application/xhtml+xml", t == "image/svg+xml", t == "text/xml", t == "application/xml",
+		strings.HasSuffix(t, "+xml"), t == "unknown/unknown", t == "application/unknown", t == "*/*":
+		return true
+	}
+	return false
 }
 
 // responseOverrides maps S3's response-* query parameters to the headers they set.

@@ -267,6 +267,18 @@ func TestGetResponseOverrides(t *testing.T) {
 		resp.Header.Get("Content-Disposition") != `attachment; filename="r.pdf"` {
 		t.Errorf("= %d %v", resp.StatusCode, resp.Header)
 	}
+	if csp := resp.Header.Get("Content-Security-Policy"); csp != "" {
+		t.Errorf("a PDF is served with Content-Security-Policy %q: a browser's PDF viewer does not run sandboxed", csp)
+	}
+	// The same object asked for as HTML runs sandboxed: the emulator's origin is the dashboard's.
+	html, err := client.PresignGetObject(context.Background(), &awss3.GetObjectInput{Bucket: aws.String("bucket"), Key: aws.String("report.bin"),
+		ResponseContentType: aws.String("text/html; charset=utf-8")})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if resp, _ := f.do("GET", html.URL, nil, nil); resp.StatusCode != 200 || resp.Header.Get("Content-Security-Policy") != "sandbox" {
+		t.Errorf("as HTML = %d, Content-Security-Policy %q, want sandbox", resp.StatusCode, resp.Header.Get("Content-Security-Policy"))
+	}
 }
 
 // URLs are signed for the public host the emulator hands out; behind a proxy that keeps its
