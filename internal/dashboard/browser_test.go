@@ -272,6 +272,16 @@ func TestDashboard(t *testing.T) {
 		if !js[bool](b, `document.activeElement === document.getElementById("req-detail")`) {
 			b.fail("opening a request's detail does not move the focus to it (keyboard users)")
 		}
+		// Traffic redraws the table: a keyboard user's focus on a row stays on that row.
+		b.do("focus the 422's row", chromedp.Evaluate[chromedp.Void](rowJS(sid, `c("status") === "422"`)+`[0].querySelector("button").focus()`))
+		rows := js[int](b, rowJS(sid, "true")+".length")
+		if st, _ := call(t, client, "GET", haufe+"/v1/files/signed-url?filename=more.txt", nil, hh...); st != 200 {
+			t.Fatalf("signed-url = %d", st)
+		}
+		b.wait("the new request appears", rowJS(sid, "true")+fmt.Sprintf(".length > %d", rows))
+		if !js[bool](b, `document.activeElement?.closest("tr")?.querySelector(".c-status")?.textContent === "422"`) {
+			b.fail("a new request took the keyboard focus off the row it was on")
+		}
 		b.shot("2-request-detail-422")
 	})
 

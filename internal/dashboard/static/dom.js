@@ -25,9 +25,37 @@ export function add(el, children) {
 }
 
 // put replaces el's children.
+// put replaces el's children. Live views redraw often: keyboard focus inside el moves to the
+// element of the same identity in the new content (see identity), and <details> that were open
+// stay open, so traffic does not throw a keyboard user back to the top of the page.
 export function put(el, ...children) {
+  const a = document.activeElement;
+  const focused = a && a !== document.body && el.contains(a) ? identity(a) : null;
+  const open = new Set([...el.querySelectorAll("details[open]")].map(identity));
   el.replaceChildren();
-  return add(el, children);
+  const out = add(el, children);
+  for (const d of el.querySelectorAll("details")) {
+    if (open.has(identity(d))) d.open = true;
+  }
+  if (focused) {
+    for (const c of el.querySelectorAll("button, a, input, select, textarea, summary, [tabindex]")) {
+      if (identity(c) === focused) {
+        c.focus({ preventScroll: true });
+        break;
+      }
+    }
+  }
+  return out;
+}
+
+// identity names an element across redraws: its tag, the data-seq or data-key of the row it is
+// in, its label and its text.
+function identity(node) {
+  const row = node.closest("[data-seq],[data-key]");
+  const key = row ? row.dataset.seq ?? row.dataset.key : "";
+  const label = node.getAttribute("aria-label") ?? node.getAttribute("name") ?? "";
+  const text = node.tagName === "DETAILS" ? node.querySelector("summary")?.textContent ?? "" : node.textContent;
+  return [node.tagName, key, label, text].join("\u0000");
 }
 
 // root is the admin API, relative to the page (/__admin/ui/ -> /__admin/): it works behind a

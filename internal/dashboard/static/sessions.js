@@ -32,7 +32,7 @@ export function sessionChanged() { show(); }
 
 export async function show() {
   const list = await ctx.refreshSessions();
-  put(tbody, list.map((s) => h("tr", { class: s.id === ctx.session ? "selected" : null },
+  put(tbody, list.map((s) => h("tr", { class: s.id === ctx.session ? "selected" : null, "data-key": s.id },
     h("th", { scope: "row" }, h("button", { class: "link", type: "button", onclick: () => ctx.setSession(s.id) }, s.id)),
     h("td", null, time(s.created)),
     h("td", { class: "num" }, s.objects),
