@@ -198,11 +198,17 @@ export async function follow() {
     setLive(false, "journal unavailable: " + e.message);
     if (e.status === 401) return;
   }
-  for (;;) {
+  // Reconnect with a growing pause (2 s to 30 s); a 401 (a restart with another token) stops it.
+  for (let pause = 2000; ; pause = Math.min(pause * 2, 30000)) {
     try {
       const r = await fetch(adminURL("requests/stream" + q({ after: String(lastSeq) })), { headers: { Accept: "text/event-stream" } });
+      if (r.status === 401) {
+        setLive(false, "signed out: open this page with ?token= again");
+        return;
+      }
       if (!r.ok) throw new Error(`${r.status} ${await r.text()}`);
       setLive(true, "live");
+      pause = 1000; // doubled to 2 s before the next attempt
       const reader = r.body.pipeThrough(new TextDecoderStream()).getReader();
       let buf = "";
       for (;;) {
@@ -219,7 +225,7 @@ export async function follow() {
     } catch (e) {
       setLive(false, "disconnected: " + e.message);
     }
-    await new Promise((res) => setTimeout(res, 2000));
+    await new Promise((res) => setTimeout(res, pause));
   }
 }
 
@@ -233,7 +239,11 @@ async function event(block) {
   if (kind === "request" || kind === "update") {
     try { take(JSON.parse(data.join("\n")), kind === "request"); } catch { /* a broken event: skip it */ }
   } else if (kind === "lost") {
-    const { requests } = await api("GET", "requests" + q({ limit: 500 }));
-    for (const e of requests) take(e, false);
+    try {
+      const { requests } = await api("GET", "requests" + q({ limit: 500 }));
+      for (const e of requests) take(e, false);
+    } catch (e) {
+      setLive(false, "journal unavailable: " + e.message);
+    }
   }
 }
