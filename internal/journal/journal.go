@@ -143,6 +143,17 @@ type Journal struct {
 	changes [changeRing]change
 	changed uint64
 	wake    chan struct{}
+	// sessionWake holds the channels of streams following one session (WaitSession), closed
+	// by the next change of that session only. A channel stays after its stream left, until
+	// its session's next change: at most one per session.
+	sessionWake map[string]sessionWaiter
+}
+
+// sessionWaiter is the channel of the streams following one session, and the change position
+// from which that session has had no change while the channel is open.
+type sessionWaiter struct {
+	ch    chan struct{}
+	quiet uint64
 }
 
 // change is one entry of the change feed: the entry changed and its session, so that a stream
@@ -242,7 +253,53 @@ func (j *Journal) noteChange(seq uint64, session string) {
 		close(j.wake)
 		j.wake = nil
 	}
+	if w, ok := j.sessionWake[session]; ok {
+		close(w.ch)
+		delete(j.sessionWake, session)
+	}
 }
+
+// WaitSession is Wait for a stream following one session (every session when session is ""):
+// the channel is closed once that session has a change past the position returned, from
+// which the caller reads next (Changes). Other sessions' changes do not wake it, and the
+// position moves past them, so they never count as lost: a hundred streams following other
+// sessions cost a busy one nothing.
+func (j *Journal) WaitSession(since uint64, session string) (<-chan struct{}, uint64) {
+	if session == "" {
+		return j.Wait(since), since
+	}
+	j.mu.Lock()
+	defer j.mu.Unlock()
+	w, ok := j.sessionWake[session]
+	if !ok || since < w.quiet {
+		// Look for a change of the session between since and now (or the open channel's quiet
+		// point); past the feed's reach, Changes tells what was lost.
+		end := j.changed
+		if ok {
+			end = w.quiet
+		}
+		if end-since > changeRing {
+			return closed, since
+		}
+		for c := since; c < end; c++ {
+			if j.changes[c%changeRing].session == session {
+				return closed, since
+			}
+		}
+		if !ok {
+			w.ch = make(chan struct{})
+			if j.sessionWake == nil {
+				j.sessionWake = map[string]sessionWaiter{}
+			}
+		}
+		w.quiet = since
+		j.sessionWake[session] = w
+	}
+	return w.ch, j.changed // nothing of the session since since: read from now on
+}
+
+// closed is a channel that is always ready.
+var closed = func() chan struct{} { c := make(chan struct{}); close(c); return c }()
 
 // Wait returns a channel that is closed once the change position is past since: at once if
 // something changed since then, else by the next Add or Update.
