@@ -519,6 +519,9 @@ func readChunks(ctx context.Context, r io.Reader, maxSize, hint int64, q *Quota)
 
 // nextCap returns the capacity for the chunk being filled, which already
 // holds used bytes, after read bytes of the body.
+// firstChunk is the first chunk of an upload of unknown size.
+const firstChunk = 16 << 10
+
 func nextCap(used int, read, hint, maxSize int64) int {
 	c := int64(chunkSize)
 	// Size a fresh chunk to the expected rest of the body. The +1 leaves
@@ -526,6 +529,10 @@ func nextCap(used int, read, hint, maxSize int64) int {
 	// has proven wrong (a partly filled chunk is full) it is ignored.
 	if used == 0 && hint > 0 && hint >= read {
 		c = min(c, hint-read+1)
+	} else if hint < 0 && read < chunkSize {
+		// No size given (a multipart part): the first chunk starts small and doubles, so a small
+		// upload does not take (and clear) a whole chunk. Copying stays within that one chunk.
+		c = min(c, max(2*int64(used), firstChunk))
 	}
 	// Never allocate room for more than MaxSize+1 bytes in total.
 	if maxSize > 0 {
