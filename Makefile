@@ -76,3 +76,13 @@ vet:
 
 fmt:
 	gofmt -w $$(git ls-files '*.go')
+
+## loadbench: issue 18's table: fileemu against a bare echo server (bench/echo) with wrk, back to back,
+##            plus the Go benchmarks behind the heap, Weavy list and scenario-rule rows (installs wrk from Debian)
+LOADBENCH_ARGS ?=
+.PHONY: loadbench
+loadbench:
+	@command -v wrk >/dev/null || (apt-get update -qq && apt-get install -y -qq wrk >/dev/null)
+	CGO_ENABLED=0 $(GO) build -ldflags "$(LDFLAGS)" -o bin/fileemu ./cmd/fileemu
+	cd bench && $(GO) build -o ../bin/bench-echo ./echo && $(GO) build -o ../bin/loadbench ./loadbench
+	bin/loadbench -fileemu bin/fileemu -echo bin/bench-echo -root . $(LOADBENCH_ARGS)

@@ -136,7 +136,7 @@ func BenchmarkSignedURLWithRules(b *testing.B) {
 	}
 }
 
-// BenchmarkSignedURLObserved: BenchmarkSignedURL with the request log on (JSON lines into
+// BenchmarkSignedURLObserved: BenchmarkSignedURL with the request log on (--log-format json lines into
 // io.Discard) and live journal streams connected: idle ones (following another session) and
 // busy ones (following every request). Compare with "plain".
 func BenchmarkSignedURLObserved(b *testing.B) {
@@ -154,7 +154,7 @@ func BenchmarkSignedURLObserved(b *testing.B) {
 			now := time.Now()
 			cfg := emulator.Config{Clock: func() time.Time { return now }, JournalSize: 1000, LogRequests: tc.log}
 			if tc.log {
-				cfg.Logger = slog.New(slog.NewJSONHandler(io.Discard, nil))
+				cfg.Logger = slog.New(emulator.NewJSONLogHandler(io.Discard, nil)) // what --log-format json uses
 			}
 			srv, err := emulator.New(cfg)
 			if err != nil {

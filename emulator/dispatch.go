@@ -79,7 +79,7 @@ func (s *Server) withValidation(next http.Handler) http.Handler {
 				return
 			}
 		}
-		if vs := a.Spec.ValidateRequest(r.Context(), r, rt, validate.RequestOptions{Auth: a.Auth, SkipBody: api.StreamsBody(rt)}); len(vs) > 0 {
+		if vs := a.Spec.ValidateRequest(r.Context(), r, rt, validate.RequestOptions{Auth: a.Auth, SkipBody: api.StreamsBody(rt), Query: req.QueryParams()}); len(vs) > 0 {
 			kind := api.Invalid
 			if sec := securityOnly(vs); len(sec) > 0 {
 				kind, vs = api.Unauthorized, sec

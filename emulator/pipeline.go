@@ -315,13 +315,10 @@ func (s *Server) record(x *exchange) (finish func()) {
 				}
 			}
 		}
-		s.journal.Update(seq, func(e *journal.Entry) {
-			e.DurationMS = float64(duration.Microseconds()) / 1000
-			e.BodySize = body.n.Load()
-			e.BodySHA256 = req.UploadSHA256()
-			e.Scenario, e.Rule = scenarioHits(req.Scenario) // upload handlers may add infect hits
-			e.RequestBody, e.ResponseHeaders, e.ResponseBody = reqBody, respHeaders, respBody
-		})
+		c := journal.Completion{DurationMS: float64(duration.Microseconds()) / 1000, BodySize: body.n.Load(),
+			BodySHA256: req.UploadSHA256(), RequestBody: reqBody, ResponseHeaders: respHeaders, ResponseBody: respBody}
+		c.Scenario, c.Rule = scenarioHits(req.Scenario) // upload handlers may add infect hits
+		s.journal.Complete(seq, c)
 	}
 }
 

@@ -6,6 +6,7 @@ import (
 	"io"
 	"net"
 	"net/http"
+	"net/url"
 	"os"
 	"path/filepath"
 	"slices"
@@ -252,7 +253,7 @@ func (s *Server) applyScenarios(req *api.Request) (done bool, err error) {
 	st := session.Model(req.Session, "scenarios", scenarios.NewSessionState)
 	d := s.scenarios.Evaluate(scenarios.Input{
 		Session: req.Session.ID, State: st, API: req.API.Name, Operation: req.Route.OperationID, Method: r.Method, Path: r.URL.Path,
-		Header: r.Header, Query: r.URL.Query(), Credential: api.Credential(r), Named: named, Filename: urlFilename(r), Owner: s.owner(r),
+		Header: r.Header, Query: req.QueryParams(), Credential: api.Credential(r), Named: named, Filename: urlFilename(r, req.QueryParams()), Owner: s.owner(r),
 		Now: req.Now(),
 	})
 	if d == nil {
@@ -287,8 +288,7 @@ func (s *Server) applyScenarios(req *api.Request) (done bool, err error) {
 
 // urlFilename is the file name a request shows in its URL: a filename or name query
 // parameter, or the last segment of an S3 object key.
-func urlFilename(r *http.Request) string {
-	q := r.URL.Query()
+func urlFilename(r *http.Request, q url.Values) string {
 	for _, k := range []string{"filename", "name"} {
 		if v := q.Get(k); v != "" {
 			return v

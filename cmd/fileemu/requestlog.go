@@ -8,8 +8,10 @@ import (
 	"os"
 	"strconv"
 	"strings"
+	"sync"
 	"time"
 	"unicode"
+	"unicode/utf8"
 
 	"github.com/fileemu/fileemu/emulator"
 )
@@ -80,19 +82,48 @@ func (h *requestLines) Handle(ctx context.Context, r slog.Record) error {
 		what += "." + op
 	}
 	// Fixed-width columns first, the path (of any length) after them: the columns stay aligned.
-	var b strings.Builder
-	fmt.Fprintf(&b, "%s %s %-6s %8s %-9s %-10s %-32s %s",
-		r.Time.UTC().Format("2006-01-02T15:04:05.000Z"), st, printable(method), dur.Round(10*time.Microsecond),
-		"in "+size(in), "out "+size(out), what, printable(path))
+	// Appended into a pooled buffer (what fmt's "%s %s %-6s %8s %-9s %-10s %-32s %s" wrote).
+	bp := lineBufs.Get().(*[]byte)
+	b := r.Time.UTC().AppendFormat((*bp)[:0], "2006-01-02T15:04:05.000Z")
+	b = append(append(b, ' '), st...)
+	b = pad(append(b, ' '), printable(method), -6)
+	b = pad(append(b, ' '), dur.Round(10*time.Microsecond).String(), 8)
+	b = pad(append(b, ' '), "in "+size(in), -9)
+	b = pad(append(b, ' '), "out "+size(out), -10)
+	b = pad(append(b, ' '), what, -32)
+	b = append(append(b, ' '), printable(path)...)
 	if session != "" && !strings.HasPrefix(path, emulator.SessionPrefix+session+"/") {
-		b.WriteString(" session=" + printable(session)) // chosen by header, or the default one
+		b = append(append(b, " session="...), printable(session)...) // chosen by header, or the default one
 	}
 	if reason != "" {
-		b.WriteString("  " + printable(reason))
+		b = append(append(b, "  "...), printable(reason)...)
 	}
-	b.WriteByte('\n')
-	_, err := io.WriteString(h.w, b.String()) // one write per line: lines never interleave
+	b = append(b, '\n')
+	_, err := h.w.Write(b) // one write per line: lines never interleave
+	if cap(b) <= 16<<10 {
+		*bp = b
+		lineBufs.Put(bp)
+	}
 	return err
+}
+
+var lineBufs = sync.Pool{New: func() any { b := make([]byte, 0, 256); return &b }}
+
+// pad appends s padded with spaces to width runes, as fmt's %*s does: on the left for a
+// positive width, on the right for a negative one.
+func pad(b []byte, s string, width int) []byte {
+	n := utf8.RuneCountInString(s)
+	if width < 0 {
+		b = append(b, s...)
+		for ; n < -width; n++ {
+			b = append(b, ' ')
+		}
+		return b
+	}
+	for ; n < width; n++ {
+		b = append(b, ' ')
+	}
+	return append(b, s...)
 }
 
 // statusColor is the ANSI colour of a status class: green 2xx, cyan 3xx, yellow 4xx, red 5xx

@@ -3,6 +3,7 @@ package main
 import (
 	"bytes"
 	"encoding/json"
+	"fmt"
 	"io"
 	"net/http"
 	"net/http/httptest"
@@ -164,5 +165,18 @@ func TestPrintableEscapesControlCharacters(t *testing.T) {
 	}
 	if got := printable("/api/v1/shares/ünï"); got != "/api/v1/shares/ünï" {
 		t.Errorf("printable changed graphic text: %q", got)
+	}
+}
+
+// TestPadIsFmtWidth: the request line's columns are padded as fmt's %8s and %-6s pad them
+// (widths count runes), so the append-based line reads as the Fprintf one did.
+func TestPadIsFmtWidth(t *testing.T) {
+	for _, s := range []string{"", "GET", "DELETE", "PROPFIND-LONG", "1.23ms", "ünï", "日本語", "in 12.3K"} {
+		for _, w := range []int{-32, -10, -9, -6, 0, 6, 8} {
+			want := fmt.Sprintf("%*s", w, s)
+			if got := string(pad([]byte("x"), s, w)); got != "x"+want {
+				t.Errorf("pad(%q, %d) = %q, want %q", s, w, got[1:], want)
+			}
+		}
 	}
 }

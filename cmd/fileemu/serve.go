@@ -31,7 +31,7 @@ func newLogger(format, level string, w io.Writer) (*slog.Logger, error) {
 	case "text":
 		return slog.New(&requestLines{Handler: slog.NewTextHandler(w, opts), w: w, color: isTerminal(w)}), nil
 	case "json":
-		return slog.New(slog.NewJSONHandler(w, opts)), nil
+		return slog.New(emulator.NewJSONLogHandler(w, opts)), nil // request lines without slog's general encoder
 	}
 	return nil, fmt.Errorf("--log-format %q: use text or json", format)
 }

@@ -83,6 +83,9 @@ func (s *service) streamRequests(r *api.Request) error {
 	defer beat.Stop()
 	ctx := r.ClientContext()
 	for {
+		// A stream following one session sleeps through the other sessions' changes.
+		ready, from := j.WaitSession(pos, live.Session)
+		pos = from
 		select {
 		case <-ctx.Done():
 			return nil
@@ -92,7 +95,7 @@ func (s *service) streamRequests(r *api.Request) error {
 			if st.send(": heartbeat\n\n") != nil {
 				return nil
 			}
-		case <-j.Wait(pos):
+		case <-ready:
 			entries, next, lost := j.Changes(pos, live)
 			pos = next
 			if lost {

@@ -25,6 +25,9 @@ type Request struct {
 	w      *Response
 	r      *http.Request
 	values map[string]any // see Set
+	// query is the parsed query of rawQuery (see QueryParams).
+	query    url.Values
+	rawQuery string
 
 	API       *API
 	Session   *session.Session

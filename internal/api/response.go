@@ -59,10 +59,18 @@ func (r *Request) Redirect(status int, location string) error {
 }
 
 // QueryParam returns the first value of the query parameter name, or "".
-func (r *Request) QueryParam(name string) string { return r.r.URL.Query().Get(name) }
+func (r *Request) QueryParam(name string) string { return r.QueryParams().Get(name) }
 
-// QueryParams returns the query parameters.
-func (r *Request) QueryParams() url.Values { return r.r.URL.Query() }
+// QueryParams returns the query parameters. The map is shared by everyone who asks during the
+// request: read it, do not change it.
+func (r *Request) QueryParams() url.Values {
+	// Parsed once per request (routing, scenarios, validation and the handler all read it), again
+	// only if a stage rewrote the query.
+	if r.query == nil || r.rawQuery != r.r.URL.RawQuery {
+		r.query, r.rawQuery = r.r.URL.Query(), r.r.URL.RawQuery
+	}
+	return r.query
+}
 
 // Set keeps a value on the request for later steps of the same handler (a wrapper's result).
 func (r *Request) Set(key string, v any) {

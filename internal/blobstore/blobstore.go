@@ -448,8 +448,7 @@ func (in *intake) fill(p []byte) (int, error) {
 	}
 	n, err := in.r.Read(p)
 	if n > 0 {
-		in.md5.Write(p[:n]) // hash.Hash writes never fail
-		in.sha.Write(p[:n])
+		in.hash(p[:n])
 		if qerr := in.q.reserve(int64(n)); qerr != nil {
 			return 0, qerr
 		}
@@ -466,6 +465,24 @@ func (in *intake) fill(p []byte) (int, error) {
 		return n, fmt.Errorf("read body: %w", err)
 	}
 	return n, nil
+}
+
+// parallelHash is the read from which MD5 and SHA-256 are worked out side by side: MD5 runs at
+// a third of SHA-256's speed, and one after the other they held a large upload to ~200 MB/s.
+// Below it a goroutine costs more than it saves.
+const parallelHash = 64 << 10
+
+// hash adds b to both sums (hash.Hash writes never fail).
+func (in *intake) hash(b []byte) {
+	if len(b) < parallelHash {
+		in.md5.Write(b)
+		in.sha.Write(b)
+		return
+	}
+	var wg sync.WaitGroup
+	wg.Go(func() { in.md5.Write(b) })
+	in.sha.Write(b)
+	wg.Wait()
 }
 
 // fail gives back the quota reserved for the bytes read: nothing is stored.
@@ -507,6 +524,9 @@ func readChunks(ctx context.Context, r io.Reader, maxSize, hint int64, q *Quota)
 
 // nextCap returns the capacity for the chunk being filled, which already
 // holds used bytes, after read bytes of the body.
+// firstChunk is the first chunk of an upload of unknown size.
+const firstChunk = 16 << 10
+
 func nextCap(used int, read, hint, maxSize int64) int {
 	c := int64(chunkSize)
 	// Size a fresh chunk to the expected rest of the body. The +1 leaves
@@ -514,6 +534,10 @@ func nextCap(used int, read, hint, maxSize int64) int {
 	// has proven wrong (a partly filled chunk is full) it is ignored.
 	if used == 0 && hint > 0 && hint >= read {
 		c = min(c, hint-read+1)
+	} else if hint < 0 && read < chunkSize {
+		// No size given (a multipart part): the first chunk starts small and doubles, so a small
+		// upload does not take (and clear) a whole chunk. Copying stays within that one chunk.
+		c = min(c, max(2*int64(used), firstChunk))
 	}
 	// Never allocate room for more than MaxSize+1 bytes in total.
 	if maxSize > 0 {

@@ -101,7 +101,7 @@ type fileLimits struct {
 }
 
 func (s *service) getSignedURL(r *api.Request) error {
-	q := r.Request().URL.Query()
+	q := r.QueryParams()
 	persist := true
 	if v := q.Get("persist"); v != "" {
 		persist, _ = strconv.ParseBool(v) // the spec already checked it is a boolean

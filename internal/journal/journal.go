@@ -71,24 +71,33 @@ func sanitizeHeaders(in map[string]string) map[string]string {
 	if in == nil {
 		return nil
 	}
+	h := make(map[string]string, min(len(in), maxHeaders+1))
+	if len(in) <= maxHeaders { // the usual case: every header is kept, in no particular order
+		for k, v := range in {
+			h[Truncate(k, maxHeaderValue)] = sanitizeHeader(k, v)
+		}
+		return h
+	}
 	names := slices.Sorted(maps.Keys(in))
-	h := make(map[string]string, min(len(names), maxHeaders+1))
 	for i, k := range names {
 		if i == maxHeaders {
 			h["X-Fileemu-Journal-Truncated"] = strconv.Itoa(len(names)-maxHeaders) + " more headers not kept"
 			break
 		}
-		v := in[k]
-		switch http.CanonicalHeaderKey(k) {
-		case "Location", "Content-Location":
-			v = RedactText(v) // a redirect to a presigned URL
-		}
-		if sensitiveHeaders[http.CanonicalHeaderKey(k)] {
-			v = Redacted
-		}
-		h[Truncate(k, maxHeaderValue)] = Truncate(v, maxHeaderValue)
+		h[Truncate(k, maxHeaderValue)] = sanitizeHeader(k, in[k])
 	}
 	return h
+}
+
+// sanitizeHeader returns the value of header k to keep: credentials redacted, bounded.
+func sanitizeHeader(k, v string) string {
+	switch ck := http.CanonicalHeaderKey(k); {
+	case ck == "Location" || ck == "Content-Location":
+		v = RedactText(v) // a redirect to a presigned URL
+	case sensitiveHeaders[ck]:
+		v = Redacted
+	}
+	return Truncate(v, maxHeaderValue)
 }
 
 // clone returns a copy of e that shares no map with it, so entries handed
@@ -134,6 +143,17 @@ type Journal struct {
 	changes [changeRing]change
 	changed uint64
 	wake    chan struct{}
+	// sessionWake holds the channels of streams following one session (WaitSession), closed
+	// by the next change of that session only. A channel stays after its stream left, until
+	// its session's next change: at most one per session.
+	sessionWake map[string]sessionWaiter
+}
+
+// sessionWaiter is the channel of the streams following one session, and the change position
+// from which that session has had no change while the channel is open.
+type sessionWaiter struct {
+	ch    chan struct{}
+	quiet uint64
 }
 
 // change is one entry of the change feed: the entry changed and its session, so that a stream
@@ -233,7 +253,53 @@ func (j *Journal) noteChange(seq uint64, session string) {
 		close(j.wake)
 		j.wake = nil
 	}
+	if w, ok := j.sessionWake[session]; ok {
+		close(w.ch)
+		delete(j.sessionWake, session)
+	}
 }
+
+// WaitSession is Wait for a stream following one session (every session when session is ""):
+// the channel is closed once that session has a change past the position returned, from
+// which the caller reads next (Changes). Other sessions' changes do not wake it, and the
+// position moves past them, so they never count as lost: a hundred streams following other
+// sessions cost a busy one nothing.
+func (j *Journal) WaitSession(since uint64, session string) (<-chan struct{}, uint64) {
+	if session == "" {
+		return j.Wait(since), since
+	}
+	j.mu.Lock()
+	defer j.mu.Unlock()
+	w, ok := j.sessionWake[session]
+	if !ok || since < w.quiet {
+		// Look for a change of the session between since and now (or the open channel's quiet
+		// point); past the feed's reach, Changes tells what was lost.
+		end := j.changed
+		if ok {
+			end = w.quiet
+		}
+		if end-since > changeRing {
+			return closed, since
+		}
+		for c := since; c < end; c++ {
+			if j.changes[c%changeRing].session == session {
+				return closed, since
+			}
+		}
+		if !ok {
+			w.ch = make(chan struct{})
+			if j.sessionWake == nil {
+				j.sessionWake = map[string]sessionWaiter{}
+			}
+		}
+		w.quiet = since
+		j.sessionWake[session] = w
+	}
+	return w.ch, j.changed // nothing of the session since since: read from now on
+}
+
+// closed is a channel that is always ready.
+var closed = func() chan struct{} { c := make(chan struct{}); close(c); return c }()
 
 // Wait returns a channel that is closed once the change position is past since: at once if
 // something changed since then, else by the next Add or Update.
@@ -310,6 +376,41 @@ func (j *Journal) evictOldest() {
 // at returns the i-th oldest entry.
 func (j *Journal) at(i int) *Entry {
 	return &j.buf[(j.head+i)%len(j.buf)]
+}
+
+// Completion is what the server learns of a request when it ends, after its entry was added.
+type Completion struct {
+	DurationMS      float64
+	BodySize        int64
+	BodySHA256      string
+	Scenario, Rule  string
+	RequestBody     string
+	ResponseHeaders map[string]string
+	ResponseBody    string
+}
+
+// Complete fills in the entry seq with c if it is still in the journal, and reports whether it
+// was. c is sanitized (its headers and bodies redacted and bounded, as Add does) before the
+// journal is locked, and the rest of the entry, sanitized by Add, is not gone over again:
+// every request of every session waits on that lock.
+func (j *Journal) Complete(seq uint64, c Completion) bool {
+	c.ResponseHeaders = sanitizeHeaders(c.ResponseHeaders)
+	c.RequestBody = Truncate(c.RequestBody, maxBody)
+	c.ResponseBody = Truncate(c.ResponseBody, maxBody)
+	j.mu.Lock()
+	defer j.mu.Unlock()
+	i, ok := j.index(seq)
+	if !ok {
+		return false
+	}
+	e := j.at(i)
+	before := e.size()
+	e.DurationMS, e.BodySize, e.BodySHA256 = c.DurationMS, c.BodySize, c.BodySHA256
+	e.Scenario, e.Rule = c.Scenario, c.Rule
+	e.RequestBody, e.ResponseHeaders, e.ResponseBody = c.RequestBody, c.ResponseHeaders, c.ResponseBody
+	j.bytes += e.size() - before
+	j.noteChange(seq, e.Session)
+	return true
 }
 
 // Update applies fn to the entry with sequence number seq if it is still in

@@ -6,6 +6,7 @@ import (
 	"maps"
 	"math"
 	"net/http"
+	"net/url"
 	"slices"
 	"strconv"
 	"strings"
@@ -26,6 +27,8 @@ type RequestOptions struct {
 	// (multipart, octet-stream, S3 bodies), whose body is then never read. Check the text fields of a
 	// streamed multipart body with ValidateFields.
 	SkipBody bool
+	// Query is the request's query, parsed already (nil: parsed here). It is only read.
+	Query url.Values
 }
 
 // authError remembers which scheme an AuthFunc error belongs to: kin passes the error on as is.
@@ -55,9 +58,10 @@ func (s *Spec) ValidateRequest(ctx context.Context, r *http.Request, rt *Route, 
 		auth = func(context.Context, string, *openapi3.SecurityScheme, *http.Request) error { return nil }
 	}
 	err := openapi3filter.ValidateRequest(ctx, &openapi3filter.RequestValidationInput{
-		Request:    &bodyless,
-		PathParams: rt.PathParams,
-		Route:      rt.kin,
+		Request:     &bodyless,
+		QueryParams: o.Query,
+		PathParams:  rt.PathParams,
+		Route:       rt.kin,
 		Options: &openapi3filter.Options{
 			ExcludeRequestBody:  true,
 			MultiError:          true,
