@@ -7,14 +7,16 @@ FROM scratch
 
 ARG VERSION=dev
 ARG SOURCE=https://github.com/fileemu/fileemu
-ARG LICENSES=NOASSERTION
+ARG LICENSES=Apache-2.0
 LABEL org.opencontainers.image.title="fileemu" \
       org.opencontainers.image.description="Emulator of file-upload APIs (Haufe Copilot, Teamwork Desk, Weavy, files.ro, fake S3) for tests and front-end development" \
       org.opencontainers.image.source="${SOURCE}" \
       org.opencontainers.image.licenses="${LICENSES}" \
       org.opencontainers.image.version="${VERSION}"
 
-COPY bin/image/fileemu /fileemu
+# BINARY: GoReleaser's build context holds the binary at its root (.goreleaser.yaml).
+ARG BINARY=bin/image/fileemu
+COPY ${BINARY} /fileemu
 # Ready-made scenarios, all `active: false`: loading them changes nothing until a request
 # (X-Fileemu-Scenario) or a session turns one on. Mount or copy more files into /scenarios.
 COPY scenarios/ready/*.yaml /scenarios/

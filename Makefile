@@ -6,6 +6,11 @@ LDFLAGS := -s -w -X main.version=$(VERSION)
 IMAGE ?= fileemu:dev
 DOCKER ?= docker
 
+# Release stamps beside VERSION: `fileemu version` prints them (cmd/fileemu/version.go).
+COMMIT ?= $(shell git rev-parse HEAD 2>/dev/null)
+DATE ?= $(shell date -u +%Y-%m-%dT%H:%M:%SZ)
+LDFLAGS += -X main.commit=$(COMMIT) -X main.date=$(DATE)
+
 .PHONY: run test build image bench fuzz fmt vet load load-small load-storage
 
 ## run: serve the emulator on $(ADDR) with in-memory state; ARGS adds flags (ARGS="--scenarios scenarios/ready")
