@@ -62,3 +62,22 @@ vet:
 
 fmt:
 	gofmt -w $$(git ls-files '*.go')
+
+## release-tools: GoReleaser and actionlint at pinned versions, built from the Go module proxy into
+##                bin/tools/NAME@VERSION/ once (CI keeps bin/tools between runs)
+## release-check: actionlint on .github/workflows, goreleaser check, a snapshot release (every binary,
+##                archive, checksum and both images, into dist/ and the local engine: nothing is
+##                published) and what it made checked: platforms, static, stamped, image
+##                architectures (scripts/release-check.sh; needs a Docker engine and jq)
+GORELEASER_VERSION ?= v2.15.1
+ACTIONLINT_VERSION ?= v1.7.12
+GORELEASER := $(CURDIR)/bin/tools/goreleaser@$(GORELEASER_VERSION)/goreleaser
+ACTIONLINT := $(CURDIR)/bin/tools/actionlint@$(ACTIONLINT_VERSION)/actionlint
+.PHONY: release-tools release-check
+release-tools: $(GORELEASER) $(ACTIONLINT)
+$(GORELEASER):
+	GOBIN=$(@D) GOFLAGS= $(GO) install github.com/goreleaser/goreleaser/v2@$(GORELEASER_VERSION)
+$(ACTIONLINT):
+	GOBIN=$(@D) GOFLAGS= $(GO) install github.com/rhysd/actionlint/cmd/actionlint@$(ACTIONLINT_VERSION)
+release-check: release-tools
+	GORELEASER=$(GORELEASER) ACTIONLINT=$(ACTIONLINT) GO=$(GO) scripts/release-check.sh
