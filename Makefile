@@ -6,6 +6,11 @@ LDFLAGS := -s -w -X main.version=$(VERSION)
 IMAGE ?= fileemu:dev
 DOCKER ?= docker
 
+# Release stamps beside VERSION: `fileemu version` prints them (cmd/fileemu/version.go).
+COMMIT ?= $(shell git rev-parse HEAD 2>/dev/null)
+DATE ?= $(shell date -u +%Y-%m-%dT%H:%M:%SZ)
+LDFLAGS += -X main.commit=$(COMMIT) -X main.date=$(DATE)
+
 .PHONY: run test build image bench fuzz fmt vet load load-small load-storage
 
 ## run: serve the emulator on $(ADDR) with in-memory state; ARGS adds flags (ARGS="--scenarios scenarios/ready")
@@ -86,3 +91,22 @@ loadbench:
 	CGO_ENABLED=0 $(GO) build -ldflags "$(LDFLAGS)" -o bin/fileemu ./cmd/fileemu
 	cd bench && $(GO) build -o ../bin/bench-echo ./echo && $(GO) build -o ../bin/loadbench ./loadbench
 	bin/loadbench -fileemu bin/fileemu -echo bin/bench-echo -root . $(LOADBENCH_ARGS)
+
+## release-tools: GoReleaser and actionlint at pinned versions, built from the Go module proxy into
+##                bin/tools/NAME@VERSION/ once (CI keeps bin/tools between runs)
+## release-check: actionlint on .github/workflows, goreleaser check, a snapshot release (every binary,
+##                archive, checksum and both images, into dist/ and the local engine: nothing is
+##                published) and what it made checked: platforms, static, stamped, image
+##                architectures (scripts/release-check.sh; needs a Docker engine and jq)
+GORELEASER_VERSION ?= v2.15.1
+ACTIONLINT_VERSION ?= v1.7.12
+GORELEASER := $(CURDIR)/bin/tools/goreleaser@$(GORELEASER_VERSION)/goreleaser
+ACTIONLINT := $(CURDIR)/bin/tools/actionlint@$(ACTIONLINT_VERSION)/actionlint
+.PHONY: release-tools release-check
+release-tools: $(GORELEASER) $(ACTIONLINT)
+$(GORELEASER):
+	GOBIN=$(@D) GOFLAGS= $(GO) install github.com/goreleaser/goreleaser/v2@$(GORELEASER_VERSION)
+$(ACTIONLINT):
+	GOBIN=$(@D) GOFLAGS= $(GO) install github.com/rhysd/actionlint/cmd/actionlint@$(ACTIONLINT_VERSION)
+release-check: release-tools
+	GORELEASER=$(GORELEASER) ACTIONLINT=$(ACTIONLINT) GO=$(GO) scripts/release-check.sh

@@ -3,7 +3,7 @@
 //	fileemu [serve] [flags]       serve the emulator (default)
 //	fileemu lint FILE|DIR...      check scenario and fixture files; errors as file:line:column
 //	fileemu healthcheck [flags]   exit 0 when the emulator at --addr answers GET /__admin/health
-//	fileemu version               print the version
+//	fileemu version               print the version, commit and build date
 //	fileemu help [COMMAND]        the usage text
 //
 // Every flag has an environment twin: --max-object-size is FILEEMU_MAX_OBJECT_SIZE.
@@ -23,7 +23,8 @@ import (
 	"github.com/fileemu/fileemu/scenarios"
 )
 
-// version is set at build time with -ldflags "-X main.version=...".
+// version is set at build time with -ldflags "-X main.version=..." (version.go: without them,
+// from the build info).
 var version = "dev"
 
 func main() {
@@ -78,9 +79,9 @@ func commands() []command {
 			run: func(ctx context.Context, s *settings, _ []string, _, stderr io.Writer) int {
 				return healthcheck(ctx, s.addr, s.adminToken, stderr)
 			}},
-		{name: "version", summary: "print the version", flags: func(*flag.FlagSet, *settings) {},
+		{name: "version", summary: "print the version, commit and build date", flags: func(*flag.FlagSet, *settings) {},
 			run: func(_ context.Context, _ *settings, _ []string, stdout, _ io.Writer) int {
-				fmt.Fprintln(stdout, "fileemu", version)
+				printVersion(stdout, build)
 				return 0
 			}},
 		{name: "help", args: "[COMMAND]", summary: "print this text, or one command's flags", flags: func(*flag.FlagSet, *settings) {}},
