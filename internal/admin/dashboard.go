@@ -85,7 +85,17 @@ func (s *service) login(r *api.Request, to string) (bool, error) {
 		HttpOnly: true, SameSite: http.SameSiteStrictMode, Secure: r.Request().TLS != nil,
 	})
 	r.Response().Header().Set("Cache-Control", "no-store")
-	return true, r.Redirect(http.StatusSeeOther, to)
+	return true, r.Redirect(http.StatusSeeOther, withQuery(r, to))
+}
+
+// withQuery is to with the request's query but its token (?session= opens that session).
+func withQuery(r *api.Request, to string) string {
+	q := r.Request().URL.Query()
+	q.Del("token")
+	if len(q) == 0 {
+		return to
+	}
+	return to + "?" + q.Encode()
 }
 
 // openDashboard is GET /__admin/ui: the page lives at /__admin/ui/ (its files are relative).
@@ -93,7 +103,7 @@ func (s *service) openDashboard(r *api.Request) error {
 	if ok, err := s.login(r, "ui/"); ok {
 		return err
 	}
-	return r.Redirect(http.StatusSeeOther, "ui/")
+	return r.Redirect(http.StatusSeeOther, withQuery(r, "ui/"))
 }
 
 // getDashboard is GET /__admin/ui/: the page.

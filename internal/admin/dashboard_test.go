@@ -59,6 +59,10 @@ func TestDashboardSignInWithToken(t *testing.T) {
 	if r := c.do("GET", "/__admin/ui/?token=tok", nil); r.status != 303 || r.header.Get("Location") != "./" {
 		t.Errorf("GET /__admin/ui/?token= = %d Location %q, want 303 to ./", r.status, r.header.Get("Location"))
 	}
+	// The page's own parameters survive the sign-in; the token does not.
+	if r := c.do("GET", "/__admin/ui?session=s1&token=tok", nil); r.status != 303 || r.header.Get("Location") != "ui/?session=s1" {
+		t.Errorf("GET /__admin/ui?session=s1&token= = %d Location %q, want 303 to ui/?session=s1", r.status, r.header.Get("Location"))
+	}
 
 	cookie := "fileemu_admin=" + cookies.Value
 	page := c.do("GET", "/__admin/ui/", nil, "Cookie", cookie)

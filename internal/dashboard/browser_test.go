@@ -259,6 +259,22 @@ func TestDashboard(t *testing.T) {
 			b.fail("the bad scenario was loaded")
 		}
 		b.shot("3b-scenario-lint")
+		// A session picked by its address before its first request: a scenario file loaded for
+		// it alone creates it.
+		fresh := sid + "-new"
+		b.do("open the page on a session that does not exist yet", chromedp.Navigate(emu.URL+"/__admin/ui/?session="+fresh+"#scenarios"))
+		b.wait("the scenarios are listed", sw+` !== null`)
+		own := "scenarios:\n  - name: own-outage\n    active: false\n    rules:\n      - match: {api: desk}\n        respond: 503\n"
+		b.do("load a scenario for this session only",
+			chromedp.Evaluate[chromedp.Void](fmt.Sprintf(`document.getElementById("sc-text").value = %q`, own)),
+			chromedp.Evaluate[chromedp.Void](`document.querySelector('#sc-load input[name="only"]').checked = true`),
+			chromedp.Evaluate[chromedp.Void](`document.querySelector("#sc-load button").click()`))
+		b.wait("it is loaded for the session", `document.querySelector('tr[data-scenario="own-outage"]') !== null`)
+		st, body := call(t, client, "GET", emu.URL+"/__admin/scenarios?session="+fresh, nil, "Authorization", "Bearer "+adminToken)
+		if st != 200 || !strings.Contains(string(body), `"own-outage"`) {
+			t.Errorf("the new session's scenarios = %d %s, want own-outage", st, body)
+		}
+		b.do("back to the test's session", chromedp.Navigate(emu.URL+"/__admin/ui/?session="+sid+"#requests"))
 	})
 
 	run("a 422 in the detail pane", func(t *testing.T) {

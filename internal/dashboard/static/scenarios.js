@@ -15,6 +15,7 @@ export function init(c) {
     const box = form.querySelector(".problems");
     const only = form.elements.only.checked;
     try {
+      if (only) await ensure();
       const r = await api("PUT", "scenarios" + q({ session: only ? ctx.session : "" }), { body: doc, headers: { "Content-Type": "application/yaml" } });
       put(box, h("p", { class: "ok" }, `Loaded: ${r.scenarios.join(", ")}${only ? ` (session ${ctx.session} only)` : ""}`));
       await show();
@@ -34,7 +35,7 @@ export async function show() {
     active = new Set((await api("GET", `sessions/${encodeURIComponent(id)}/scenarios`)).active);
   } catch (e) {
     if (e.status !== 404) { notice("Listing the scenarios failed: " + e.message); return; }
-    active = new Set(); // the session does not exist yet: switching one on creates it
+    active = new Set(); // the session does not exist yet: switching one on creates it (the admin API does)
   }
   list = list || [];
   empty.hidden = list.length > 0;
@@ -54,10 +55,17 @@ export async function show() {
   }));
 }
 
+// ensure creates the selected session when it does not exist yet (picked with ?session= before
+// its first request), so that a scenario file can be loaded for it alone. Creating a session that
+// exists changes nothing.
+async function ensure() {
+  await api("POST", "sessions", { json: { id: ctx.session } });
+}
+
 async function toggle(sc, on) {
   const id = encodeURIComponent(ctx.session);
   try {
-    if (on) await api("POST", `sessions/${id}/scenarios`, { json: { names: [sc.name] } });
+    if (on) await api("POST", `sessions/${id}/scenarios`, { json: { names: [sc.name] } }); // creates the session
     else await api("DELETE", `sessions/${id}/scenarios/${encodeURIComponent(sc.name)}`);
     notice(`${sc.name} is ${on ? "on" : "off"} in session ${ctx.session}.`, true);
   } catch (e) {
