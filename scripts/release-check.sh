@@ -19,7 +19,8 @@ GO="${GO:-go}"
 step() { printf '\n== release-check: %s (%ss)\n' "$1" "$SECONDS"; }
 fail() { echo "release-check: $*" >&2; exit 1; }
 
-step "actionlint $("$ACTIONLINT" -version | head -1)"
+actionlint_version=$("$ACTIONLINT" -version)
+step "actionlint ${actionlint_version%%$'\n'*}"
 # With shellcheck installed, actionlint checks the run: scripts too.
 "$ACTIONLINT" -no-color
 echo "workflows: ok:" .github/workflows/*.yml
@@ -76,7 +77,10 @@ $info"
   grep -aqF "v$version" "$path" || fail "$path: the version v$version is not stamped in"
   echo "$path: $goos/$goarch, static, v$version"
 done < <(jq -r '.[] | select(.type == "Binary") | [.path, .goos, .goarch] | @tsv' dist/artifacts.json)
-first=$(dist/fileemu_linux_amd64_v1/fileemu version | head -1)
+# The whole output, then its first line: `| head -1` closes the pipe early, and the writer's
+# broken pipe fails the script under pipefail.
+first=$(dist/fileemu_linux_amd64_v1/fileemu version)
+first=${first%%$'\n'*}
 [ "$first" = "fileemu v$version" ] || fail "the linux/amd64 binary says '$first', want 'fileemu v$version'"
 
 images=()
@@ -91,7 +95,8 @@ done < <(jq -r '.[] | select(.type == "Docker Image") | [.name, .goos, .goarch] 
 [ "${#images[@]}" = 2 ] || fail "${#images[@]} images, want 2 (linux/amd64, linux/arm64)"
 amd64="${images[0]}"
 for i in "${images[@]}"; do [[ "$i" == *-amd64 ]] && amd64="$i"; done
-out=$(docker run --rm "$amd64" version | head -1)
+out=$(docker run --rm "$amd64" version)
+out=${out%%$'\n'*}
 [ "$out" = "fileemu v$version" ] || fail "docker run $amd64 version says '$out'"
 echo "docker run $amd64 version: $out"
 
