@@ -397,20 +397,11 @@ func (j *Journal) Complete(seq uint64, c Completion) bool {
 	c.ResponseHeaders = sanitizeHeaders(c.ResponseHeaders)
 	c.RequestBody = Truncate(c.RequestBody, maxBody)
 	c.ResponseBody = Truncate(c.ResponseBody, maxBody)
-	j.mu.Lock()
-	defer j.mu.Unlock()
-	i, ok := j.index(seq)
-	if !ok {
-		return false
-	}
-	e := j.at(i)
-	before := e.size()
-	e.DurationMS, e.BodySize, e.BodySHA256 = c.DurationMS, c.BodySize, c.BodySHA256
-	e.Scenario, e.Rule = c.Scenario, c.Rule
-	e.RequestBody, e.ResponseHeaders, e.ResponseBody = c.RequestBody, c.ResponseHeaders, c.ResponseBody
-	j.bytes += e.size() - before
-	j.noteChange(seq, e.Session)
-	return true
+	return j.edit(seq, func(e *Entry) {
+		e.DurationMS, e.BodySize, e.BodySHA256 = c.DurationMS, c.BodySize, c.BodySHA256
+		e.Scenario, e.Rule = c.Scenario, c.Rule
+		e.RequestBody, e.ResponseHeaders, e.ResponseBody = c.RequestBody, c.ResponseHeaders, c.ResponseBody
+	})
 }
 
 // Update applies fn to the entry with sequence number seq if it is still in
@@ -420,6 +411,16 @@ func (j *Journal) Complete(seq uint64, c Completion) bool {
 // must not call the Journal and must not keep the pointer. Seq cannot be
 // changed.
 func (j *Journal) Update(seq uint64, fn func(*Entry)) bool {
+	return j.edit(seq, func(e *Entry) {
+		fn(e)
+		e.Seq = seq
+		e.sanitize() // fn may have added credentials
+	})
+}
+
+// edit applies fn to the entry seq under the lock, keeps the journal's byte count and tells the
+// live streams; it reports whether the entry was still there.
+func (j *Journal) edit(seq uint64, fn func(*Entry)) bool {
 	j.mu.Lock()
 	defer j.mu.Unlock()
 	i, ok := j.index(seq)
@@ -429,8 +430,6 @@ func (j *Journal) Update(seq uint64, fn func(*Entry)) bool {
 	e := j.at(i)
 	before := e.size()
 	fn(e)
-	e.Seq = seq
-	e.sanitize() // fn may have added credentials
 	j.bytes += e.size() - before
 	j.noteChange(seq, e.Session)
 	return true
