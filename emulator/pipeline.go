@@ -9,7 +9,6 @@ import (
 	"net/http"
 	"net/url"
 	"runtime/debug"
-	"strconv"
 	"strings"
 	"sync/atomic"
 	"time"
@@ -309,10 +308,11 @@ func (s *Server) record(x *exchange) (finish func()) {
 			reqBody = journal.Truncate(journal.RedactBody(r.Header.Get("Content-Type"), x.body), max)
 			respHeaders = journal.Redact(resp.Header())
 			if b, cut := resp.Captured(); b != nil {
-				respBody = journal.RedactText(strings.ToValidUTF8(string(b), "\ufffd"))
+				var dropped int64
 				if cut {
-					respBody += "…[" + strconv.FormatInt(resp.Written-int64(len(b)), 10) + " bytes truncated]"
+					dropped = resp.Written - int64(len(b))
 				}
+				respBody = journal.RedactAnswer(b, dropped)
 			}
 		}
 		c := journal.Completion{DurationMS: float64(duration.Microseconds()) / 1000, BodySize: body.n.Load(),

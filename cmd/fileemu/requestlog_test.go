@@ -59,7 +59,7 @@ func (l *lockedBuffer) lines(t *testing.T, substr string, n int) []string {
 func requestLogServer(t *testing.T, format string, logRequests bool) (*testkit.Session, *lockedBuffer) {
 	t.Helper()
 	var out lockedBuffer
-	logger, err := newLogger(format, "info", &out)
+	logger, err := newLogger(format, "info", &out, false)
 	if err != nil {
 		t.Fatal(err)
 	}

