@@ -2,10 +2,11 @@ package emulator
 
 import (
 	"context"
-	"crypto/rand"
+	"encoding/binary"
 	"encoding/hex"
 	"fmt"
 	"io"
+	"math/rand/v2"
 	"net/http"
 	"net/url"
 	"runtime/debug"
@@ -103,11 +104,21 @@ func (s *Server) withRequestID(next http.Handler) http.Handler {
 }
 
 // newRequestID returns a random id with the server's request count appended, so ids never
-// collide and sort roughly by arrival within one server.
+// collide and sort roughly by arrival within one server. The random part needs to be unique, not
+// secret: math/rand's generator costs no system call and no lock (crypto/rand and fmt took 1.5 %
+// of a signed-url request).
 func (s *Server) newRequestID() string {
-	var b [8]byte
-	_, _ = rand.Read(b[:])
-	return fmt.Sprintf("%s%06x", hex.EncodeToString(b[:]), s.requests.Add(1)&0xffffff)
+	var r [8]byte
+	binary.BigEndian.PutUint64(r[:], rand.Uint64())
+	var b [22]byte
+	hex.Encode(b[:16], r[:])
+	n := s.requests.Add(1) & 0xffffff
+	const digits = "0123456789abcdef"
+	for i := 21; i >= 16; i-- {
+		b[i] = digits[n&15]
+		n >>= 4
+	}
+	return string(b[:])
 }
 
 // withRecover turns a panic anywhere below into the API's 500 envelope (a plain 500 outside

@@ -15,6 +15,7 @@ import (
 	"net/http"
 	"net/http/httptest"
 	"net/url"
+	"regexp"
 	"strings"
 	"sync"
 	"testing"
@@ -372,6 +373,9 @@ func TestEveryResponseHasRequestID(t *testing.T) {
 		}
 		if prev, dup := seen[id]; dup {
 			t.Errorf("%s and %s share request id %s", prev, tc.name, id)
+		}
+		if !regexp.MustCompile(`^[0-9a-f]{22}$`).MatchString(id) {
+			t.Errorf("%s: request id %q, want 16 random hex digits and 6 of the request count", tc.name, id)
 		}
 		seen[id] = tc.name
 	}

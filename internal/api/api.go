@@ -10,6 +10,7 @@ import (
 	"encoding/json"
 	"net/http"
 	"net/url"
+	"sync"
 	"time"
 
 	"github.com/getkin/kin-openapi/openapi3"
@@ -150,14 +151,24 @@ func (r *Request) WriteJSON(status int, contentType string, v any) error {
 	if contentType == "" {
 		contentType = "application/json"
 	}
-	var b bytes.Buffer
-	enc := json.NewEncoder(&b)
+	b := jsonBufs.Get().(*bytes.Buffer)
+	defer func() {
+		if b.Cap() <= 64<<10 { // a huge answer's buffer is not kept
+			b.Reset()
+			jsonBufs.Put(b)
+		}
+	}()
+	enc := json.NewEncoder(b)
 	enc.SetEscapeHTML(false) // handed-out URLs must read as they are: & not \u0026
 	if err := enc.Encode(v); err != nil {
 		return err
 	}
 	return r.Blob(status, contentType, bytes.TrimSuffix(b.Bytes(), []byte("\n")))
 }
+
+// jsonBufs hold answers while they are encoded: Blob copies them out (to the connection and the
+// journal's capture), and a fresh buffer grew through five sizes on every answer.
+var jsonBufs = sync.Pool{New: func() any { return new(bytes.Buffer) }}
 
 // Handler serves one operation.
 type Handler func(r *Request) error

@@ -4,7 +4,6 @@ import (
 	"bufio"
 	"fmt"
 	"io"
-	"mime"
 	"net"
 	"net/http"
 	"net/url"
@@ -27,6 +26,7 @@ func (r *Request) Response() *Response { return r.w }
 // Blob answers status with body b of the given content type (unless a Content-Type is set).
 func (r *Request) Blob(status int, contentType string, b []byte) error {
 	r.w.writeContentType(contentType)
+	r.w.sizeHint = len(b)
 	r.w.WriteHeader(status)
 	_, err := r.w.Write(b)
 	return err
@@ -96,6 +96,7 @@ type Response struct {
 	before  []func()
 
 	captureMax int    // bytes of the body to keep for the journal; 0: none
+	sizeHint   int    // the body's length when known before the status is sent (Blob)
 	content    bool   // the body is stored content served back (see Content)
 	captured   []byte // nil unless the answer is one worth keeping (see Capture)
 }
@@ -123,9 +124,16 @@ func (w *Response) keeps(status int) bool {
 	if w.content {
 		return false
 	}
-	mt, _, _ := mime.ParseMediaType(w.Header().Get("Content-Type"))
+	mt := mediaType(w.Header().Get("Content-Type"))
 	return mt == "application/json" || mt == "application/xml" || mt == "text/xml" ||
 		strings.HasSuffix(mt, "+json") || strings.HasSuffix(mt, "+xml")
+}
+
+// mediaType is the media type of a Content-Type, lower case, without parameters. It allocates
+// nothing for the usual lower-case type (mime.ParseMediaType makes a map on every answer).
+func mediaType(contentType string) string {
+	mt, _, _ := strings.Cut(contentType, ";")
+	return strings.ToLower(strings.TrimSpace(mt))
 }
 
 // NewResponse wraps w.
@@ -146,7 +154,11 @@ func (w *Response) WriteHeader(status int) {
 		f()
 	}
 	if w.keeps(status) {
-		w.captured = make([]byte, 0, min(w.captureMax, 512))
+		size := 512
+		if w.sizeHint > 0 {
+			size = w.sizeHint // one allocation of the right size, not a growing slice
+		}
+		w.captured = make([]byte, 0, min(w.captureMax, size))
 	}
 	w.ResponseWriter.WriteHeader(status)
 	w.Committed = true

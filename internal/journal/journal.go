@@ -49,6 +49,8 @@ type Entry struct {
 	// ResponseBody is the body of a non-2xx answer or of a JSON or XML one (never stored content
 	// served back), cut at the emulator's per-entry bound with a marker.
 	ResponseBody string `json:"response_body,omitempty"`
+
+	bytes int64 // size() as stored: eviction and edits need not walk the header maps again
 }
 
 // sanitize makes e safe to store: it carries no credentials, even if the caller forgot to call
@@ -232,6 +234,7 @@ func (j *Journal) Bytes() int64 {
 func (j *Journal) Add(e Entry) uint64 {
 	e.sanitize()
 	size := e.size()
+	e.bytes = size
 	j.mu.Lock()
 	defer j.mu.Unlock()
 	j.lastSeq++
@@ -376,7 +379,7 @@ func (j *Journal) index(seq uint64) (int, bool) {
 
 func (j *Journal) evictOldest() {
 	e := j.at(0)
-	j.bytes -= e.size()
+	j.bytes -= e.bytes
 	*e = Entry{} // let the strings go
 	j.head = (j.head + 1) % len(j.buf)
 	j.n--
@@ -437,9 +440,10 @@ func (j *Journal) edit(seq uint64, fn func(*Entry)) bool {
 		return false
 	}
 	e := j.at(i)
-	before := e.size()
 	fn(e)
-	j.bytes += e.size() - before
+	size := e.size()
+	j.bytes += size - e.bytes
+	e.bytes = size
 	j.noteChange(seq, e.Session)
 	return true
 }
@@ -506,7 +510,7 @@ func (j *Journal) Remove(f Filter) int {
 	for i := range j.n {
 		if !remove[i] {
 			kept = append(kept, *j.at(i))
-			j.bytes += j.at(i).size()
+			j.bytes += j.at(i).bytes
 		}
 	}
 	j.buf, j.head, j.n = kept, 0, len(kept)

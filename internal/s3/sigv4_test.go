@@ -552,6 +552,8 @@ func TestPresignMatchesSDKSigner(t *testing.T) {
 		{"HEAD", "https://example.com", "bucket/x=y&z.txt", "x-id=HeadObject&a=2&a=1&b", nil},
 		{"PUT", "http://example.com:80", "bucket/k", "", http.Header{"Content-Type": {"  text/plain;   charset=utf-8 "}, "X-Amz-Meta-A": {"1", "2"}}},
 		{"PUT", "http://[::1]:8080", "bucket/k", "", nil},
+		{"PUT", "http://example.com:80", "bucket/plain", "", nil}, // Presign's fast path drops the port too
+		{"GET", "https://example.com:443/s3", "bucket/a%20b", "", nil},
 	}
 	for _, tc := range cases {
 		t.Run(tc.method+" "+tc.key, func(t *testing.T) {
