@@ -55,7 +55,7 @@ type mount struct {
 // longest matching prefix (apiFor): Weavy owns /api/, files.ro's /api/v1/ wins over it. Adding
 // an API is a row here.
 func mounts(cfg Config, specs map[string]*validate.Spec, deps admin.Deps) []mount {
-	creds := s3.Credentials(cfg.S3)
+	creds := s3.NewCredentials(cfg.S3.AccessKey, cfg.S3.SecretKey, cfg.S3.Region)
 	tokens := api.TokenAuth(cfg.Tokens)
 	return []mount{
 		{api: admin.New(specs["admin"], deps)},

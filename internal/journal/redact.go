@@ -164,28 +164,35 @@ func RedactQuery(rawQuery string) string {
 	// Parameters are split on '&' and on ';' (which Go refuses but other servers accept), and
 	// a key that does not unescape is compared as written: a malformed query must not carry a
 	// secret into the journal.
-	var b strings.Builder
-	start := 0
+	var b strings.Builder // written from the first secret on: most queries hold none
+	start, copied := 0, 0
 	for i := 0; i <= len(rawQuery); i++ {
 		if i < len(rawQuery) && rawQuery[i] != '&' && rawQuery[i] != ';' {
 			continue
 		}
 		p := rawQuery[start:i]
 		if rawKey, _, hasValue := strings.Cut(p, "="); hasValue { // a bare "token" carries no secret
-			key, err := url.QueryUnescape(rawKey)
-			if err != nil {
-				key = rawKey
+			key := rawKey
+			if strings.ContainsAny(rawKey, "%+") {
+				if k, err := url.QueryUnescape(rawKey); err == nil {
+					key = k
+				}
 			}
 			if sensitive(key) {
-				p = rawKey + "=" + Redacted
+				if b.Len() == 0 {
+					b.Grow(len(rawQuery))
+				}
+				b.WriteString(rawQuery[copied:start])
+				b.WriteString(rawKey + "=" + Redacted)
+				copied = i
 			}
-		}
-		b.WriteString(p)
-		if i < len(rawQuery) {
-			b.WriteByte(rawQuery[i])
 		}
 		start = i + 1
 	}
+	if copied == 0 {
+		return rawQuery
+	}
+	b.WriteString(rawQuery[copied:])
 	return b.String()
 }
 

@@ -123,7 +123,7 @@ func VerifyHeader(req SignedRequest, creds Credentials, now time.Time) (*Signing
 		return nil, ErrHeadersNotSigned(unsigned)
 	}
 	scope := scopeDate + "/" + region + "/" + serviceName + "/" + terminator
-	key := SigningKey(creds.SecretKey, scopeDate, region)
+	key := keySlice(signingKeyOf(creds, scopeDate, region))
 	if _, e := checkSignature(req, req.Query, names, payload, accessKey, amzDate, scope, key, got); e != nil {
 		return nil, e
 	}

@@ -119,7 +119,7 @@ func (s *target) authorize(r *api.Request) (*Signing, *Error) {
 			q := sr.Query
 			cred := strings.Split(q.Get(paramCredential), "/") // well-formed: Verify checked it
 			return &Signing{Payload: sh, AmzDate: q.Get(paramDate), Scope: strings.Join(cred[1:], "/"),
-				Key: SigningKey(s.opts.Credentials.SecretKey, cred[1], cred[2]), Seed: q.Get(paramSignature)}, nil
+				Key: keySlice(signingKeyOf(s.opts.Credentials, cred[1], cred[2])), Seed: q.Get(paramSignature)}, nil
 		}
 		if IsHeaderSigned(sr.Header) {
 			return VerifyHeader(sr, s.opts.Credentials, r.Now())

@@ -19,6 +19,7 @@ import (
 	"sort"
 	"strconv"
 	"strings"
+	"sync/atomic"
 	"time"
 )
 
@@ -49,7 +50,40 @@ const (
 )
 
 // Credentials are the one key pair and region the fake S3 target accepts.
-type Credentials struct{ AccessKey, SecretKey, Region string }
+type Credentials struct {
+	AccessKey, SecretKey, Region string
+	keys                         *keyCache // nil: every signing key is derived (see NewCredentials)
+}
+
+// NewCredentials returns credentials that remember the last signing key they derived: a key
+// belongs to a secret, a day and a region, and deriving it is four HMACs for every presigned URL
+// and every signature checked. Copies share the one cache.
+func NewCredentials(accessKey, secretKey, region string) Credentials {
+	return Credentials{AccessKey: accessKey, SecretKey: secretKey, Region: region, keys: new(keyCache)}
+}
+
+type keyCache struct{ last atomic.Pointer[cachedKey] }
+
+type cachedKey struct {
+	secret, region string
+	date           [8]byte // yyyymmdd
+	key            [sha256.Size]byte
+}
+
+// signingKeyOf is SigningKey(creds.SecretKey, date, region), from creds' cache when it holds it.
+func signingKeyOf[T string | []byte](creds Credentials, date T, region string) [sha256.Size]byte {
+	var day [8]byte
+	if creds.keys == nil || len(date) != len(day) {
+		return signingKey(creds.SecretKey, date, region)
+	}
+	copy(day[:], date)
+	if k := creds.keys.last.Load(); k != nil && k.date == day && k.region == region && k.secret == creds.SecretKey {
+		return k.key
+	}
+	k := &cachedKey{secret: creds.SecretKey, region: region, date: day, key: signingKey(creds.SecretKey, date, region)}
+	creds.keys.last.Store(k)
+	return k.key
+}
 
 // PresignOptions describes a presigned URL to mint.
 type PresignOptions struct {
@@ -142,7 +176,8 @@ func Presign(creds Credentials, o PresignOptions) (string, error) {
 		return canonicalHeaderValue(signed[name])
 	}, unsignedPayload)
 	sts := stringToSign(amzDate, scope, creq)
-	sig := signature(SigningKey(creds.SecretKey, amzDate[:8], creds.Region), sts)
+	key := signingKeyOf(creds, amzDate[:8], creds.Region)
+	sig := signature(key[:], sts)
 
 	// The URL carries the canonical path and query, so what the client
 	// sends back canonicalises to exactly what was signed.
@@ -178,7 +213,7 @@ func presignPlain(creds Credentials, method string, u *url.URL, host string, now
 	var stsBuf [256]byte
 	sts := append(append(append(stsBuf[:0], algorithm+"\n"...), amzDate...), '\n')
 	sts = hex.AppendEncode(append(append(sts, scope...), '\n'), sum[:])
-	key := signingKey(creds.SecretKey, amzDate[:8], creds.Region)
+	key := signingKeyOf(creds, amzDate[:8], creds.Region)
 	sig := hmacSum(key[:], sts)
 
 	var b strings.Builder
@@ -381,7 +416,7 @@ func Verify(req SignedRequest, creds Credentials, now time.Time) *Error {
 	}
 	scope := scopeDate + "/" + region + "/" + serviceName + "/" + terminator
 	_, e := checkSignature(req, q, names, payloadHash, accessKey, amzDate, scope,
-		SigningKey(creds.SecretKey, scopeDate, region), q.Get(paramSignature))
+		keySlice(signingKeyOf(creds, scopeDate, region)), q.Get(paramSignature))
 	return e
 }
 
@@ -504,6 +539,9 @@ func SigningKey(secret, date, region string) []byte {
 	k := signingKey(secret, date, region)
 	return k[:]
 }
+
+// keySlice returns k as a slice (a key a Signing keeps).
+func keySlice(k [sha256.Size]byte) []byte { return k[:] }
 
 // signingKey is SigningKey without an allocation.
 func signingKey[T string | []byte](secret string, date T, region string) [sha256.Size]byte {

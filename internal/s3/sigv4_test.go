@@ -1,6 +1,7 @@
 package s3
 
 import (
+	"bytes"
 	"context"
 	"encoding/xml"
 	"fmt"
@@ -11,6 +12,7 @@ import (
 	"net/url"
 	"strconv"
 	"strings"
+	"sync"
 	"testing"
 	"time"
 
@@ -814,6 +816,48 @@ func BenchmarkVerify(b *testing.B) {
 	for b.Loop() {
 		if err := Verify(req, testCreds, now); err != nil {
 			b.Fatal(err)
+		}
+	}
+}
+
+// Credentials from NewCredentials keep the last signing key: whatever day, region and secret come
+// next, from any goroutine, the key is the one SigningKey derives.
+func TestCachedSigningKeys(t *testing.T) {
+	creds := NewCredentials("fileemu", "fileemu-secret", "us-east-1")
+	other := creds
+	other.SecretKey = "another-secret" // a copy shares the cache: the secret is part of the key
+	var wg sync.WaitGroup
+	for g := range 4 {
+		wg.Go(func() {
+			for i := range 200 {
+				c := creds
+				if (i+g)%3 == 0 {
+					c = other
+				}
+				date := []string{"20261125", "20261126"}[(i/7+g)%2]
+				region := []string{"us-east-1", "eu-west-1"}[(i/5)%2]
+				want := SigningKey(c.SecretKey, date, region)
+				if got := signingKeyOf(c, date, region); !bytes.Equal(got[:], want) {
+					t.Errorf("cached key for %s %s %s differs from SigningKey's", c.SecretKey, date, region)
+					return
+				}
+				if got := signingKeyOf(c, []byte(date), region); !bytes.Equal(got[:], want) {
+					t.Errorf("cached key for %s %s %s (bytes) differs from SigningKey's", c.SecretKey, date, region)
+					return
+				}
+			}
+		})
+	}
+	wg.Wait()
+	u := ObjectURL("http://127.0.0.1:8080", "b", "k")
+	now := time.Date(2026, 11, 26, 9, 0, 0, 0, time.UTC)
+	for range 2 { // the second presign takes the key from the cache
+		got, err := Presign(creds, PresignOptions{Method: http.MethodPut, URL: u, Expires: time.Hour, Now: now})
+		if err != nil {
+			t.Fatal(err)
+		}
+		if want, _ := Presign(testCreds, PresignOptions{Method: http.MethodPut, URL: u, Expires: time.Hour, Now: now}); got != want {
+			t.Errorf("cached credentials presign %s, want %s", got, want)
 		}
 	}
 }
