@@ -28,7 +28,7 @@ func FromSeed(seed int64, label string) string {
 func format(b [16]byte) string {
 	b[6] = b[6]&0x0f | 0x40 // version 4
 	b[8] = b[8]&0x3f | 0x80 // RFC 4122 variant
-	var s [36]byte // written in place: one string made, not three
+	var s [36]byte          // written in place: one string made, not three
 	hex.Encode(s[0:8], b[0:4])
 	hex.Encode(s[9:13], b[4:6])
 	hex.Encode(s[14:18], b[6:8])
