@@ -201,16 +201,25 @@ func RedactQuery(rawQuery string) string {
 // members ("access_token": "...") replaced by Redacted. It scans the text once (no parsing), so a
 // body cut at the journal's bound is redacted too, and it costs little on the request path.
 func RedactText(s string) string {
-	out, found := redactText(nil, s)
-	if !found {
-		return s
+	from, to, quoted, ok := nextSecret(s, 0)
+	if !ok {
+		return s // most texts hold none: nothing is made
 	}
-	return string(out)
+	var b strings.Builder
+	b.Grow(len(s))
+	last := 0
+	for ; ok; from, to, quoted, ok = nextSecret(s, to) {
+		b.WriteString(s[last:from])
+		b.WriteString(redacted(quoted))
+		last = to
+	}
+	b.WriteString(s[last:])
+	return b.String()
 }
 
 // RedactAnswer is RedactText for a captured answer: its bytes, with invalid UTF-8 replaced by
-// U+FFFD, redacted, and a marker for the cut bytes appended, made into the one string the
-// journal keeps (the answer's bytes are copied once, not once per step).
+// U+FFFD, redacted, and a marker for the cut bytes appended, written once into the string the
+// journal keeps.
 func RedactAnswer(b []byte, cut int64) string {
 	if !utf8.Valid(b) {
 		b = bytes.ToValidUTF8(b, []byte("\ufffd"))
@@ -219,19 +228,32 @@ func RedactAnswer(b []byte, cut int64) string {
 	if cut > 0 {
 		marker = "…[" + strconv.FormatInt(cut, 10) + " bytes truncated]"
 	}
-	out, found := redactText(make([]byte, 0, len(b)+len(marker)+16), b)
-	if !found {
-		out = append(out, b...)
+	var out strings.Builder
+	out.Grow(len(b) + len(marker) + 16)
+	last := 0
+	for from, to, quoted, ok := nextSecret(b, 0); ok; from, to, quoted, ok = nextSecret(b, to) {
+		out.Write(b[last:from])
+		out.WriteString(redacted(quoted))
+		last = to
 	}
-	return string(append(out, marker...))
+	out.Write(b[last:])
+	out.WriteString(marker)
+	return out.String()
 }
 
-// redactText appends s to out with its credentials redacted and reports whether it found any;
-// when it found none, out is returned as it was.
-func redactText[T string | []byte](out []byte, s T) ([]byte, bool) {
-	found := false
-	last := 0
-	for i := 0; i < len(s); i++ {
+// redacted is what replaces a secret: a JSON string's quotes stay.
+func redacted(quoted bool) string {
+	if quoted {
+		return `"` + Redacted + `"`
+	}
+	return Redacted
+}
+
+// nextSecret finds the first credential value in s at or after i: s[from:to] is to be replaced,
+// quoted says it is a JSON string (quotes included). The secrets are the values of credential
+// query parameters (?X-Amz-Signature=...) and of credential JSON members ("access_token": "...").
+func nextSecret[T string | []byte](s T, i int) (from, to int, quoted, ok bool) {
+	for ; i < len(s); i++ {
 		c := s[i]
 		if c != '?' && c != '&' && c != ';' && c != '"' {
 			continue
@@ -243,13 +265,13 @@ func redactText[T string | []byte](out []byte, s T) ([]byte, bool) {
 		if j == i+1 || j == len(s) || !sensitive(s[i+1:j]) {
 			continue
 		}
-		var from, to int // the value to replace
 		switch {
 		case c != '"' && s[j] == '=': // a query parameter: the value runs to the next delimiter
 			from, to = j+1, j+1
 			for to < len(s) && !valueEnd[s[to]] {
 				to++
 			}
+			return from, to, false, true
 		case c == '"' && s[j] == '"': // a JSON member name: its value must be a string
 			k := j + 1
 			for k < len(s) && (s[k] == ' ' || s[k] == '\t' || s[k] == '\r' || s[k] == '\n') {
@@ -272,26 +294,10 @@ func redactText[T string | []byte](out []byte, s T) ([]byte, bool) {
 				}
 				to++
 			}
-			to = min(to+1, len(s)) // past the closing quote
-		default:
-			continue
+			return from, min(to+1, len(s)), true, true // past the closing quote
 		}
-		if !found && out == nil {
-			out = make([]byte, 0, len(s)) // made at the first secret: most answers hold none
-		}
-		found = true
-		out = append(out, s[last:from]...)
-		if c == '"' {
-			out = append(out, `"`+Redacted+`"`...)
-		} else {
-			out = append(out, Redacted...)
-		}
-		last, i = to, to-1
 	}
-	if found {
-		out = append(out, s[last:]...)
-	}
-	return out, found
+	return 0, 0, false, false
 }
 
 // isNameByte reports whether c may be part of a parameter or member name.

@@ -234,31 +234,48 @@ func policyInt(raw json.RawMessage) (int64, bool) {
 // conditions on bucket, key and x-amz-* fields as objects (as the AWS docs show them),
 // every other condition as an array.
 func (p Policy) Encode() string {
-	var b bytes.Buffer
-	b.WriteString(`{"expiration":`)
-	b.WriteString(jsonString(p.Expiration.UTC().Format(policyExpirationFormat)))
-	b.WriteString(`,"conditions":[`)
+	b := make([]byte, 0, 512)
+	b = append(b, `{"expiration":`...)
+	b = appendJSONString(b, p.Expiration.UTC().Format(policyExpirationFormat))
+	b = append(b, `,"conditions":[`...)
 	for i, c := range p.Conditions {
 		if i > 0 {
-			b.WriteByte(',')
+			b = append(b, ',')
 		}
 		switch {
 		case c.Op == OpContentLengthRange:
-			fmt.Fprintf(&b, `["%s",%d,%d]`, OpContentLengthRange, c.Min, c.Max)
+			b = append(b, `["`+OpContentLengthRange+`",`...)
+			b = append(strconv.AppendInt(b, c.Min, 10), ',')
+			b = append(strconv.AppendInt(b, c.Max, 10), ']')
 		case c.Op == OpEq && simpleField(c.Field):
-			b.WriteString("{" + jsonString(c.Field) + ":" + jsonString(c.Value) + "}")
+			b = append(appendJSONString(append(b, '{'), c.Field), ':')
+			b = append(appendJSONString(b, c.Value), '}')
 		default:
-			b.WriteString("[" + jsonString(c.Op) + "," + jsonString("$"+c.Field) + "," + jsonString(c.Value) + "]")
+			b = append(appendJSONString(append(b, '['), c.Op), ',')
+			b = append(appendJSONString(b, "$"+c.Field), ',')
+			b = append(appendJSONString(b, c.Value), ']')
 		}
 	}
-	b.WriteString("]}")
-	return base64.StdEncoding.EncodeToString(b.Bytes())
+	b = append(b, "]}"...)
+	return base64.StdEncoding.EncodeToString(b)
 }
 
 // simpleField reports whether Encode writes an eq condition on name in object form.
 func simpleField(name string) bool {
 	l := strings.ToLower(name)
 	return l == "bucket" || l == "key" || strings.HasPrefix(l, "x-amz-")
+}
+
+// appendJSONString appends s as a JSON string literal, without HTML escaping. Printable ASCII
+// without quotes or backslashes (nearly every field) is written as it is; anything else as
+// encoding/json writes it.
+func appendJSONString(b []byte, s string) []byte {
+	for i := 0; i < len(s); i++ {
+		if c := s[i]; c < 0x20 || c > 0x7e || c == '"' || c == '\\' {
+			return append(b, jsonString(s)...)
+		}
+	}
+	return append(append(append(b, '"'), s...), '"')
 }
 
 // jsonString is s as a JSON string literal, without HTML escaping.
@@ -375,7 +392,8 @@ func PresignPost(creds Credentials, o PostOptions) (PresignedPost, error) {
 	}
 	policy := p.Encode()
 	fields["policy"] = policy
-	fields["x-amz-signature"] = PolicySignature(creds.SecretKey, amzDate[:8], creds.Region, policy)
+	key := signingKeyOf(creds, amzDate[:8], creds.Region)
+	fields["x-amz-signature"] = signature(key[:], policy)
 	return PresignedPost{URL: o.URL, Fields: fields}, nil
 }
 

@@ -234,3 +234,15 @@ func TestPresignPostRefusesBadOptions(t *testing.T) {
 		t.Errorf("valid options: %v", err)
 	}
 }
+
+// appendJSONString writes what encoding/json writes, with its shortcut for plain fields.
+func FuzzAppendJSONString(f *testing.F) {
+	for _, s := range []string{"", "desk-uploads", "1/photo.jpeg", `a"b\c`, "<&>", "tab\there", "ü", "\xff", "\u2028"} {
+		f.Add(s)
+	}
+	f.Fuzz(func(t *testing.T, s string) {
+		if got, want := string(appendJSONString([]byte("x"), s)), "x"+jsonString(s); got != want {
+			t.Fatalf("appendJSONString(%q) = %s, encoding/json: %s", s, got, want)
+		}
+	})
+}
