@@ -14,7 +14,9 @@ func TestRequestMirrorsJournalEntry(t *testing.T) {
 	fields := func(typ reflect.Type) map[string]reflect.Type {
 		out := map[string]reflect.Type{}
 		for f := range typ.Fields() {
-			out[f.Tag.Get("json")] = f.Type
+			if f.IsExported() { // what encoding/json writes
+				out[f.Tag.Get("json")] = f.Type
+			}
 		}
 		return out
 	}

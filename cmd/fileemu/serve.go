@@ -5,6 +5,7 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"log"
 	"log/slog"
 	"net"
 	"net/http"
@@ -83,7 +84,8 @@ func serve(ctx context.Context, s settings, logOut io.Writer) error {
 	// No ReadTimeout: large uploads may take long; the emulator paces bodies instead
 	// (--min-body-rate). Headers must come quickly; idle connections are closed.
 	var open connCount
-	srv := &http.Server{Handler: emu, ReadHeaderTimeout: 10 * time.Second, IdleTimeout: s.idleTimeout, ConnState: open.track}
+	srv := &http.Server{Handler: emu, ReadHeaderTimeout: 10 * time.Second, IdleTimeout: s.idleTimeout, ConnState: open.track,
+		ErrorLog: log.New(logOut, "", log.LstdFlags)} // net/http's own lines, in order with the rest
 	srv.RegisterOnShutdown(emu.Close) // live streams end; uploads in flight finish
 	ctx, stop := signal.NotifyContext(ctx, os.Interrupt, syscall.SIGTERM)
 	defer stop()

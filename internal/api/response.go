@@ -2,8 +2,10 @@ package api
 
 import (
 	"bufio"
+	"errors"
 	"fmt"
 	"io"
+	"mime"
 	"net"
 	"net/http"
 	"net/url"
@@ -129,11 +131,24 @@ func (w *Response) keeps(status int) bool {
 		strings.HasSuffix(mt, "+json") || strings.HasSuffix(mt, "+xml")
 }
 
-// mediaType is the media type of a Content-Type, lower case, without parameters. It allocates
-// nothing for the usual lower-case type (mime.ParseMediaType makes a map on every answer).
+// mediaType is the media type of a Content-Type as mime.ParseMediaType reads it ("" when it
+// refuses it), without its map for the usual type with no parameters and nothing to trim.
 func mediaType(contentType string) string {
-	mt, _, _ := strings.Cut(contentType, ";")
-	return strings.ToLower(strings.TrimSpace(mt))
+	if slash := strings.IndexByte(contentType, '/'); slash <= 0 || slash == len(contentType)-1 ||
+		strings.ContainsAny(contentType, "; \t") || strings.Count(contentType, "/") != 1 {
+		mt, _, err := mime.ParseMediaType(contentType)
+		if err != nil && !errors.Is(err, mime.ErrInvalidMediaParameter) {
+			return ""
+		}
+		return mt
+	}
+	for i := 0; i < len(contentType); i++ {
+		if c := contentType[i]; c != '/' && (c <= ' ' || c >= 0x7f || strings.IndexByte(`()<>@,;:\"/[]?=`, c) >= 0) {
+			mt, _, _ := mime.ParseMediaType(contentType) // not a plain token/token: its rules decide
+			return mt
+		}
+	}
+	return strings.ToLower(contentType)
 }
 
 // NewResponse wraps w.

@@ -1,6 +1,8 @@
 package api
 
 import (
+	"errors"
+	"mime"
 	"net/http"
 	"net/http/httptest"
 	"strings"
@@ -100,4 +102,21 @@ func TestResponseCapturesOnlyWhatIsWorthShowing(t *testing.T) {
 			}
 		})
 	}
+}
+
+// mediaType reads a Content-Type as mime.ParseMediaType does.
+func FuzzMediaType(f *testing.F) {
+	for _, s := range []string{"application/json", "Application/JSON", "application/json; charset=utf-8", "application/xml;a=b;a=c",
+		"x y+json", "application/json, text/plain", "", "text", "a/b/c", "a/b\x00", "ü/x", " a/b"} {
+		f.Add(s)
+	}
+	f.Fuzz(func(t *testing.T, s string) {
+		want, _, err := mime.ParseMediaType(s)
+		if err != nil && !errors.Is(err, mime.ErrInvalidMediaParameter) {
+			want = ""
+		}
+		if got := mediaType(s); got != want {
+			t.Fatalf("mediaType(%q) = %q, mime.ParseMediaType: %q (%v)", s, got, want, err)
+		}
+	})
 }

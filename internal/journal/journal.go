@@ -421,7 +421,7 @@ func (j *Journal) Complete(seq uint64, c Completion) bool {
 // duration and sizes when a request ends, after adding the entry as soon as
 // the status was known. fn runs with the journal locked: it must be quick,
 // must not call the Journal and must not keep the pointer. Seq cannot be
-// changed.
+// changed. Header maps fn puts in the entry are kept (and sanitized in place).
 func (j *Journal) Update(seq uint64, fn func(*Entry)) bool {
 	return j.edit(seq, func(e *Entry) {
 		fn(e)
@@ -440,9 +440,10 @@ func (j *Journal) edit(seq uint64, fn func(*Entry)) bool {
 		return false
 	}
 	e := j.at(i)
+	before := e.bytes // fn may replace the whole entry
 	fn(e)
 	size := e.size()
-	j.bytes += size - e.bytes
+	j.bytes += size - before
 	e.bytes = size
 	j.noteChange(seq, e.Session)
 	return true

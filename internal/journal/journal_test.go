@@ -473,3 +473,14 @@ func TestChangeFeed(t *testing.T) {
 		t.Error("an evicted entry is still handed on")
 	}
 }
+
+// An Update that replaces the whole entry leaves the journal's byte count as it would be for that entry.
+func TestUpdateReplacingTheEntryKeepsTheByteCount(t *testing.T) {
+	j := New(10, 0)
+	seq := j.Add(Entry{Path: "/a", Headers: map[string]string{"Accept": "*/*"}})
+	before := j.Bytes()
+	j.Update(seq, func(e *Entry) { *e = Entry{Path: "/a", Headers: map[string]string{"Accept": "*/*"}} })
+	if after := j.Bytes(); after != before {
+		t.Errorf("bytes %d after replacing the entry with an equal one, %d before", after, before)
+	}
+}

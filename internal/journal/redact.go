@@ -51,7 +51,11 @@ var sensitiveFirst = func() (first [256]bool) {
 // so that a client's spelling cannot leak a secret. It allocates nothing: it
 // runs on every member name of every answer the journal keeps.
 func sensitive[T string | []byte](name T) bool {
-	if len(name) < 5 || !sensitiveFirst[name[0]|0x20] { // most names: no credential begins like them
+	f := 0
+	for f < len(name) && (name[f] == '_' || name[f] == '-') {
+		f++
+	}
+	if len(name)-f < 5 || !sensitiveFirst[name[f]|0x20] { // most names: no credential begins like them
 		return false
 	}
 	var buf [24]byte // longer than any sensitive name

@@ -35,6 +35,7 @@ func TestRedactText(t *testing.T) {
 		`{"access_token":"wyu_x\"y","expires_in":3600,"accessToken" : "z"}`:                                                        `{"access_token":"REDACTED","expires_in":3600,"accessToken" : "REDACTED"}`,
 		`<Location>https://h/k?x-amz-signature=cut`:                                                                                `<Location>https://h/k?x-amz-signature=REDACTED`,
 		`{"name":"token.txt","tokens":3}`:                                                                                          `{"name":"token.txt","tokens":3}`,
+		`{"_token":"x","-password":"y"}?-X-Amz-Signature=abc`:                                                                      `{"_token":"REDACTED","-password":"REDACTED"}?-X-Amz-Signature=REDACTED`,
 	} {
 		if got := RedactText(in); got != want {
 			t.Errorf("RedactText(%s)\n= %s\nwant %s", in, got, want)
