@@ -314,7 +314,13 @@ func (s *service) createFileRef(r *api.Request) error {
 	if err != nil {
 		return err
 	}
-	return r.WriteJSON(http.StatusCreated, "", map[string]any{"url": form.URL, "params": form.Fields, "file": v})
+	// A struct, in the order a map's keys were written (encoding/json sorts them): the same bytes,
+	// without sorting keys by reflection on every reference.
+	return r.WriteJSON(http.StatusCreated, "", struct {
+		File   fileView          `json:"file"`
+		Params map[string]string `json:"params"`
+		URL    string            `json:"url"`
+	}{v, form.Fields, form.URL})
 }
 
 func (s *service) activateFile(r *api.Request) error {
