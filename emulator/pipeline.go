@@ -61,6 +61,9 @@ type exchange struct {
 	in   *countingReader // the request body as read, for the journal and the request log
 	body []byte          // a body read whole for validation (not an upload), for the journal
 	done []func()
+	// Held here rather than allocated one by one on every request.
+	counted countingReader
+	doneBuf [3]func()
 	// started is when the request arrived in real time: durations never follow the emulator
 	// clock, which the admin API moves.
 	started time.Time
@@ -83,12 +86,14 @@ func (x *exchange) pass(next http.Handler) { next.ServeHTTP(x.req.Response(), x.
 // answer carries it) and its time of arrival. The request ends when this stage returns.
 func (s *Server) withRequestID(next http.Handler) http.Handler {
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-		x := &exchange{in: &countingReader{r: r.Body}, started: time.Now()}
+		x := &exchange{started: time.Now()}
+		x.counted = countingReader{r: r.Body}
+		x.in, x.done = &x.counted, x.doneBuf[:0]
 		if r.Body != nil && r.Body != http.NoBody {
 			r.Body = x.in // http.NoBody stays: validation tells "no body" from "empty body" by it
 		}
 		r = r.WithContext(context.WithValue(r.Context(), exchangeKey{}, x))
-		req := api.NewRequest(api.NewResponse(w), r)
+		req := api.NewRequest(w, r)
 		x.req = req
 		req.RequestID = s.newRequestID()
 		req.Start = s.clock.Now()

@@ -12,10 +12,6 @@ import (
 	"strings"
 )
 
-// NewRequest starts a Request for r, answered through w. The server fills in the rest as the
-// request goes through its pipeline.
-func NewRequest(w *Response, r *http.Request) *Request { return &Request{w: w, r: r} }
-
 // Request returns the HTTP request as the handler should see it (session prefix stripped).
 func (r *Request) Request() *http.Request { return r.r }
 
@@ -96,6 +92,8 @@ type Response struct {
 	// Written counts the body bytes sent.
 	Written int64
 	before  []func()
+	// beforeBuf holds the usual hooks (the journal's, the persist stage's) without a slice of their own.
+	beforeBuf [2]func()
 
 	captureMax int    // bytes of the body to keep for the journal; 0: none
 	sizeHint   int    // the body's length when known before the status is sent (Blob)
@@ -151,9 +149,17 @@ func mediaType(contentType string) string {
 	return strings.ToLower(contentType)
 }
 
-// NewResponse wraps w.
-func NewResponse(w http.ResponseWriter) *Response {
-	return &Response{ResponseWriter: w, Status: http.StatusOK}
+// NewRequest starts a Request for r, answered through w (wrapped in its Response: both are one
+// allocation). The server fills in the rest as the request goes through the pipeline.
+func NewRequest(w http.ResponseWriter, r *http.Request) *Request {
+	x := &struct {
+		req  Request
+		resp Response
+	}{}
+	x.resp = Response{ResponseWriter: w, Status: http.StatusOK}
+	x.resp.before = x.resp.beforeBuf[:0]
+	x.req = Request{w: &x.resp, r: r}
+	return &x.req
 }
 
 // Before registers f to run just before the status is sent.

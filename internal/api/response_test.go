@@ -26,7 +26,7 @@ func TestResponseRunsBeforeOnceWithTheStatusSent(t *testing.T) {
 	} {
 		t.Run(tc.name, func(t *testing.T) {
 			rec := httptest.NewRecorder()
-			req := NewRequest(NewResponse(rec), httptest.NewRequest("GET", "/", nil))
+			req := NewRequest(rec, httptest.NewRequest("GET", "/", nil))
 			var seen []int
 			req.Response().Before(func() { seen = append(seen, req.Response().Status) })
 			if err := tc.write(req); err != nil {
@@ -41,7 +41,7 @@ func TestResponseRunsBeforeOnceWithTheStatusSent(t *testing.T) {
 
 func TestRequestHelpers(t *testing.T) {
 	rec := httptest.NewRecorder()
-	req := NewRequest(NewResponse(rec), httptest.NewRequest("GET", "/x?a=1&a=2&b=%20c", nil))
+	req := NewRequest(rec, httptest.NewRequest("GET", "/x?a=1&a=2&b=%20c", nil))
 	if req.QueryParam("a") != "1" || req.QueryParam("b") != " c" || req.QueryParam("z") != "" || len(req.QueryParams()["a"]) != 2 {
 		t.Errorf("query: a=%q b=%q params=%v", req.QueryParam("a"), req.QueryParam("b"), req.QueryParams())
 	}
@@ -88,7 +88,7 @@ func TestResponseCapturesOnlyWhatIsWorthShowing(t *testing.T) {
 	} {
 		t.Run(tc.name, func(t *testing.T) {
 			rec := httptest.NewRecorder()
-			r := NewRequest(NewResponse(rec), httptest.NewRequest("GET", "/", nil))
+			r := NewRequest(rec, httptest.NewRequest("GET", "/", nil))
 			r.Response().Capture(10)
 			if err := tc.write(r); err != nil {
 				t.Fatal(err)
