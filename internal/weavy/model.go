@@ -61,7 +61,7 @@ type Model struct {
 	blobRecs map[int64]*Blob
 	files    map[int64]*fileRec
 	messages map[Parent]*messageRec // by type and id
-	scratch  []File                 // reused by List, under mu
+	scopes   map[Parent]*scope      // the listing index (index.go)
 	users    map[int64]*User
 	userUIDs map[string]int64
 	tokens   map[string]*Token
@@ -75,6 +75,7 @@ func NewModel(blobs *blobstore.Store, now func() time.Time) *Model {
 		blobRecs: map[int64]*Blob{}, files: map[int64]*fileRec{}, messages: map[Parent]*messageRec{},
 		users: map[int64]*User{}, userUIDs: map[string]int64{}, tokens: map[string]*Token{},
 	}
+	m.scopes = newScopes(m.files)
 	m.addUser("", UserIn{}) // user 1: who API-key requests act as
 	return m
 }

@@ -1,8 +1,8 @@
 package weavy
 
 import (
+	"slices"
 	"strings"
-	"unicode/utf8"
 )
 
 // Scope selects the files a listing draws from. The zero Scope is every file.
@@ -32,54 +32,110 @@ func (m *Model) List(sc Scope, q ListQuery) (Page, error) {
 		}
 		parent = &sc.Parent
 	}
-	// Filter and sort light snapshots (sharing the stored tags: the lock is held), then render the
-	// page in full. The filters run on the records first, so only the files they keep are
-	// copied (a q matching one file in ten of 100,000: 10,000 copies, not 100,000); Paginate
-	// applies them again to what it gets, with the same result.
-	needle := strings.ToLower(q.Q)
-	m.scratch = m.scratch[:0]
-	for _, f := range m.files {
-		if parent != nil && f.Parent != *parent {
-			continue
-		}
-		if q.Trashed != nil && f.Trashed != *q.Trashed || q.Tag != "" && !q.keeps(&File{Tags: f.Tags, Trashed: f.Trashed}) {
-			continue
-		}
-		cur := f.current()
-		if needle != "" && !containsLower(cur.Name, needle) {
-			continue
-		}
-		m.scratch = append(m.scratch, File{ID: f.ID, Tags: f.Tags, Trashed: f.Trashed, CreatedAt: f.CreatedAt, UpdatedAt: f.UpdatedAt, Revision: *cur})
+	key := scopeAll
+	if parent != nil {
+		key = *parent
 	}
-	p := Paginate(m.scratch, q)
-	for i, f := range p.Files {
-		p.Files[i] = m.current(m.files[f.ID])
+	ix := m.scopes[key]
+	if ix == nil {
+		ix = &scope{} // no file is in it
 	}
-	return p, nil
+	return m.page(ix, q), nil
 }
 
-// containsLower reports whether strings.ToLower(s) contains needle (lower case), without
-// allocating the lower-case copy when s is ASCII, as file names mostly are.
-func containsLower(s, needle string) bool {
-	for i := 0; i < len(s); i++ {
-		if s[i] >= utf8.RuneSelf {
-			return strings.Contains(strings.ToLower(s), needle)
+// page runs a listing over one scope's index: a walk of its files in the asked order that
+// tests the filters on the entries alone and stops after the page when the count is known
+// without it (no q, no tag).
+func (m *Model) page(sc *scope, q ListQuery) Page {
+	needle := strings.ToLower(q.Q)
+	keeps := func(e *entry) bool {
+		return (q.Trashed == nil || e.trashed == *q.Trashed) &&
+			(needle == "" || strings.Contains(e.lower, needle)) &&
+			(q.Tag == "" || slices.ContainsFunc(e.rec.Tags, func(t string) bool { return strings.EqualFold(t, q.Tag) }))
+	}
+	count := -1 // unknown until the walk has seen every file
+	if q.Q == "" && q.Tag == "" {
+		switch {
+		case q.Trashed == nil:
+			count = len(sc.files)
+		case *q.Trashed:
+			count = sc.trashed
+		default:
+			count = len(sc.files) - sc.trashed
 		}
 	}
-	for i := 0; i+len(needle) <= len(s); i++ {
-		j := 0
-		for ; j < len(needle); j++ {
-			c := s[i+j]
-			if 'A' <= c && c <= 'Z' {
-				c += 'a' - 'A'
+	if q.CountOnly && count >= 0 {
+		return Page{Count: count}
+	}
+	take := q.Take
+	if take <= 0 {
+		take = DefaultTake
+	}
+	start := max(q.Skip, 0)
+	var l *sortedList
+	if len(sc.files) > 0 {
+		l = sc.list(sortKey(q.OrderBy))
+	} else {
+		l = &sortedList{}
+	}
+	// walk calls visit with each kept file in order and its rank among them, until visit
+	// returns false; it returns how many it kept.
+	walk := func(visit func(e *entry, rank int) bool) int {
+		n := 0
+		for i := range l.entries {
+			if q.Desc {
+				i = len(l.entries) - 1 - i
 			}
-			if c != needle[j] {
-				break
+			e := &l.entries[i]
+			if !keeps(e) {
+				continue
 			}
+			if !visit(e, n) {
+				return n + 1
+			}
+			n++
 		}
-		if j == len(needle) {
+		return n
+	}
+	var files []*fileRec
+	collect := func(e *entry, rank int) bool {
+		if rank >= start && rank < start+take {
+			files = append(files, e.rec)
+		}
+		return count < 0 || rank+1 < start+take
+	}
+	switch {
+	case q.Around > 0 || q.CountOnly:
+		// The count first (and where the around file is), then the page.
+		at := -1
+		count = walk(func(e *entry, rank int) bool {
+			if e.id == q.Around {
+				at = rank
+			}
 			return true
+		})
+		if q.CountOnly {
+			return Page{Count: count}
 		}
+		if at >= 0 {
+			// Centre the file on the page, but keep the page full where the listing allows.
+			start = min(max(at-take/2, 0), max(count-take, 0))
+		}
+		if start < count {
+			walk(collect)
+		}
+	case count >= 0:
+		if start < count {
+			walk(collect)
+		}
+	default:
+		count = walk(collect)
 	}
-	return false
+	p := Page{Count: count}
+	p.Start = min(start, count)
+	p.End = min(p.Start+take, count)
+	for _, f := range files {
+		p.Files = append(p.Files, m.current(f))
+	}
+	return p
 }
