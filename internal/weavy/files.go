@@ -62,7 +62,8 @@ type fileRec struct {
 	Revs       []Revision `json:"revisions"` // ascending by Rev; the last one is current
 	// ix is what the listing index recorded of the file: a change of its name, size, dates or
 	// trash state must end with m.reindex (index.go).
-	ix indexed
+	ix    indexed
+	slots [2]int32 // its slots in the names of its scopes: all files, its parent's
 }
 
 func (f *fileRec) current() *Revision { return &f.Revs[len(f.Revs)-1] }
@@ -109,7 +110,7 @@ func (m *Model) nameTaken(parent Parent, name string, except int64) *fileRec {
 	}
 	// The index holds the app's files by folded name (the first of them, when fixtures or a
 	// restored state hold several): no walk over the app's files.
-	for _, f := range m.scopes[parent].names[foldKey(name)] {
+	for _, f := range m.scopes[parent].named[foldKey(name)] {
 		if f.ID != except && !f.Trashed {
 			return f
 		}

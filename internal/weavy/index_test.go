@@ -138,7 +138,7 @@ func oraclePaginate(files []File, q ListQuery) Page {
 // names holds case variants, EqualFold pairs that lower-case apart (σ/ς, K/Kelvin sign) and
 // names that lower-case alike but do not fold alike (İ/i), and invalid UTF-8.
 var indexNames = []string{"a.txt", "A.TXT", "b.txt", "Report.pdf", "report.PDF", "ärger.md", "ÄRGER.md", "σας", "ΣΑΣ", "ςας",
-	"straße", "STRASSE", "İ.txt", "i.txt", "\u212a.txt", "k.txt", "\xff.bin", "\ufffd.bin", "notes 7.md", "Notes 7.MD"}
+	"straße", "STRASSE", "İ.txt", "i.txt", "\u212a.txt", "k.txt", "\xff.bin", "\ufffd.bin", "notes 7.md", "Notes 7.MD", "nul\x00Byte.txt"}
 
 // TestIndexMatchesOracle: after every write of a random run (uploads with and without replace,
 // renames, new content with and without backup, tags, revisions restored and deleted, trash,
@@ -170,7 +170,7 @@ func TestIndexMatchesOracle(t *testing.T) {
 	var ids []int64 // files made, deleted ones included
 	pick := func() int64 { return ids[rng.IntN(len(ids))] }
 	query := func() ListQuery {
-		q := ListQuery{Q: []string{"", "", "a", "REPORT", "ä", "σ", "txt", ".", "\xff", "zz"}[rng.IntN(10)],
+		q := ListQuery{Q: []string{"", "", "a", "REPORT", "ä", "σ", "txt", ".", "\xff", "zz", "\x00", "byte", "l\x00b"}[rng.IntN(13)],
 			Tag:     []string{"", "", "", "red", "RED", "blue"}[rng.IntN(6)],
 			OrderBy: []string{OrderID, OrderName, OrderSize, OrderCreatedAt, OrderUpdatedAt}[rng.IntN(5)], Desc: rng.IntN(2) == 0,
 			Skip: []int{0, 0, 1, 5, 40}[rng.IntN(5)], Take: []int{0, 1, 3, 10, 100}[rng.IntN(5)], CountOnly: rng.IntN(8) == 0}

@@ -43,99 +43,82 @@ func (m *Model) List(sc Scope, q ListQuery) (Page, error) {
 	return m.page(ix, q), nil
 }
 
-// page runs a listing over one scope's index: a walk of its files in the asked order that
-// tests the filters on the entries alone and stops after the page when the count is known
-// without it (no q, no tag).
+// page runs a listing over one scope's index. With q, the scope's names are searched for it and
+// the hits that pass the other filters marked; the list in the asked order is then walked up to
+// the page, the marks (or without q, the filters) telling which files it keeps. The count is
+// the search's, or the scope's counts without q or tag; only a tag without q, or around, walks
+// the whole list.
 func (m *Model) page(sc *scope, q ListQuery) Page {
 	needle := strings.ToLower(q.Q)
-	keeps := func(e *entry) bool {
-		return (q.Trashed == nil || e.trashed == *q.Trashed) &&
-			(needle == "" || strings.Contains(e.lower, needle)) &&
-			(q.Tag == "" || slices.ContainsFunc(e.rec.Tags, func(t string) bool { return strings.EqualFold(t, q.Tag) }))
+	others := func(trashed bool, rec *fileRec) bool { // the filters other than q
+		return (q.Trashed == nil || trashed == *q.Trashed) &&
+			(q.Tag == "" || slices.ContainsFunc(rec.Tags, func(t string) bool { return strings.EqualFold(t, q.Tag) }))
 	}
 	count := -1 // unknown until the walk has seen every file
-	if q.Q == "" && q.Tag == "" {
-		switch {
-		case q.Trashed == nil:
-			count = len(sc.files)
-		case *q.Trashed:
-			count = sc.trashed
-		default:
-			count = len(sc.files) - sc.trashed
+	var keeps func(e *entry) bool
+	switch {
+	case needle != "" && !strings.Contains(needle, "\x00"):
+		count = sc.names.search([]byte(needle), func(sl *slot) bool { return others(sl.trashed, sl.rec) })
+		keeps = func(e *entry) bool { return sc.names.marked(e.slot) }
+	case needle != "": // a NUL: the names' separator
+		keeps = func(e *entry) bool { return others(e.trashed, e.rec) && strings.Contains(e.lower, needle) }
+	default:
+		keeps = func(e *entry) bool { return others(e.trashed, e.rec) }
+		if q.Tag == "" {
+			switch {
+			case q.Trashed == nil:
+				count = len(sc.files)
+			case *q.Trashed:
+				count = sc.trashed
+			default:
+				count = len(sc.files) - sc.trashed
+			}
 		}
 	}
-	if q.CountOnly && count >= 0 {
-		return Page{Count: count}
+	if q.CountOnly && count >= 0 || len(sc.files) == 0 {
+		return Page{Count: max(count, 0)}
 	}
 	take := q.Take
 	if take <= 0 {
 		take = DefaultTake
 	}
+	l := sc.list(sortKey(q.OrderBy))
+	// Walk the list, the far end first for Desc, noting where the kept files are up to the last
+	// one the page can need: all of them while the count or the around file's place is unknown.
+	need := max(q.Skip, 0) + take
+	if count < 0 || q.Around > 0 {
+		need = len(l.entries)
+	}
+	l.hits = l.hits[:0]
+	for i := range l.entries {
+		if len(l.hits) == need {
+			break
+		}
+		if q.Desc {
+			i = len(l.entries) - 1 - i
+		}
+		if keeps(&l.entries[i]) {
+			l.hits = append(l.hits, i)
+		}
+	}
+	if count < 0 {
+		count = len(l.hits)
+	}
+	if q.CountOnly {
+		return Page{Count: count}
+	}
 	start := max(q.Skip, 0)
-	var l *sortedList
-	if len(sc.files) > 0 {
-		l = sc.list(sortKey(q.OrderBy))
-	} else {
-		l = &sortedList{}
-	}
-	// walk calls visit with each kept file in order and its rank among them, until visit
-	// returns false; it returns how many it kept.
-	walk := func(visit func(e *entry, rank int) bool) int {
-		n := 0
-		for i := range l.entries {
-			if q.Desc {
-				i = len(l.entries) - 1 - i
-			}
-			e := &l.entries[i]
-			if !keeps(e) {
-				continue
-			}
-			if !visit(e, n) {
-				return n + 1
-			}
-			n++
-		}
-		return n
-	}
-	var files []*fileRec
-	collect := func(e *entry, rank int) bool {
-		if rank >= start && rank < start+take {
-			files = append(files, e.rec)
-		}
-		return count < 0 || rank+1 < start+take
-	}
-	switch {
-	case q.Around > 0 || q.CountOnly:
-		// The count first (and where the around file is), then the page.
-		at := -1
-		count = walk(func(e *entry, rank int) bool {
-			if e.id == q.Around {
-				at = rank
-			}
-			return true
-		})
-		if q.CountOnly {
-			return Page{Count: count}
-		}
-		if at >= 0 {
+	if q.Around > 0 {
+		if r := slices.IndexFunc(l.hits, func(i int) bool { return l.entries[i].id == q.Around }); r >= 0 {
 			// Centre the file on the page, but keep the page full where the listing allows.
-			start = min(max(at-take/2, 0), max(count-take, 0))
+			start = min(max(r-take/2, 0), max(count-take, 0))
 		}
-		if start < count {
-			walk(collect)
-		}
-	case count >= 0:
-		if start < count {
-			walk(collect)
-		}
-	default:
-		count = walk(collect)
 	}
 	p := Page{Count: count}
 	p.Start = min(start, count)
 	p.End = min(p.Start+take, count)
-	for _, f := range files {
-		p.Files = append(p.Files, m.current(f))
+	for _, i := range l.hits[p.Start:p.End] {
+		p.Files = append(p.Files, m.current(l.entries[i].rec))
 	}
 	return p
 }
