@@ -2,8 +2,8 @@
 // forms become files of Files apps, with revisions, trash, metadata and tags, attachments of
 // minimal messages, posts and comments, and one listing implementation for every list endpoint.
 // The model holds the rules: model.go the session state, apps.go, blobs.go, files.go, messages.go
-// and users.go one kind each, views.go, list.go and index.go the listings. handlers*.go map HTTP to them;
-// errors.go holds the errors and renders them as problem details.
+// and users.go one kind each, views.go, list.go and index.go the listings. handlers*.go map HTTP
+// to them; errors.go holds the errors and renders them as problem details.
 package weavy
 
 import (
