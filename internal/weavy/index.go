@@ -13,9 +13,9 @@ import (
 // The listing index. A listing of 100,000 files must not walk a map of scattered records and
 // sort them every time (issue 18: p50 ≤ 10 ms), and an upload must not re-sort them either. So
 // every scope (all files, and the files of each app, message, post or comment) keeps:
-//   - its files by id, and a count of its trashed ones (a count without q or tag is known);
+//   - its lower-case names in one text (names), searched for q with one bytes.Index per hit,
+//     and a count of its files and of its trashed ones (a count without q or tag is known);
 //   - for apps, its files by folded name (nameTaken);
-//   - its lower-case names in one text (names), searched for q with one bytes.Index per hit;
 //   - built on the first listing by a sort field, its files in that order: compact entries that
 //     hold what the filters and the order read, so that a listing reads one contiguous slice
 //     and stops after the page.
@@ -24,7 +24,8 @@ import (
 // list; the next listing sorts the tail and merges it in.
 //
 // Every change of a file's name, size, dates or trash state must end with m.reindex(f) (files.go,
-// fixtures.go), a new file with m.indexAdd, a deleted one with m.indexRemove.
+// fixtures.go), a new file with m.indexAdd, a deleted one with m.indexRemove. TestIndexMatchesOracle
+// holds the index to the listing it replaced.
 
 // Sort keys, the order of scope.lists.
 const (
@@ -261,26 +262,26 @@ func (t *names) marked(s int32) bool { return t.marks[s/64]&(1<<(s%64)) != 0 }
 
 // scope is the index of one scope's files.
 type scope struct {
-	which   int                // the scope's place in fileRec.slots: 0 all files, 1 the parent's
-	files   map[int64]*fileRec // the all-files scope shares m.files
+	which   int // the scope's place in fileRec.slots: 0 all files, 1 the parent's
 	trashed int
 	named   map[string][]*fileRec // files by foldKey of their current name; app scopes only
-	names   names
-	lists   [numKeys]*sortedList // nil until listed by that key
+	names   names                 // every file of the scope has a live slot
+	lists   [numKeys]*sortedList  // nil until listed by that key
 }
+
+// len returns the number of files in the scope.
+func (sc *scope) len() int { return len(sc.names.slots) - sc.names.dead }
 
 // scopeAll is the key of the scope of all files.
 var scopeAll = Parent{}
 
-func newScopes(files map[int64]*fileRec) map[Parent]*scope {
-	return map[Parent]*scope{scopeAll: {files: files}}
-}
+func newScopes() map[Parent]*scope { return map[Parent]*scope{scopeAll: {}} }
 
 // scopesOf returns the scopes f is in: all files, and its parent's (fileRec.slots' order).
 func (m *Model) scopesOf(f *fileRec) [2]*scope {
 	sc := m.scopes[f.Parent]
 	if sc == nil {
-		sc = &scope{which: 1, files: map[int64]*fileRec{}}
+		sc = &scope{which: 1}
 		if f.Parent.Type == ParentApp {
 			sc.named = map[string][]*fileRec{}
 		}
@@ -295,7 +296,7 @@ func (sc *scope) list(key int) *sortedList {
 	if l == nil {
 		// From the names' slots, in the order the files came: the records are read in the
 		// order they were allocated, and ids and dates are mostly in order already.
-		l = &sortedList{key: key, entries: make([]entry, 0, len(sc.files))}
+		l = &sortedList{key: key, entries: make([]entry, 0, sc.len())}
 		for s, sl := range sc.names.slots {
 			if f := sl.rec; f != nil {
 				l.entries = append(l.entries, entryOf(f, &f.ix, key, int32(s)))
@@ -311,7 +312,6 @@ func (sc *scope) list(key int) *sortedList {
 func (sc *scope) compact() {
 	t := &sc.names
 	if t.dead*2 < len(t.slots) { // so a compaction's cost is paid by as many deaths
-
 		return
 	}
 	renum := make([]int32, len(t.slots))
@@ -341,7 +341,6 @@ func (sc *scope) compact() {
 func (m *Model) indexAdd(f *fileRec) {
 	f.ix = indexOf(f, &indexed{})
 	for _, sc := range m.scopesOf(f) {
-		sc.files[f.ID] = f
 		if f.ix.trashed {
 			sc.trashed++
 		}
@@ -408,7 +407,6 @@ func (m *Model) reindex(f *fileRec) {
 // indexRemove drops a file (already deleted from m.files). Callers hold m.mu.
 func (m *Model) indexRemove(f *fileRec) {
 	for _, sc := range m.scopesOf(f) {
-		delete(sc.files, f.ID)
 		if f.ix.trashed {
 			sc.trashed--
 		}
@@ -426,7 +424,7 @@ func (m *Model) indexRemove(f *fileRec) {
 		}
 		sc.compact()
 	}
-	if sc := m.scopes[f.Parent]; sc != nil && len(sc.files) == 0 {
+	if sc := m.scopes[f.Parent]; sc != nil && sc.len() == 0 {
 		delete(m.scopes, f.Parent)
 	}
 }

@@ -75,7 +75,7 @@ func NewModel(blobs *blobstore.Store, now func() time.Time) *Model {
 		blobRecs: map[int64]*Blob{}, files: map[int64]*fileRec{}, messages: map[Parent]*messageRec{},
 		users: map[int64]*User{}, userUIDs: map[string]int64{}, tokens: map[string]*Token{},
 	}
-	m.scopes = newScopes(m.files)
+	m.scopes = newScopes()
 	m.addUser("", UserIn{}) // user 1: who API-key requests act as
 	return m
 }

@@ -67,15 +67,15 @@ func (m *Model) page(sc *scope, q ListQuery) Page {
 		if q.Tag == "" {
 			switch {
 			case q.Trashed == nil:
-				count = len(sc.files)
+				count = sc.len()
 			case *q.Trashed:
 				count = sc.trashed
 			default:
-				count = len(sc.files) - sc.trashed
+				count = sc.len() - sc.trashed
 			}
 		}
 	}
-	if q.CountOnly && count >= 0 || len(sc.files) == 0 {
+	if q.CountOnly && count >= 0 || sc.len() == 0 {
 		return Page{Count: max(count, 0)}
 	}
 	take := q.Take
