@@ -3,7 +3,6 @@ package weavy
 import (
 	"maps"
 	"slices"
-	"strings"
 	"time"
 )
 
@@ -61,6 +60,10 @@ type fileRec struct {
 	// Subscribed: someone subscribed to the file (one flag per file, not per user).
 	Subscribed bool       `json:"is_subscribed,omitempty"`
 	Revs       []Revision `json:"revisions"` // ascending by Rev; the last one is current
+	// ix is what the listing index recorded of the file: a change of its name, size, dates or
+	// trash state must end with m.reindex (index.go).
+	ix    indexed
+	slots [2]int32 // its slots in the names of its scopes: all files, its parent's
 }
 
 func (f *fileRec) current() *Revision { return &f.Revs[len(f.Revs)-1] }
@@ -102,11 +105,13 @@ func (m *Model) file(id int64, trashed bool) (*fileRec, error) {
 // nameTaken returns the file other than except that holds name among the files of an app that
 // are not trashed. Names of attachments are not unique. Callers hold m.mu.
 func (m *Model) nameTaken(parent Parent, name string, except int64) *fileRec {
-	if parent.Type != ParentApp {
+	if parent.Type != ParentApp || m.scopes[parent] == nil {
 		return nil
 	}
-	for _, f := range m.files {
-		if f.ID != except && f.Parent == parent && !f.Trashed && strings.EqualFold(f.current().Name, name) {
+	// The index holds the app's files by folded name (the first of them, when fixtures or a
+	// restored state hold several): no walk over the app's files.
+	for _, f := range m.scopes[parent].named[foldKey(name)] {
+		if f.ID != except && !f.Trashed {
 			return f
 		}
 	}
@@ -153,6 +158,7 @@ func (m *Model) CreateFile(appKey string, in FileIn) (f File, replaced bool, err
 		existing.Revs = append(existing.Revs, Revision{Rev: existing.current().Rev + 1, Name: name, Content: b.Content, CreatedAt: now, UpdatedAt: now})
 		m.applyFile(existing, in.Metadata, in.Tags)
 		existing.UpdatedAt, existing.UpdatedBy = now, actor(in.By)
+		m.reindex(existing)
 		return m.current(existing), true, nil
 	}
 	rec := m.addFile(a.ID, parent, name, b, now, in.By)
@@ -167,6 +173,7 @@ func (m *Model) addFile(appID int64, parent Parent, name string, b *Blob, now ti
 		Revs: []Revision{{Rev: 1, Name: name, Content: b.Content, CreatedAt: now, UpdatedAt: now}},
 	}
 	m.files[rec.ID] = rec
+	m.indexAdd(rec)
 	return rec
 }
 
@@ -238,6 +245,7 @@ func (m *Model) UpdateFile(id int64, in FileUp) (File, error) {
 	}
 	m.applyFile(f, in.Metadata, in.Tags)
 	f.UpdatedAt, f.UpdatedBy = now, actor(in.By)
+	m.reindex(f)
 	return m.current(f), nil
 }
 
@@ -296,6 +304,7 @@ func (m *Model) RestoreRevision(id int64, rev int) (File, error) {
 	now := m.stamp()
 	f.Revs = append(f.Revs, Revision{Rev: f.current().Rev + 1, Name: old.Name, Content: old.Content, CreatedAt: now, UpdatedAt: now})
 	f.UpdatedAt = now
+	m.reindex(f)
 	return m.current(f), nil
 }
 
@@ -323,6 +332,7 @@ func (m *Model) Trash(id int64) error {
 		return err
 	}
 	f.Trashed = true
+	m.reindex(f)
 	return nil
 }
 
@@ -341,6 +351,7 @@ func (m *Model) Restore(id int64) error {
 		return errConflict("File %d cannot be restored: file %d of the app is now named %q.", id, other.ID, other.current().Name)
 	}
 	f.Trashed = false
+	m.reindex(f)
 	return nil
 }
 
@@ -348,10 +359,12 @@ func (m *Model) Restore(id int64) error {
 func (m *Model) Delete(id int64) error {
 	m.mu.Lock()
 	defer m.mu.Unlock()
-	if _, err := m.file(id, true); err != nil {
+	f, err := m.file(id, true)
+	if err != nil {
 		return err
 	}
 	delete(m.files, id)
+	m.indexRemove(f)
 	return nil
 }
 

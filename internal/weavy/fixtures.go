@@ -88,6 +88,7 @@ func (m *Model) loadFile(ctx context.Context, appID int64, ff fixtures.WeavyFile
 	}
 	md, ts := ff.Metadata, ff.Tags
 	m.applyFile(rec, &md, &ts)
+	m.reindex(rec) // its current revision is the last one
 	return nil
 }
 

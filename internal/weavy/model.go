@@ -2,8 +2,8 @@
 // forms become files of Files apps, with revisions, trash, metadata and tags, attachments of
 // minimal messages, posts and comments, and one listing implementation for every list endpoint.
 // The model holds the rules: model.go the session state, apps.go, blobs.go, files.go, messages.go
-// and users.go one kind each, views.go and list.go the listings. handlers*.go map HTTP to them;
-// errors.go holds the errors and renders them as problem details.
+// and users.go one kind each, views.go, list.go and index.go the listings. handlers*.go map HTTP
+// to them; errors.go holds the errors and renders them as problem details.
 package weavy
 
 import (
@@ -61,7 +61,7 @@ type Model struct {
 	blobRecs map[int64]*Blob
 	files    map[int64]*fileRec
 	messages map[Parent]*messageRec // by type and id
-	scratch  []File                 // reused by List, under mu
+	scopes   map[Parent]*scope      // the listing index (index.go)
 	users    map[int64]*User
 	userUIDs map[string]int64
 	tokens   map[string]*Token
@@ -75,6 +75,7 @@ func NewModel(blobs *blobstore.Store, now func() time.Time) *Model {
 		blobRecs: map[int64]*Blob{}, files: map[int64]*fileRec{}, messages: map[Parent]*messageRec{},
 		users: map[int64]*User{}, userUIDs: map[string]int64{}, tokens: map[string]*Token{},
 	}
+	m.scopes = newScopes()
 	m.addUser("", UserIn{}) // user 1: who API-key requests act as
 	return m
 }

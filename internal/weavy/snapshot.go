@@ -158,6 +158,7 @@ func LoadState(st State, blobs *blobstore.Store, now func() time.Time) (*Model, 
 		m.files[fs.ID] = &fileRec{ID: fs.ID, AppID: fs.AppID, Parent: fs.Parent, Metadata: maps.Clone(fs.Metadata),
 			Tags: slices.Clone(fs.Tags), Trashed: fs.Trashed, CreatedAt: fs.CreatedAt, UpdatedAt: fs.UpdatedAt,
 			CreatedBy: fs.CreatedBy, UpdatedBy: fs.UpdatedBy, Subscribed: fs.Subscribed, Revs: slices.Clone(fs.Revisions)}
+		m.indexAdd(m.files[fs.ID])
 	}
 	for _, ms := range st.Messages {
 		p := Parent{Type: ms.Type, ID: ms.ID}
