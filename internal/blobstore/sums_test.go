@@ -1,0 +1,62 @@
+package blobstore
+
+import (
+	"context"
+	"crypto/md5"
+	"crypto/sha256"
+	"errors"
+	"runtime"
+	"testing"
+	"time"
+)
+
+// TestSumsFeedOrder: small feeds hashed at once, then more chunks than the hashers' queue holds,
+// then a short last chunk: the sums are those of the bytes in the order fed.
+func TestSumsFeedOrder(t *testing.T) {
+	content := pattern(3*feedQueue*chunkSize + 1234)
+	s := newSums()
+	rest := content
+	for _, n := range []int{10, parallelHash + 3} { // before the hashers start
+		s.feed(rest[:n])
+		rest = rest[n:]
+	}
+	for len(rest) > 0 {
+		n := min(chunkSize, len(rest))
+		s.feed(rest[:n])
+		rest = rest[n:]
+	}
+	if s.feeds == nil {
+		t.Fatal("the hashers never started")
+	}
+	gotMD5, gotSHA := s.finish()
+	wantMD5, wantSHA := md5.Sum(content), sha256.Sum256(content)
+	if string(gotMD5) != string(wantMD5[:]) || string(gotSHA) != string(wantSHA[:]) {
+		t.Errorf("sums = %x %x, want %x %x", gotMD5, gotSHA, wantMD5, wantSHA)
+	}
+}
+
+// TestPutFailureStopsHashers: a large upload that fails once the hashers run leaves no goroutine
+// behind, whether the body breaks or grows too large.
+func TestPutFailureStopsHashers(t *testing.T) {
+	boom := errors.New("connection reset")
+	before := runtime.NumGoroutine()
+	s := New()
+	for range 5 {
+		if _, err := s.Put(context.Background(), "k", &failingReader{&patternReader{n: 2 * feedQueue * chunkSize}, boom}, PutOptions{}); !errors.Is(err, boom) {
+			t.Fatalf("Put of a broken body = %v", err)
+		}
+		var tooLarge *TooLargeError
+		if _, err := s.Put(context.Background(), "k", &patternReader{n: 40 * chunkSize}, PutOptions{MaxSize: 20 * chunkSize}); !errors.As(err, &tooLarge) {
+			t.Fatalf("Put of a body too large = %v", err)
+		}
+	}
+	// A goroutine that returned may take a moment to be gone from the count.
+	for deadline := time.Now().Add(5 * time.Second); runtime.NumGoroutine() > before; time.Sleep(10 * time.Millisecond) {
+		if time.Now().After(deadline) {
+			t.Fatalf("%d goroutines after the failed uploads, %d before", runtime.NumGoroutine(), before)
+		}
+	}
+	if s.Len() != 0 || s.Bytes() != 0 {
+		t.Errorf("failed uploads stored %d objects, %d bytes", s.Len(), s.Bytes())
+	}
+}
