@@ -58,6 +58,17 @@ func (e *TooLargeError) Error() string {
 	return fmt.Sprintf("blobstore: content exceeds maximum size of %d bytes (read %d)", e.Max, e.Read)
 }
 
+// SHA256MismatchError is returned (wrapped; use errors.As) by Put when the content's SHA-256 is
+// not PutOptions.ContentSHA256.
+type SHA256MismatchError struct {
+	Want, Got string // hex, Want as given
+}
+
+// Error implements error.
+func (e *SHA256MismatchError) Error() string {
+	return fmt.Sprintf("blobstore: content SHA-256 %s, expected %s", e.Got, e.Want)
+}
+
 // Object describes one stored object. It carries no content; use
 // Store.Open to read it.
 type Object struct {
@@ -115,6 +126,10 @@ type PutOptions struct {
 	// content must match it (else ErrBadDigest); if it is malformed, Put
 	// fails with ErrInvalidDigest without reading the body.
 	ContentMD5 string
+	// ContentSHA256, if set, is the hex SHA-256 the content must have (S3's x-amz-content-sha256,
+	// compared as given), else Put fails with *SHA256MismatchError. It is checked before
+	// ContentMD5, against the SHA-256 Put works out anyway: the caller need not hash the body again.
+	ContentSHA256 string
 	// Now is the creation time recorded in Object.Created; zero means
 	// time.Now().
 	Now time.Time
@@ -198,6 +213,13 @@ func (s *Store) Put(ctx context.Context, name string, r io.Reader, opts PutOptio
 	c, err := s.be.ingest(ctx, r, opts.MaxSize, opts.SizeHint, s.quota)
 	if err != nil {
 		return Object{}, fmt.Errorf("put %q: %w", name, err)
+	}
+	if want := opts.ContentSHA256; want != "" {
+		if got := hex.EncodeToString(c.sha256); got != want {
+			s.be.discard(c.content)
+			s.quota.release(c.size)
+			return Object{}, fmt.Errorf("put %q: %w", name, &SHA256MismatchError{Want: want, Got: got})
+		}
 	}
 	if wantMD5 != nil && !bytes.Equal(wantMD5, c.md5) {
 		s.be.discard(c.content)

@@ -1,11 +1,14 @@
 package blobstore
 
 import (
+	"bytes"
 	"context"
 	"crypto/md5"
 	"crypto/sha256"
+	"encoding/hex"
 	"errors"
 	"runtime"
+	"strings"
 	"testing"
 	"time"
 )
@@ -58,5 +61,32 @@ func TestPutFailureStopsHashers(t *testing.T) {
 	}
 	if s.Len() != 0 || s.Bytes() != 0 {
 		t.Errorf("failed uploads stored %d objects, %d bytes", s.Len(), s.Bytes())
+	}
+}
+
+// TestPutContentSHA256: a body whose SHA-256 is not the one given is not stored, and the error
+// carries the SHA-256 worked out; a wrong Content-MD5 as well is reported as the SHA-256.
+func TestPutContentSHA256(t *testing.T) {
+	content := pattern(2*chunkSize + 5) // hashed by the hashers
+	sum := sha256.Sum256(content)
+	good := hex.EncodeToString(sum[:])
+	s := New()
+	if _, err := s.Put(context.Background(), "k", strings.NewReader("old"), PutOptions{}); err != nil {
+		t.Fatal(err)
+	}
+	other := strings.Repeat("0", 64)
+	for _, opts := range []PutOptions{{ContentSHA256: other}, {ContentSHA256: other, ContentMD5: b64md5("other")}} {
+		_, err := s.Put(context.Background(), "k", bytes.NewReader(content), opts)
+		var mismatch *SHA256MismatchError
+		if !errors.As(err, &mismatch) || mismatch.Got != good || mismatch.Want != other {
+			t.Fatalf("Put with %+v = %v, want a SHA-256 mismatch with the content's", opts, err)
+		}
+		if got, _ := s.Head("k", 10); string(got) != "old" || s.Bytes() != 3 {
+			t.Errorf("the mismatching body was stored: %q, %d bytes", got, s.Bytes())
+		}
+	}
+	obj, err := s.Put(context.Background(), "k", bytes.NewReader(content), PutOptions{ContentSHA256: good})
+	if err != nil || obj.SHA256 != good {
+		t.Fatalf("Put with the right SHA-256 = %+v, %v", obj, err)
 	}
 }
