@@ -9,6 +9,7 @@ import (
 	"errors"
 	"runtime"
 	"strings"
+	"sync/atomic"
 	"testing"
 	"time"
 )
@@ -88,5 +89,51 @@ func TestPutContentSHA256(t *testing.T) {
 	obj, err := s.Put(context.Background(), "k", bytes.NewReader(content), PutOptions{ContentSHA256: good})
 	if err != nil || obj.SHA256 != good {
 		t.Fatalf("Put with the right SHA-256 = %+v, %v", obj, err)
+	}
+}
+
+// cancelAfter is a context cancelled from its n-th Err on.
+type cancelAfter struct {
+	context.Context
+	n atomic.Int32
+}
+
+func (c *cancelAfter) Err() error {
+	if c.n.Add(-1) < 0 {
+		return context.Canceled
+	}
+	return nil
+}
+
+// TestConcatCancelledStopsHashers: a concatenation cancelled once its hashers run leaves no
+// goroutine behind and stores nothing; one that completes has the sums of the whole.
+func TestConcatCancelledStopsHashers(t *testing.T) {
+	ctx := context.Background()
+	parts, dst := New(), New()
+	content := pattern(3 * chunkSize)
+	if _, err := parts.Put(ctx, "p", bytes.NewReader(content), PutOptions{}); err != nil {
+		t.Fatal(err)
+	}
+	before := runtime.NumGoroutine()
+	for range 5 {
+		c := &cancelAfter{Context: ctx}
+		c.n.Store(1) // the second part is not read
+		if _, err := dst.Concat(c, "whole", parts, []string{"p", "p"}, PutOptions{}); !errors.Is(err, context.Canceled) {
+			t.Fatalf("Concat cancelled after a part = %v", err)
+		}
+	}
+	for deadline := time.Now().Add(5 * time.Second); runtime.NumGoroutine() > before; time.Sleep(10 * time.Millisecond) {
+		if time.Now().After(deadline) {
+			t.Fatalf("%d goroutines after the cancelled concatenations, %d before", runtime.NumGoroutine(), before)
+		}
+	}
+	if dst.Len() != 0 {
+		t.Errorf("a cancelled concatenation stored %d objects", dst.Len())
+	}
+	obj, err := dst.Concat(ctx, "whole", parts, []string{"p", "p"}, PutOptions{})
+	whole := append(bytes.Clone(content), content...)
+	wantMD5, wantSHA := md5.Sum(whole), sha256.Sum256(whole)
+	if err != nil || obj.MD5 != hex.EncodeToString(wantMD5[:]) || obj.SHA256 != hex.EncodeToString(wantSHA[:]) {
+		t.Errorf("Concat = %+v, %v; want MD5 %x, SHA-256 %x", obj, err, wantMD5, wantSHA)
 	}
 }
