@@ -34,6 +34,7 @@ type config struct {
 	putSize               int64
 	benchtime             string
 	skipGo, skipPut, skip bool
+	onlyPut               bool
 }
 
 func main() {
@@ -49,7 +50,16 @@ func main() {
 	flag.StringVar(&c.benchtime, "benchtime", "2s", "-benchtime of the Go benchmarks")
 	flag.BoolVar(&c.skipGo, "skip-go", false, "leave out the rows the Go benchmarks measure")
 	flag.BoolVar(&c.skipPut, "skip-put", false, "leave out the presigned PUT")
+	flag.BoolVar(&c.onlyPut, "only-put", false, "run only the presigned PUT (needs no wrk nor echo binary)")
 	flag.Parse()
+	if c.onlyPut {
+		var t table
+		if err := putRow(c, &t); err != nil {
+			fatal(err)
+		}
+		t.print(os.Stdout)
+		return
+	}
 	if _, err := exec.LookPath("wrk"); err != nil {
 		fatal(fmt.Errorf("wrk is not installed (apt-get install -y wrk): %w", err))
 	}

@@ -2,8 +2,6 @@ package blobstore
 
 import (
 	"context"
-	"crypto/md5"
-	"crypto/sha256"
 	"io"
 )
 
@@ -45,26 +43,27 @@ func (memory) ingest(ctx context.Context, r io.Reader, maxSize, hint int64, q *Q
 // concat shares whole chunks where the parts line up with the chunk size and copies the rest
 // one chunk at a time.
 func (memory) concat(ctx context.Context, parts []*Reader, size int64) (ingested, error) {
-	md5h, shah := md5.New(), sha256.New()
+	sums := newSums() // fed the parts' chunks, which never change
 	var (
 		chunks [][]byte
 		cur    []byte // a chunk being filled by copying, when parts do not line up
 	)
 	for _, p := range parts {
 		if err := ctx.Err(); err != nil {
+			sums.abandon()
 			return ingested{}, err
 		}
 		pc := p.chunks
 		if p.f != nil { // a part from a directory store: read into chunks first
 			c, err := readChunks(ctx, io.NewSectionReader(p, 0, p.size), 0, p.size, nil)
 			if err != nil {
+				sums.abandon()
 				return ingested{}, err
 			}
 			pc = c.chunks
 		}
 		for _, c := range pc {
-			md5h.Write(c)
-			shah.Write(c)
+			sums.feed(c)
 			if cur == nil && len(c) == chunkSize {
 				chunks = append(chunks, c) // immutable: shared, not copied
 				continue
@@ -84,7 +83,8 @@ func (memory) concat(ctx context.Context, parts []*Reader, size int64) (ingested
 	if len(cur) > 0 {
 		chunks = append(chunks, cur)
 	}
-	return ingested{content: content{chunks: chunks}, size: size, md5: md5h.Sum(nil), sha256: shah.Sum(nil)}, nil
+	md5Sum, sha256Sum := sums.finish()
+	return ingested{content: content{chunks: chunks}, size: size, md5: md5Sum, sha256: sha256Sum}, nil
 }
 
 func (memory) share(c content, rd *Reader) (content, error) {

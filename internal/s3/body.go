@@ -23,6 +23,8 @@ type payload struct {
 	// checksum is the x-amz-checksum-* header name verified (to echo on success), or "".
 	checksum, checksumValue string
 	chunked                 *chunkedReader // for aws-chunked bodies
+	// sha256 is the x-amz-content-sha256 (hex) left for the blob store to verify, or "".
+	sha256 string
 }
 
 // verifiedChecksum returns the x-amz-checksum-* header or trailer verified (after the body was
@@ -37,6 +39,18 @@ func (p *payload) verifiedChecksum() (name, value string) {
 // requestBody wraps the body of r as sig says (sig nil: a presigned or lenient request whose
 // payload is unsigned).
 func (s *target) requestBody(r *api.Request, sig *Signing) (*payload, *Error) {
+	return s.body(r, sig, false)
+}
+
+// uploadBody is requestBody for a body that goes into the blob store: the store verifies
+// x-amz-content-sha256 (payload.sha256, to pass as PutOptions.ContentSHA256) with the SHA-256 it
+// works out anyway, rather than the body being hashed twice.
+func (s *target) uploadBody(r *api.Request, sig *Signing) (*payload, *Error) {
+	return s.body(r, sig, true)
+}
+
+// body is requestBody, or uploadBody when store is set.
+func (s *target) body(r *api.Request, sig *Signing, store bool) (*payload, *Error) {
 	hr := r.Request()
 	mode := unsignedPayload
 	if sig != nil {
@@ -77,6 +91,11 @@ func (s *target) requestBody(r *api.Request, sig *Signing) (*payload, *Error) {
 		p.r, p.size, p.chunked = cr, n, cr
 	case unsignedPayload:
 	default: // a hex SHA-256 of the body
+		if store && !checksumSent(hr.Header) {
+			p.sha256 = mode
+			break
+		}
+		// A checksum header is verified while reading: the SHA-256 must fail first, as S3 does.
 		p.r = &sha256Reader{r: hr.Body, h: sha256.New(), want: mode}
 	}
 	// A checksum header is verified whatever the framing (SDKs send it instead of a trailer).
@@ -116,9 +135,7 @@ func (c *sha256Reader) Read(p []byte) (int, error) {
 	c.h.Write(p[:n])
 	if err == io.EOF {
 		if got := hex.EncodeToString(c.h.Sum(nil)); got != c.want {
-			return n, &bodyError{&Error{Status: http.StatusBadRequest, Code: "XAmzContentSHA256Mismatch",
-				Message: "The provided 'x-amz-content-sha256' header does not match what was computed.",
-				Extra:   []Field{{"ClientComputedContentSHA256", c.want}, {"S3ComputedContentSHA256", got}}}}
+			return n, &bodyError{ErrContentSHA256Mismatch(c.want, got)}
 		}
 	}
 	return n, err

@@ -29,6 +29,16 @@ func checksumAlgorithms() map[string]func() hash.Hash {
 	}
 }
 
+// checksumSent reports whether h has an x-amz-checksum-* header of an algorithm S3 verifies.
+func checksumSent(h http.Header) bool {
+	for name := range checksumAlgorithms() {
+		if h.Get("x-amz-checksum-"+name) != "" {
+			return true
+		}
+	}
+	return false
+}
+
 // checkedBody wraps body to verify an x-amz-checksum-* header while streaming: the last Read
 // fails with errChecksum on a mismatch, so the blob store keeps nothing. It returns the body
 // unchanged when no checksum header is sent, and an S3 error for a malformed one.

@@ -295,6 +295,14 @@ func ErrIncompleteBody() *Error {
 		Message: "You did not provide the number of bytes specified by the Content-Length HTTP header."}
 }
 
+// ErrContentSHA256Mismatch is 400 XAmzContentSHA256Mismatch: the body's SHA-256 (got) is not
+// the x-amz-content-sha256 the request was signed with (want).
+func ErrContentSHA256Mismatch(want, got string) *Error {
+	return &Error{Status: http.StatusBadRequest, Code: "XAmzContentSHA256Mismatch",
+		Message: "The provided 'x-amz-content-sha256' header does not match what was computed.",
+		Extra:   []Field{{"ClientComputedContentSHA256", want}, {"S3ComputedContentSHA256", got}}}
+}
+
 // ErrMissingContentLength is 411 MissingContentLength: a PUT without
 // Content-Length (e.g. chunked transfer encoding).
 func ErrMissingContentLength() *Error {

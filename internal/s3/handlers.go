@@ -174,10 +174,13 @@ func signsHeader(sr SignedRequest, name string) bool {
 // storeError maps what went wrong while streaming an upload into the store to S3's error.
 func (s *target) storeError(r *api.Request, err error, algorithm string) *Error {
 	var tooLarge *blobstore.TooLargeError
+	var sha *blobstore.SHA256MismatchError
 	if e, ok := asBodyError(err); ok {
 		return e
 	}
 	switch {
+	case errors.As(err, &sha):
+		return ErrContentSHA256Mismatch(sha.Want, sha.Got)
 	case errors.As(err, &tooLarge):
 		return ErrEntityTooLarge(tooLarge.Read, s.opts.MaxObjectSize)
 	case errors.Is(err, blobstore.ErrStorageFull):
@@ -216,7 +219,7 @@ func (s *target) putObject(r *api.Request) error {
 		// Refuse before reading: the declared size alone is too large.
 		return ErrEntityTooLarge(hr.ContentLength, max)
 	}
-	body, berr := s.requestBody(r, sig)
+	body, berr := s.uploadBody(r, sig)
 	if berr != nil {
 		return berr
 	}
@@ -240,16 +243,17 @@ func (s *target) putObject(r *api.Request) error {
 	}
 	ct := contentType(hr.Header)
 	obj, err := upload.Put(hr.Context(), r.Session.Blobs, ObjectName(bucket, key), body.r, blobstore.PutOptions{
-		ContentType:  ct,
-		Metadata:     userMetadata(hr.Header),
-		Headers:      storedHeaders(hr.Header),
-		MaxSize:      max,
-		SizeHint:     body.size,
-		ContentMD5:   hr.Header.Get("Content-MD5"),
-		Now:          r.Now(),
-		Infected:     r.Infects(path.Base(key), ct),
-		Checksum:     body.verifiedChecksum,
-		Precondition: precondition,
+		ContentType:   ct,
+		Metadata:      userMetadata(hr.Header),
+		Headers:       storedHeaders(hr.Header),
+		MaxSize:       max,
+		SizeHint:      body.size,
+		ContentMD5:    hr.Header.Get("Content-MD5"),
+		ContentSHA256: body.sha256,
+		Now:           r.Now(),
+		Infected:      r.Infects(path.Base(key), ct),
+		Checksum:      body.verifiedChecksum,
+		Precondition:  precondition,
 	})
 	if err != nil {
 		return s.storeError(r, err, body.algorithm())

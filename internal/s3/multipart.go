@@ -67,7 +67,7 @@ func (s *target) uploadPart(r *api.Request) error {
 	if _, _, err := m.Upload(bucket, key, id); err != nil {
 		return ErrNoSuchUpload(id)
 	}
-	body, berr := s.requestBody(r, sig)
+	body, berr := s.uploadBody(r, sig)
 	if berr != nil {
 		return berr
 	}
@@ -77,7 +77,7 @@ func (s *target) uploadPart(r *api.Request) error {
 	var sha string
 	part, err := m.PutPart(bucket, key, id, n, r.Now(), func(store *blobstore.Store, name string) (blobstore.Object, error) {
 		obj, err := upload.Put(hr.Context(), store, name, body.r, blobstore.PutOptions{
-			MaxSize: max, SizeHint: body.size, ContentMD5: hr.Header.Get("Content-MD5"), Now: r.Now()})
+			MaxSize: max, SizeHint: body.size, ContentMD5: hr.Header.Get("Content-MD5"), ContentSHA256: body.sha256, Now: r.Now()})
 		sha = obj.SHA256
 		return obj, err
 	}, body.verifiedChecksum)
