@@ -109,7 +109,9 @@ func run(c config) (table, error) {
 		echo.stop()
 		return nil, err
 	}
+	echoCPU0 := echo.cpu()
 	echoGet, err := echo.wrk(c, "/static", "")
+	echoCPU := (echo.cpu() - echoCPU0).Seconds() / float64(echoGet.requests+echoGet.warmRequests) * 1e6
 	echo.stop()
 	if err != nil {
 		return nil, err
@@ -153,6 +155,11 @@ wrk.body = '{"type":"attachment","filename":"photo.jpeg","mimeType":"image/jpeg"
 	t.add("start to first 200 (ms)", "≤ 50 ms", ms(firstOK), "%.0f ms", firstOK <= 50*time.Millisecond)
 	t.add("idle RSS (MB)", "≤ 20 MB", float64(idleRSS)/1e6, "%.1f MB", idleRSS <= 20e6)
 	t.add("bare echo static JSON (req/s, for reference)", "", echoGet.rps, "%.0f", true)
+	t[len(t)-1].verdict = ""
+	// What the machine gives a server that does nothing: the floor under the CPU and p99 rows.
+	t.add("  bare echo: CPU per request (µs)", "", echoCPU, "%.1f µs", true)
+	t[len(t)-1].verdict = ""
+	t.add("  bare echo: p99 at its load (ms)", "", echoGet.p99ms, "%.2f ms", true)
 	t[len(t)-1].verdict = ""
 
 	if c.skipPut {
