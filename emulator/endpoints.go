@@ -78,8 +78,9 @@ func mounts(cfg Config, specs map[string]*validate.Spec, deps admin.Deps) []moun
 	}
 }
 
-// loadSpecs parses every embedded spec, by name, each in a goroutine of its own: parsing them
-// is most of the time from start to the first answer, and they share nothing.
+// loadSpecs reads every embedded spec, by name, each in a goroutine of its own. Each is parsed
+// on first use (validate.LoadLazy): parsing all of them was most of the time from start to the
+// first answer, and of the memory held after. The specs' tests load each one whole.
 func loadSpecs() (map[string]*validate.Spec, error) {
 	names := openapi.Names()
 	loaded := make([]*validate.Spec, len(names))
@@ -90,7 +91,7 @@ func loadSpecs() (map[string]*validate.Spec, error) {
 			if err != nil {
 				return err
 			}
-			loaded[i], err = validate.Load(context.Background(), name+".yaml", data)
+			loaded[i], err = validate.LoadLazy(name+".yaml", data)
 			return err
 		})
 	}
