@@ -102,12 +102,16 @@ var httpMethods = map[string]string{
 // to JSON and decodes every level of it twice. It also returns the document's openapi version.
 func quickIndex(data []byte) (index, string, error) {
 	var version string
-	var paths, components [][]byte
-	var section *[][]byte
-	for line := range bytes.Lines(data) {
-		line = bytes.TrimRight(line, "\r\n")
-		if len(line) > 0 && line[0] != ' ' && line[0] != '#' {
-			key, value, ok := keyLine(line)
+	var paths, components []byte // the lines of these sections, without their key's line
+	var section *[]byte
+	for off := 0; off < len(data); {
+		line := data[off:]
+		if i := bytes.IndexByte(line, '\n'); i >= 0 {
+			line = line[:i+1]
+		}
+		off += len(line)
+		if len(line) > 0 && line[0] != ' ' && line[0] != '#' && line[0] != '\n' && line[0] != '\r' {
+			key, value, ok := keyLine(bytes.TrimRight(line, "\r\n"))
 			if !ok {
 				return index{}, "", errUnindexable // flow style, a document marker, a list at the top
 			}
@@ -120,13 +124,16 @@ func quickIndex(data []byte) (index, string, error) {
 			case "components":
 				section = &components
 			}
-			if section != nil && len(value) > 0 {
-				return index{}, "", errUnindexable // paths: {...}
+			if section != nil {
+				if len(value) > 0 || *section != nil {
+					return index{}, "", errUnindexable // paths: {...}, or twice
+				}
+				*section = data[off:off]
 			}
 			continue
 		}
 		if section != nil {
-			*section = append(*section, line)
+			*section = (*section)[:len(*section)+len(line)] // the section's lines follow each other
 		}
 	}
 	var doc bytes.Buffer
@@ -254,6 +261,9 @@ const (
 // Responses, request bodies and descriptions, most of a spec, are left out. A path item's $ref
 // or additionalOperations are kept so that quickIndex sees them and gives up.
 func pathsVerdict(keys []string) verdict {
+	if i := slices.Index(keys, "parameters"); i > 0 && i < 3 {
+		return parameterVerdict(keys[i+1:])
+	}
 	switch len(keys) {
 	case 1: // a path
 		return descend
@@ -262,21 +272,39 @@ func pathsVerdict(keys []string) verdict {
 		if _, op := httpMethods[k]; op {
 			return descend
 		}
-		if k == "parameters" || k == "$ref" || k == "additionalOperations" || strings.HasPrefix(k, "x-") {
+		if k == "$ref" || k == "additionalOperations" || strings.HasPrefix(k, "x-") {
 			return all
 		}
 	case 3: // an operation's field
 		k := keys[2]
-		if k == "operationId" || k == "parameters" || strings.HasPrefix(k, "x-") {
+		if k == "operationId" || strings.HasPrefix(k, "x-") {
 			return all
 		}
 	}
 	return drop
 }
 
-// componentsVerdict keeps the components' parameters, which parameters may refer to.
+// parameterVerdict keeps of a list of parameters the name, in and $ref of each (keys are
+// what follows the list's key: "-", then the parameter's field).
+func parameterVerdict(keys []string) verdict {
+	switch {
+	case len(keys) < 2:
+		return descend
+	case keys[1] == "name" || keys[1] == "in" || keys[1] == "$ref":
+		return all
+	}
+	return drop
+}
+
+// componentsVerdict keeps the name and in of the components' parameters, which parameters
+// may refer to.
 func componentsVerdict(keys []string) verdict {
-	if len(keys) == 1 && keys[0] == "parameters" {
+	switch {
+	case keys[0] != "parameters":
+		return drop
+	case len(keys) < 3:
+		return descend
+	case keys[2] == "name" || keys[2] == "in" || keys[2] == "$ref":
 		return all
 	}
 	return drop
@@ -286,17 +314,12 @@ func componentsVerdict(keys []string) verdict {
 // decide keeps, given the keys from the mapping down to each key. Comments and blank lines are
 // left out. A list item ("- ...") at the indentation of a key belongs to that key's value. It
 // fails where decide descends into something that is not a block mapping.
-func keepTree(w *bytes.Buffer, lines [][]byte, decide func(keys []string) verdict) error {
-	type level struct {
-		indent int
-		key    string
-		v      verdict
-		inner  int // the indentation of the keys of its value (0: none seen yet)
-	}
+func keepTree(w *bytes.Buffer, lines []byte, decide func(keys []string) verdict) error {
 	var stack []level
 	var keys []string
 	rootIndent := 0
-	for _, line := range lines {
+	for line := range bytes.Lines(lines) {
+		line = bytes.TrimRight(line, "\r\n")
 		trimmed := bytes.TrimLeft(line, " ")
 		if len(trimmed) == 0 || trimmed[0] == '#' {
 			continue
@@ -306,8 +329,8 @@ func keepTree(w *bytes.Buffer, lines [][]byte, decide func(keys []string) verdic
 			stack = stack[:len(stack)-1]
 		}
 		item := trimmed[0] == '-' && (len(trimmed) == 1 || trimmed[1] == ' ')
-		if len(stack) > 0 && stack[len(stack)-1].indent == ind && !item {
-			stack = stack[:len(stack)-1] // the next key of the same mapping
+		for len(stack) > 0 && stack[len(stack)-1].indent == ind && (!item || stack[len(stack)-1].key == "-") {
+			stack = stack[:len(stack)-1] // the next key of the same mapping, the next item of the same list
 		}
 		if len(stack) > 0 && stack[len(stack)-1].v != descend {
 			if stack[len(stack)-1].v == all { // part of a kept value
@@ -316,11 +339,8 @@ func keepTree(w *bytes.Buffer, lines [][]byte, decide func(keys []string) verdic
 			}
 			continue
 		}
-		key, _, ok := keyLine(trimmed)
-		if !ok {
-			return errUnindexable
-		}
-		// The keys of one mapping share their indentation; YAML that breaks it is left to kin.
+		// The keys of one mapping, the items of one list, share their indentation; YAML that
+		// breaks it is left to kin.
 		inner := &rootIndent
 		if len(stack) > 0 {
 			inner = &stack[len(stack)-1].inner
@@ -330,11 +350,38 @@ func keepTree(w *bytes.Buffer, lines [][]byte, decide func(keys []string) verdic
 		} else if *inner != ind {
 			return errUnindexable
 		}
-		keys = keys[:0]
-		for _, l := range stack {
-			keys = append(keys, l.key)
+		if item { // an item of a list of mappings; its first key follows the dash
+			rest := bytes.TrimLeft(trimmed[1:], " ")
+			keyInd := ind + len(trimmed) - len(rest)
+			if len(stack) == 0 {
+				return errUnindexable
+			}
+			key, _, ok := keyLine(rest)
+			if !ok { // {name: x, in: query}, or not a mapping: kept whole
+				stack = append(stack, level{indent: ind, key: "-", v: all})
+				w.Write(line)
+				w.WriteByte('\n')
+				continue
+			}
+			stack = append(stack, level{indent: ind, key: "-", v: descend, inner: keyInd})
+			keys = append(stackKeys(keys[:0], stack), key)
+			v := decide(keys)
+			stack = append(stack, level{indent: keyInd, key: key, v: v})
+			if v == drop {
+				w.Write(line[:ind])
+				w.WriteString("-\n") // the item, without its first key
+			} else {
+				w.Write(line)
+				w.WriteByte('\n')
+			}
+			continue
 		}
-		v := decide(append(keys, key))
+		key, _, ok := keyLine(trimmed)
+		if !ok {
+			return errUnindexable
+		}
+		keys = append(stackKeys(keys[:0], stack), key)
+		v := decide(keys)
 		stack = append(stack, level{indent: ind, key: key, v: v})
 		if v != drop {
 			w.Write(line)
@@ -344,41 +391,57 @@ func keepTree(w *bytes.Buffer, lines [][]byte, decide func(keys []string) verdic
 	return nil
 }
 
+// level is a key keepTree is below, or "-" for an item of a list.
+type level struct {
+	indent int
+	key    string
+	v      verdict
+	inner  int // the indentation of the keys (or items) of its value (0: none seen yet)
+}
+
+// stackKeys appends the keys of stack to keys.
+func stackKeys(keys []string, stack []level) []string {
+	for _, l := range stack {
+		keys = append(keys, l.key)
+	}
+	return keys
+}
+
 // keyLine splits a block mapping line "key: value" (the key plain or quoted) into its key and
 // the value's text; ok is false for anything else.
 func keyLine(line []byte) (key string, value []byte, ok bool) {
-	s := string(line)
+	s := line
 	switch {
-	case s == "":
+	case len(s) == 0:
 		return "", nil, false
 	case s[0] == '\'' || s[0] == '"':
-		end := strings.IndexByte(s[1:], s[0])
+		end := bytes.IndexByte(s[1:], s[0])
 		if end < 0 {
 			return "", nil, false
 		}
-		key, s = unquote(s[:end+2]), s[end+2:]
-		if !strings.HasPrefix(s, ":") {
+		key, s = unquote(string(s[:end+2])), s[end+2:]
+		if len(s) == 0 || s[0] != ':' {
 			return "", nil, false
 		}
 		s = s[1:]
 	default:
-		if strings.ContainsRune("{[-?&*!|>%@`,", rune(s[0])) {
+		if bytes.IndexByte([]byte("{[-?&*!|>%@`,"), s[0]) >= 0 {
 			return "", nil, false
 		}
-		i := strings.Index(s, ": ")
+		i := bytes.Index(s, []byte(": "))
 		if i < 0 {
-			if !strings.HasSuffix(s, ":") {
+			if s[len(s)-1] != ':' {
 				return "", nil, false
 			}
 			i = len(s) - 1
 		}
-		key, s = s[:i], s[i+1:]
+		key, s = string(s[:i]), s[i+1:]
 	}
-	if s != "" && s[0] != ' ' {
+	if len(s) > 0 && s[0] != ' ' {
 		return "", nil, false
 	}
-	value = bytes.TrimSpace([]byte(s))
-	if bytes.HasPrefix(value, []byte("#")) {
+	value = bytes.TrimSpace(s)
+	if len(value) > 0 && value[0] == '#' {
 		value = nil
 	}
 	return key, value, true
