@@ -90,6 +90,7 @@ func serve(ctx context.Context, s settings, logOut io.Writer) error {
 	}
 	errc := make(chan error, 1)
 	go func() { errc <- srv.Serve(ln) }()
+	go trimWhenIdle(ctx, func() bool { return open.active() > 0 }) // idle RSS: see trim.go
 	announce(logger, logOut, s, emu, ln.Addr().String())
 	select {
 	case err := <-errc:
