@@ -61,8 +61,9 @@ func serve(ctx context.Context, s settings, logOut io.Writer) error {
 		MinBodyRate: int64(s.minBodyRate), BodyGrace: s.bodyGrace, MaxStorage: int64(s.maxStorage),
 		SessionTTL: s.sessionTTL, S3Lenient: s.s3Lenient, Logger: logger, LogRequests: s.logRequests, Version: version,
 		S3: emulator.S3Credentials{AccessKey: s.s3AccessKey, SecretKey: s.s3SecretKey, Region: s.s3Region}, Scenarios: splitList(s.scenarios), ChunkExpiry: s.chunkExpiry,
-		DataDir:  s.dataDir,
-		Fixtures: splitList(s.fixtures),
+		DataDir:   s.dataDir,
+		Fixtures:  splitList(s.fixtures),
+		LazySpecs: true, // start-up time and idle memory: see Config.LazySpecs
 	})
 	if err != nil {
 		return err
