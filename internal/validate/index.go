@@ -311,9 +311,11 @@ func componentsVerdict(keys []string) verdict {
 }
 
 // keepTree writes the lines of a block mapping (each indented by at least one space) that
-// decide keeps, given the keys from the mapping down to each key. Comments and blank lines are
-// left out. A list item ("- ...") at the indentation of a key belongs to that key's value. It
-// fails where decide descends into something that is not a block mapping.
+// decide keeps, given the keys from the mapping down to each key; an item of a list of
+// mappings counts as a key "-", so that decide can keep some fields of each item. Comments and
+// blank lines are left out; a list item at the indentation of its key belongs to that key. It
+// fails (errUnindexable) where decide descends into something it cannot read: a scalar, keys
+// of uneven indentation.
 func keepTree(w *bytes.Buffer, lines []byte, decide func(keys []string) verdict) error {
 	var stack []level
 	var keys []string
