@@ -81,6 +81,13 @@ type Config struct {
 	// ChunkExpiry is how long a files.ro chunked upload that receives no chunk is kept before
 	// its bytes are freed (default DefaultChunkExpiry).
 	ChunkExpiry time.Duration
+	// LazySpecs parses each API's spec on that API's first request instead of in New: the
+	// server starts several times quicker and holds less memory (an API never called costs
+	// nothing), and the first request to each API waits for its spec to be parsed (tens of
+	// milliseconds; many times that under the race detector, which is why in-process tests
+	// keep the default). The CLI's serve sets it. Either way a spec's operations are read in
+	// New, which still refuses an operation without handler.
+	LazySpecs bool
 }
 
 // S3Credentials are the fake S3's access key, secret key and region: what an S3 client signs with.

@@ -39,21 +39,19 @@ func catalog(ms []mount) scenarios.Catalog {
 			continue
 		}
 		c := scenarios.CatalogAPI{Operations: map[string]scenarios.Operation{}}
-		for p, item := range a.Spec.Doc.Paths.Map() {
-			for _, op := range item.Operations() {
-				facts := scenarios.Operation{Upload: api.StreamsOperation(op)}
-				// urlFilename reads these: a filename or name query parameter, an S3 object key.
-				params := append(append(openapi3.Parameters{}, item.Parameters...), op.Parameters...)
-				for _, ref := range params {
-					if pr := ref.Value; pr != nil && pr.In == "query" && (pr.Name == "filename" || pr.Name == "name") {
-						facts.Filename = true
-					}
-				}
-				if a.Name == "s3" && strings.Contains(p, "{key}") {
+		// From the specs' index: the documents themselves are parsed on first use.
+		for _, op := range a.Spec.Operations() {
+			facts := scenarios.Operation{Upload: api.StreamsOperation(&openapi3.Operation{Extensions: op.Extensions})}
+			// urlFilename reads these: a filename or name query parameter, an S3 object key.
+			for _, name := range op.Query {
+				if name == "filename" || name == "name" {
 					facts.Filename = true
 				}
-				c.Operations[op.OperationID] = facts
 			}
+			if a.Name == "s3" && strings.Contains(op.Path, "{key}") {
+				facts.Filename = true
+			}
+			c.Operations[op.ID] = facts
 		}
 		// An infect rule naming Haufe applies to the S3 upload of a file Haufe handed out the URL for.
 		if len(m.uploadBuckets) > 0 {

@@ -74,7 +74,7 @@ func New(cfg Config) (*Server, error) {
 		}
 		s.sessions = reg
 	}
-	specs, err := loadSpecs()
+	specs, err := loadSpecs(cfg.LazySpecs)
 	if err != nil {
 		return nil, err
 	}

@@ -100,7 +100,7 @@ func plainErrorShape(srv *Server, header http.Header, body []byte) error {
 		return err
 	}
 	spec, _ := srv.Spec("admin")
-	return spec.Doc.Components.Schemas["Error"].Value.VisitJSON(v)
+	return spec.Doc().Components.Schemas["Error"].Value.VisitJSON(v)
 }
 
 type response struct {

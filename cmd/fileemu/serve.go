@@ -67,8 +67,9 @@ func serve(ctx context.Context, s settings, logOut io.Writer) error {
 		MinBodyRate: int64(s.minBodyRate), BodyGrace: s.bodyGrace, MaxStorage: int64(s.maxStorage),
 		SessionTTL: s.sessionTTL, S3Lenient: s.s3Lenient, Logger: logger, LogRequests: s.logRequests, Version: version,
 		S3: emulator.S3Credentials{AccessKey: s.s3AccessKey, SecretKey: s.s3SecretKey, Region: s.s3Region}, Scenarios: splitList(s.scenarios), ChunkExpiry: s.chunkExpiry,
-		DataDir:  s.dataDir,
-		Fixtures: splitList(s.fixtures),
+		DataDir:   s.dataDir,
+		Fixtures:  splitList(s.fixtures),
+		LazySpecs: true, // start-up time and idle memory: see Config.LazySpecs
 	})
 	if err != nil {
 		return err
@@ -97,6 +98,7 @@ func serve(ctx context.Context, s settings, logOut io.Writer) error {
 	}
 	errc := make(chan error, 1)
 	go func() { errc <- srv.Serve(ln) }()
+	go trimWhenIdle(ctx, func() bool { return open.active() > 0 }) // idle RSS: see trim.go
 	announce(logger, logOut, s, emu, ln.Addr().String())
 	select {
 	case err := <-errc:

@@ -51,34 +51,46 @@ func (s *Spec) ValidateRequest(ctx context.Context, r *http.Request, rt *Route, 
 	// kin's security check reads the whole body into memory even with ExcludeRequestBody, so parameters
 	// and security are checked on a body-less copy. A shallow copy is enough: with SkipSettingDefaults
 	// kin does not modify the URL or the headers.
-	bodyless := *r
-	bodyless.Body, bodyless.ContentLength, bodyless.GetBody = http.NoBody, 0, nil
-	auth := o.Auth
-	if auth == nil {
-		auth = func(context.Context, string, *openapi3.SecurityScheme, *http.Request) error { return nil }
+	c := &paramCheck{req: *r, auth: o.Auth}
+	c.req.Body, c.req.ContentLength, c.req.GetBody = http.NoBody, 0, nil
+	c.opts = openapi3filter.Options{
+		ExcludeRequestBody:  true,
+		MultiError:          true,
+		SkipSettingDefaults: true,
+		AuthenticationFunc:  c.authenticate,
 	}
-	err := openapi3filter.ValidateRequest(ctx, &openapi3filter.RequestValidationInput{
-		Request:     &bodyless,
+	c.in = openapi3filter.RequestValidationInput{
+		Request:     &c.req,
 		QueryParams: o.Query,
 		PathParams:  rt.PathParams,
 		Route:       rt.kin,
-		Options: &openapi3filter.Options{
-			ExcludeRequestBody:  true,
-			MultiError:          true,
-			SkipSettingDefaults: true,
-			AuthenticationFunc: func(ctx context.Context, in *openapi3filter.AuthenticationInput) error {
-				if err := auth(ctx, in.SecuritySchemeName, in.SecurityScheme, in.RequestValidationInput.Request); err != nil {
-					return &authError{scheme: in.SecuritySchemeName, err: err}
-				}
-				return nil
-			},
-		},
-	})
+		Options:     &c.opts,
+	}
+	err := openapi3filter.ValidateRequest(ctx, &c.in)
 	vs := violations(nil, err)
 	if !o.SkipBody {
 		vs = append(vs, s.validateBody(ctx, r, rt)...)
 	}
 	return vs
+}
+
+// paramCheck is what kin's check of parameters and security needs, in one allocation.
+type paramCheck struct {
+	req  http.Request // the request without its body
+	in   openapi3filter.RequestValidationInput
+	opts openapi3filter.Options
+	auth AuthFunc // nil: every security requirement is satisfied
+}
+
+// authenticate is kin's AuthenticationFunc: it runs c.auth and remembers the scheme of its error.
+func (c *paramCheck) authenticate(ctx context.Context, in *openapi3filter.AuthenticationInput) error {
+	if c.auth == nil {
+		return nil
+	}
+	if err := c.auth(ctx, in.SecuritySchemeName, in.SecurityScheme, in.RequestValidationInput.Request); err != nil {
+		return &authError{scheme: in.SecuritySchemeName, err: err}
+	}
+	return nil
 }
 
 // validateBody checks the Content-Type against the operation and lets kin validate a JSON body.
@@ -104,14 +116,30 @@ func (s *Spec) validateBody(ctx context.Context, r *http.Request, rt *Route) []V
 		return nil // never buffer an upload; the handler streams it
 	}
 	// kin reads the body, then puts a bytes.Reader with the same bytes back into r.Body.
-	err := openapi3filter.ValidateRequestBody(ctx, &openapi3filter.RequestValidationInput{
+	in := &openapi3filter.RequestValidationInput{
 		Request:    r,
 		PathParams: rt.PathParams,
 		Route:      rt.kin,
-		Options:    &openapi3filter.Options{MultiError: true, SkipSettingDefaults: true},
-	}, rb)
-	return violations(nil, err)
+		Options:    &failFast,
+	}
+	// Most bodies are valid: ask kin for a verdict only first. Fail-fast changes how much kin
+	// says about a failure, never whether it fails, and it builds no errors on the way: with
+	// details, every failed branch of a not, anyOf or allOf formats its errors (and marshals
+	// its schema) even when the branch's failure is what makes the body valid. Only a body
+	// that fails is validated again for every problem.
+	if openapi3filter.ValidateRequestBody(ctx, in, rb) == nil {
+		return nil
+	}
+	in.Options = &everyProblem
+	return violations(nil, openapi3filter.ValidateRequestBody(ctx, in, rb))
 }
+
+// The options of body validation: a verdict only, and every problem (kin only reads them).
+var (
+	failFast = openapi3filter.Options{SkipSettingDefaults: true,
+		SchemaValidationOptions: []openapi3.SchemaValidationOption{openapi3.FailFast()}}
+	everyProblem = openapi3filter.Options{MultiError: true, SkipSettingDefaults: true}
+)
 
 // bodyEmpty reports whether r is known to have no body.
 func bodyEmpty(r *http.Request) bool {

@@ -38,6 +38,9 @@ type Route struct {
 // path parameter: a caller may rewrite the URL of a clone to escape the slashes of an object key
 // and then get the whole key, decoded, in PathParams.
 func (s *Spec) FindRoute(r *http.Request) (*Route, error) {
+	if err := s.ready(); err != nil {
+		return nil, fmt.Errorf("find route for %s %s: %w", r.Method, r.URL.EscapedPath(), err)
+	}
 	kr, params, err := s.router.FindRoute(r)
 	switch {
 	case errors.Is(err, routers.ErrMethodNotAllowed):
@@ -68,7 +71,7 @@ func (s *Spec) FindRoute(r *http.Request) (*Route, error) {
 // item matched, so ask it once per method used in the spec; this only runs for 405 answers.
 func (s *Spec) allowed(r *http.Request) []string {
 	var allowed []string
-	for _, m := range s.methods {
+	for _, m := range s.ix.methods {
 		try := *r // shallow copy: only the method changes, and the router only reads
 		try.Method = m
 		if _, _, err := s.router.FindRoute(&try); err == nil {

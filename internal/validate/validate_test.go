@@ -132,8 +132,8 @@ func TestLoad(t *testing.T) {
 	if s.Name != "files" {
 		t.Errorf("Name = %q", s.Name)
 	}
-	if s.Doc.Servers != nil {
-		t.Errorf("Servers = %v, want nil", s.Doc.Servers)
+	if s.Doc().Servers != nil {
+		t.Errorf("Servers = %v, want nil", s.Doc().Servers)
 	}
 	if len(s.Raw) == 0 {
 		t.Error("Raw is empty")
