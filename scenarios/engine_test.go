@@ -5,6 +5,8 @@ import (
 	"net/http"
 	"slices"
 	"strings"
+	"sync"
+	"sync/atomic"
 	"testing"
 	"time"
 )
@@ -174,6 +176,31 @@ func TestEvaluateCounting(t *testing.T) {
 				t.Errorf("a fresh session counts from 1: %s, want %s", got, tc.want)
 			}
 		})
+	}
+
+	// Requests of one session evaluated side by side: times still bounds the firings exactly
+	// (the counts were read outside the session's lock: -race saw it, and two requests could
+	// both take the last firing).
+	{
+		e := newEngine(t, newClock())
+		load(t, e, "scenarios:", "  - name: c", "    rules:", "      - match: {api: haufe}",
+			"        when: {after: 5, times: 7}", "        respond: 500")
+		r := signedURL(NewSessionState())
+		var fired atomic.Int64
+		var wg sync.WaitGroup
+		for range 8 {
+			wg.Go(func() {
+				for range 50 {
+					if d := e.Evaluate(r.input()); d != nil && d.Respond != nil {
+						fired.Add(1)
+					}
+				}
+			})
+		}
+		wg.Wait()
+		if fired.Load() != 7 {
+			t.Errorf("times 7 fired %d times for 400 requests side by side", fired.Load())
+		}
 	}
 
 	// Two rules count separately; a request that does not match is not counted.

@@ -219,17 +219,16 @@ func (e *Engine) fires(r *Rule, in *Input, now time.Time) bool {
 	if in.State == nil {
 		return r.When == When{Probability: 1}
 	}
-	c, since := in.State.count(r, now)
+	c, n, since := in.State.count(r, now)
 	w := &r.When
 	if w.Window && (since < w.From || w.Until > 0 && since >= w.Until) {
 		return false
 	}
-	if c.matched <= w.After || w.Every > 1 && (c.matched-w.After)%w.Every != 0 || w.Times > 0 && c.fired >= w.Times {
+	if n.matched <= w.After || w.Every > 1 && (n.matched-w.After)%w.Every != 0 || w.Times > 0 && n.fired >= w.Times {
 		return false
 	}
 	if w.Probability < 1 && in.State.rand(r).Float64() >= w.Probability {
 		return false
 	}
-	in.State.fired(c)
-	return true
+	return in.State.fire(c, w.Times)
 }

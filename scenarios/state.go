@@ -70,9 +70,10 @@ func (s *SessionState) activated(name string) bool {
 	return ok
 }
 
-// count records one matching request of r and returns its counts and the time since the
-// scenario first applied in the session.
-func (s *SessionState) count(r *Rule, now time.Time) (*ruleCount, time.Duration) {
+// count records one matching request of r and returns the rule's counter, its counts as this
+// request made them (read under the lock: requests of one session run side by side), and the
+// time since the scenario first applied in the session.
+func (s *SessionState) count(r *Rule, now time.Time) (*ruleCount, ruleCount, time.Duration) {
 	s.mu.Lock()
 	defer s.mu.Unlock()
 	c, ok := s.counts[r]
@@ -86,14 +87,19 @@ func (s *SessionState) count(r *Rule, now time.Time) (*ruleCount, time.Duration)
 		first = now
 		s.firstSeen[r.Scenario] = now
 	}
-	return c, now.Sub(first)
+	return c, *c, now.Sub(first)
 }
 
-// fired records that r acted on a request.
-func (s *SessionState) fired(c *ruleCount) {
+// fire records that r acts on a request unless it has already acted times times (0: no bound),
+// in one step, so that two requests side by side cannot both take the last firing.
+func (s *SessionState) fire(c *ruleCount, times int) bool {
 	s.mu.Lock()
+	defer s.mu.Unlock()
+	if times > 0 && c.fired >= times {
+		return false
+	}
 	c.fired++
-	s.mu.Unlock()
+	return true
 }
 
 // rand is the rule's random source in this session, seeded by the rule's seed and identity:
