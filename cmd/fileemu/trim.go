@@ -11,8 +11,9 @@ import (
 // all day), and what it allocated in its last burst of work stays resident until the heap
 // grows again: the garbage of start-up, of parsing an API's spec on its first request (a few MB
 // each), of the last uploads. trimWhenIdle hands it back to the system once the process has
-// gone quiet after allocating: one forced collection and scavenge per quiet period, never
-// while requests are in progress or the process keeps allocating.
+// gone quiet after allocating: one forced collection and scavenge per quiet period, not while
+// requests are in progress or the process keeps allocating (a request arriving during the
+// collection runs beside it; connections a scenario fault hijacked are not counted, they close).
 const (
 	trimEvery   = 200 * time.Millisecond // how often to look; a quiet tick is one such period
 	trimAfter   = 1 << 20                // bytes allocated since the last trim that make one worth it
